@@ -1,0 +1,284 @@
+package cpuref
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Sim is the reference simulator: the model of docs/MODEL.md in plain Go.
+// Every pass is a loop over cells whose result depends only on the state
+// before the pass, so rows may be split across goroutines in any way
+// without changing a bit of the result.
+type Sim struct {
+	P     Params
+	State *State
+	Stim  Stimulus
+
+	// Learn turns plasticity (steps 6–7) on; homeostasis always runs.
+	Learn bool
+
+	workers int
+	sNext   []uint32 // spikes being written while State.S is read
+	litNow  []int32
+	litNext []int32
+	spiking []int32 // indices of this step's spikes, ascending (dense output)
+	counts  [][RingFields]uint32
+}
+
+// New validates p and returns a simulator in the initial state, driven by
+// the border walk, using every CPU.
+func New(p Params) (*Sim, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return NewFrom(p, NewState(p), Border{N: p.N}), nil
+}
+
+// NewFrom returns a simulator that continues from st, which it owns.
+func NewFrom(p Params, st *State, stim Stimulus) *Sim {
+	s := &Sim{P: p, State: st, Stim: stim, Learn: true}
+	s.SetWorkers(runtime.GOMAXPROCS(0))
+	s.sNext = make([]uint32, p.N*p.N)
+	return s
+}
+
+// SetWorkers sets how many goroutines a pass is split across (at least 1).
+// The result does not depend on it.
+func (s *Sim) SetWorkers(w int) {
+	if w < 1 {
+		w = 1
+	}
+	if w > s.P.N {
+		w = s.P.N
+	}
+	s.workers = w
+	s.counts = make([][RingFields]uint32, w)
+}
+
+// Measures returns the rolling measures after the steps taken so far.
+func (s *Sim) Measures() Measures {
+	return MeasuresOf(s.State.Ring, s.State.T, s.P.N)
+}
+
+// Step advances the network from t to t+1, in the order of docs/MODEL.md.
+func (s *Sim) Step() {
+	st := s.State
+	slot := int(st.T % Window)
+	ring := st.Ring[slot*RingFields : (slot+1)*RingFields]
+	for f := range ring {
+		ring[f] = 0
+	}
+
+	s.stimulus()
+	s.forRows(s.integrate) // steps 1–3
+	s.addCounts(ring)
+	s.spiking = s.spiking[:0]
+	for i, v := range s.sNext {
+		if v != 0 {
+			s.spiking = append(s.spiking, int32(i))
+		}
+	}
+	s.forRows(s.output) // steps 4–6
+	s.addCounts(ring)
+	if s.Learn {
+		s.forRows(s.learnInput) // step 7
+	}
+	s.forRows(s.homeostasis) // step 8
+
+	st.S, s.sNext = s.sNext, st.S
+	st.T++
+}
+
+// stimulus writes X_t and its target X_{t+1} and advances the pre-synaptic
+// trace p ← λ_pre·p + x (step 7's first half, done here because every
+// hidden cell's learning reads its neighbours' p, so all of p must be
+// current before learnInput starts).
+func (s *Sim) stimulus() {
+	st, p := s.State, s.P
+	s.litNow = s.Stim.Lit(st.T, s.litNow[:0])
+	s.litNext = s.Stim.Lit(st.T+1, s.litNext[:0])
+	for j := range st.X {
+		st.X[j], st.Y[j] = 0, 0
+	}
+	for _, j := range s.litNow {
+		st.X[j] = 1
+	}
+	for _, j := range s.litNext {
+		st.Y[j] = 1
+	}
+	for j := range st.P {
+		st.P[j] = float32(p.LambdaPre*st.P[j]) + float32(st.X[j])
+	}
+}
+
+// integrate is steps 1–3 for the hidden cells of rows [r0, r1): current,
+// leak and integrate, spike and reset. Sums run over window slots in
+// ascending order; terms whose input is 0 are skipped, which leaves a
+// float32 sum bit for bit unchanged (adding +0 or −0 to a sum that started
+// at +0 never changes it).
+func (s *Sim) integrate(w, r0, r1 int) {
+	st, p, n := s.State, s.P, s.P.N
+	nin, nrec := Slots(WinR), Slots(p.RRec)
+	centre := nrec / 2
+	var spikes uint32
+	for row := r0; row < r1; row++ {
+		for col := 0; col < n; col++ {
+			i := row*n + col
+			var in float32
+			for m := 0; m < nin; m++ {
+				if j, ok := Neighbour(n, row, col, WinR, m); ok && st.X[j] != 0 {
+					in += st.WIn[i*nin+m]
+				}
+			}
+			var rec float32
+			for m := 0; m < nrec; m++ {
+				if j, ok := Neighbour(n, row, col, p.RRec, m); ok && m != centre && st.S[j] != 0 {
+					rec += st.WRec[i*nrec+m]
+				}
+			}
+			noise := float32(p.SigmaNoise * Normal(p.Seed, StreamNoise, uint32(st.T), uint32(i)))
+			current := float32(float32(in+rec)+p.Bias) + noise
+			v := float32(p.Rho*st.V[i]) + current
+			var spike uint32
+			if v >= st.Theta[i] {
+				spike, v = 1, 0
+			}
+			st.V[i] = v
+			s.sNext[i] = spike
+			spikes += spike
+		}
+	}
+	s.counts[w] = [RingFields]uint32{RingSpikes: spikes}
+}
+
+// output is steps 4–6 for output cells of rows [r0, r1): the prediction
+// ŷ = [u > τ_out], the error e = y − ŷ, and the delta rule on the cell's own
+// row of W_out. A weight changes only where e ≠ 0 and its hidden cell
+// spiked, since η_out·e·s is 0 elsewhere.
+func (s *Sim) output(w, r0, r1 int) {
+	st, p, n := s.State, s.P, s.P.N
+	spikes := s.sNext
+	width := p.OutWidth()
+	var tp, fp, fn uint32
+	for row := r0; row < r1; row++ {
+		for col := 0; col < n; col++ {
+			k := row*n + col
+			wk := st.WOut[k*width : (k+1)*width]
+			var u float32
+			if p.WOut == Dense {
+				for _, j := range s.spiking {
+					u += wk[j]
+				}
+			} else {
+				for m := 0; m < width; m++ {
+					if j, ok := Neighbour(n, row, col, p.ROut, m); ok && spikes[j] != 0 {
+						u += wk[m]
+					}
+				}
+			}
+			var yhat uint32
+			if u > p.TauOut {
+				yhat = 1
+			}
+			e := int32(st.Y[k]) - int32(yhat)
+			st.YHat[k], st.Err[k] = yhat, e
+			switch {
+			case yhat == 1 && e == 0:
+				tp++
+			case e < 0:
+				fp++
+			case e > 0:
+				fn++
+			}
+			if e == 0 || !s.Learn {
+				continue
+			}
+			d := float32(p.EtaOut * float32(e))
+			if p.WOut == Dense {
+				for _, j := range s.spiking {
+					wk[j] = clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
+				}
+			} else {
+				for m := 0; m < width; m++ {
+					if j, ok := Neighbour(n, row, col, p.ROut, m); ok && spikes[j] != 0 {
+						wk[m] = clamp(wk[m]+d, -p.WoutMax, p.WoutMax)
+					}
+				}
+			}
+		}
+	}
+	s.counts[w] = [RingFields]uint32{RingTP: tp, RingFP: fp, RingFN: fn}
+}
+
+// learnInput is step 7 for hidden cells of rows [r0, r1): the rule's ΔW_in,
+// clipped to [0, win_max], then the post-synaptic trace q ← λ_post·q + s.
+// STDP reads p after this step's update and q before it.
+func (s *Sim) learnInput(_, r0, r1 int) {
+	st, p, n := s.State, s.P, s.P.N
+	nin := Slots(WinR)
+	for row := r0; row < r1; row++ {
+		for col := 0; col < n; col++ {
+			i := row*n + col
+			si := float32(s.sNext[i])
+			for m := 0; m < nin; m++ {
+				j, ok := Neighbour(n, row, col, WinR, m)
+				if !ok {
+					continue
+				}
+				xj := float32(st.X[j])
+				var dw float32
+				if p.Rule == RuleSTDP {
+					pot := float32(float32(p.APlus*si) * st.P[j])
+					dep := float32(float32(p.AMinus*st.Q[i]) * xj)
+					dw = float32(p.Eta * (pot - dep))
+				} else {
+					dw = float32(float32(p.Eta*si) * xj)
+				}
+				k := i*nin + m
+				st.WIn[k] = clamp(st.WIn[k]+dw, 0, p.WinMax)
+			}
+			st.Q[i] = float32(p.LambdaPost*st.Q[i]) + si
+		}
+	}
+}
+
+// homeostasis is step 8: θ ← max(θ + η_θ·(s − target_rate), θ_min).
+func (s *Sim) homeostasis(_, r0, r1 int) {
+	st, p, n := s.State, s.P, s.P.N
+	for i := r0 * n; i < r1*n; i++ {
+		d := float32(p.EtaTheta * (float32(s.sNext[i]) - p.TargetRate))
+		st.Theta[i] = max(st.Theta[i]+d, p.ThetaMin)
+	}
+}
+
+func clamp(v, lo, hi float32) float32 {
+	return min(max(v, lo), hi)
+}
+
+// forRows runs pass over the rows split into s.workers contiguous bands.
+func (s *Sim) forRows(pass func(w, r0, r1 int)) {
+	n, k := s.P.N, s.workers
+	if k == 1 {
+		pass(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < k; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			pass(w, w*n/k, (w+1)*n/k)
+		}(w)
+	}
+	wg.Wait()
+}
+
+// addCounts adds the workers' counts of the last pass to a ring slot.
+func (s *Sim) addCounts(ring []uint32) {
+	for w := range s.counts {
+		for f := range ring {
+			ring[f] += s.counts[w][f]
+		}
+		s.counts[w] = [RingFields]uint32{}
+	}
+}

@@ -1,0 +1,128 @@
+package cpuref
+
+// Window is the number of steps the rolling measures look back over.
+const Window = 100
+
+// Ring slot fields: each step adds its counts to Ring[(t%Window)*RingFields+f].
+const (
+	RingTP = iota
+	RingFP
+	RingFN
+	RingSpikes
+	RingFields
+)
+
+// State is everything that changes as the network runs: the buffers both
+// backends hold, in the same layout. Cell i of an n×n layer is at row i/n,
+// column i%n. Binary quantities are uint32 0 or 1 so they map one to one
+// onto GPU buffers.
+type State struct {
+	N int
+	T int64 // steps taken; the next step reads frame T
+
+	// Input layer (n² each).
+	X []uint32  // frame X_t of the last step (1 = lit)
+	Y []uint32  // its target X_{t+1}
+	P []float32 // pre-synaptic trace p
+
+	// Hidden layer (n² each).
+	V     []float32 // membrane potential v
+	Theta []float32 // threshold θ
+	Q     []float32 // post-synaptic trace q
+	S     []uint32  // spikes of the last step: s(t−1) for the next one
+
+	// Output layer (n² each).
+	YHat []uint32 // prediction ŷ of the last step
+	Err  []int32  // error e = y − ŷ of the last step
+
+	// Weights, one window per cell (see layout.go); dense W_out is n²×n²,
+	// row k holding output k's weights from every hidden cell.
+	WIn  []float32 // n²·9
+	WRec []float32 // n²·Slots(RRec)
+	WOut []float32 // n²·Slots(ROut), or n⁴ when dense
+
+	// Ring holds the per-step counts of the last Window steps; slot
+	// t%Window belongs to step t.
+	Ring []uint32
+}
+
+// OutWidth returns how many weights each output cell has: its window, or
+// every hidden cell when dense.
+func (p Params) OutWidth() int {
+	if p.WOut == Dense {
+		return p.N * p.N
+	}
+	return Slots(p.ROut)
+}
+
+// NewState returns the initial state of docs/MODEL.md for p: v = 0,
+// θ = θ(0), traces and spikes 0, W_out 0, and W_in, W_rec drawn from the
+// counter-based generator. p must be valid.
+func NewState(p Params) *State {
+	n := p.N
+	c := n * n
+	s := NewStateShape(p)
+	for i := range s.Theta {
+		s.Theta[i] = p.Theta0
+	}
+	nin, nrec := Slots(WinR), Slots(p.RRec)
+	centre := nrec / 2
+	for i := 0; i < c; i++ {
+		row, col := i/n, i%n
+		for m := 0; m < nin; m++ {
+			if _, ok := Neighbour(n, row, col, WinR, m); ok {
+				k := i*nin + m
+				s.WIn[k] = p.Win0 * Uniform(Hash(p.Seed, StreamWIn, 0, uint32(k)))
+			}
+		}
+		for m := 0; m < nrec; m++ {
+			if _, ok := Neighbour(n, row, col, p.RRec, m); ok && m != centre {
+				k := i*nrec + m
+				u := Uniform(Hash(p.Seed, StreamWRec, 0, uint32(k)))
+				s.WRec[k] = p.Wrec0 * (2*u - 1) // 2u−1 is exact: u is a multiple of 2⁻²⁴
+			}
+		}
+	}
+	return s
+}
+
+// Clone returns a deep copy of s.
+func (s *State) Clone() *State {
+	c := *s
+	c.X = append([]uint32(nil), s.X...)
+	c.Y = append([]uint32(nil), s.Y...)
+	c.P = append([]float32(nil), s.P...)
+	c.V = append([]float32(nil), s.V...)
+	c.Theta = append([]float32(nil), s.Theta...)
+	c.Q = append([]float32(nil), s.Q...)
+	c.S = append([]uint32(nil), s.S...)
+	c.YHat = append([]uint32(nil), s.YHat...)
+	c.Err = append([]int32(nil), s.Err...)
+	c.WIn = append([]float32(nil), s.WIn...)
+	c.WRec = append([]float32(nil), s.WRec...)
+	c.WOut = append([]float32(nil), s.WOut...)
+	c.Ring = append([]uint32(nil), s.Ring...)
+	return &c
+}
+
+// NewStateShape returns a zero state with the buffer sizes of p, for
+// reading a state into.
+func NewStateShape(p Params) *State {
+	c := p.N * p.N
+	return &State{
+		N:     p.N,
+		X:     make([]uint32, c),
+		Y:     make([]uint32, c),
+		P:     make([]float32, c),
+		V:     make([]float32, c),
+		Theta: make([]float32, c),
+		Q:     make([]float32, c),
+		S:     make([]uint32, c),
+		YHat:  make([]uint32, c),
+		Err:   make([]int32, c),
+		WIn:   make([]float32, c*Slots(WinR)),
+		WRec:  make([]float32, c*Slots(p.RRec)),
+		WOut:  make([]float32, c*p.OutWidth()),
+		Ring:  make([]uint32, Window*RingFields),
+	}
+}

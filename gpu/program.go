@@ -1,0 +1,192 @@
+package gpu
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/shaders"
+)
+
+// program is a linked GL program with its uniform locations cached.
+type program struct {
+	id       uint32
+	name     string
+	uniforms map[string]int32
+}
+
+// Defines are #define lines injected before a shader's source.
+type Defines map[string]int
+
+func (d Defines) header() string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("#version 430 core\n")
+	for _, k := range keys {
+		fmt.Fprintf(&b, "#define %s %d\n", k, d[k])
+	}
+	return b.String()
+}
+
+// stage is one shader of a program: its file and GL type.
+type stage struct {
+	file string
+	typ  uint32
+}
+
+// newComputeProgram builds the compute pass in file, with common.glsl and
+// the defines before it.
+func newComputeProgram(file string, defs Defines) (*program, error) {
+	common, err := shaders.Source("common.glsl")
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	return newProgram(file, defs, common, stage{file, gl.COMPUTE_SHADER})
+}
+
+// NewGraphicsProgram builds a vertex and fragment shader pair from files
+// in package shaders; prefix (may be "") goes after the defines.
+func NewGraphicsProgram(vert, frag string, defs Defines, prefix string) (uint32, error) {
+	p, err := newProgram(vert+"+"+frag, defs, prefix, stage{vert, gl.VERTEX_SHADER}, stage{frag, gl.FRAGMENT_SHADER})
+	if err != nil {
+		return 0, err
+	}
+	return p.id, nil
+}
+
+func newProgram(name string, defs Defines, prefix string, stages ...stage) (*program, error) {
+	id := gl.CreateProgram()
+	var attached []uint32
+	defer func() {
+		for _, sh := range attached {
+			gl.DetachShader(id, sh)
+			gl.DeleteShader(sh)
+		}
+	}()
+	for _, st := range stages {
+		src, err := shaders.Source(st.file)
+		if err != nil {
+			gl.DeleteProgram(id)
+			return nil, fmt.Errorf("gpu: %w", err)
+		}
+		sh, err := compile(st.file, st.typ, defs.header(), prefix, src)
+		if err != nil {
+			gl.DeleteProgram(id)
+			return nil, err
+		}
+		gl.AttachShader(id, sh)
+		attached = append(attached, sh)
+	}
+	gl.LinkProgram(id)
+	var ok int32
+	gl.GetProgramiv(id, gl.LINK_STATUS, &ok)
+	if ok == gl.FALSE {
+		log := programLog(id)
+		gl.DeleteProgram(id)
+		return nil, fmt.Errorf("gpu: link %s: %s", name, strings.TrimSpace(log))
+	}
+	return &program{id: id, name: name, uniforms: map[string]int32{}}, nil
+}
+
+// compile compiles one shader. Its source is header, prefix (common code)
+// and the file; #line directives make the log's line numbers those of the
+// file (source string 1) or of the prefix (source string 0).
+func compile(file string, typ uint32, header, prefix, src string) (uint32, error) {
+	full := header + "#line 1 0\n" + prefix + "\n#line 1 1\n" + src + "\x00"
+	sh := gl.CreateShader(typ)
+	csrc, free := gl.Strs(full)
+	gl.ShaderSource(sh, 1, csrc, nil)
+	free()
+	gl.CompileShader(sh)
+	var ok int32
+	gl.GetShaderiv(sh, gl.COMPILE_STATUS, &ok)
+	if ok == gl.FALSE {
+		var n int32
+		gl.GetShaderiv(sh, gl.INFO_LOG_LENGTH, &n)
+		log := strings.Repeat("\x00", int(n+1))
+		gl.GetShaderInfoLog(sh, n, nil, gl.Str(log))
+		gl.DeleteShader(sh)
+		log = strings.TrimRight(log, "\x00")
+		return 0, fmt.Errorf("gpu: compile %s: %s%s", file, strings.TrimSpace(log), context(log, prefix, src))
+	}
+	return sh, nil
+}
+
+// logLine matches the source string and line of a compiler message in the
+// forms of Mesa ("1:42(5): error") and NVIDIA ("1(42) : error").
+var logLine = regexp.MustCompile(`(?m)^(?:ERROR: )?(\d+)[:(](\d+)`)
+
+// context returns the source lines around the first line a compile log
+// names, for the error message.
+func context(log, prefix, src string) string {
+	m := logLine.FindStringSubmatch(log)
+	if m == nil {
+		return ""
+	}
+	text, name := src, "file"
+	if m[1] == "0" {
+		text, name = prefix, "common.glsl"
+	}
+	line, _ := strconv.Atoi(m[2])
+	lines := strings.Split(text, "\n")
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n  in %s:", name)
+	for l := max(1, line-2); l <= min(len(lines), line+2); l++ {
+		mark := "  "
+		if l == line {
+			mark = "> "
+		}
+		fmt.Fprintf(&b, "\n  %s%4d | %s", mark, l, lines[l-1])
+	}
+	return b.String()
+}
+
+func programLog(id uint32) string {
+	var n int32
+	gl.GetProgramiv(id, gl.INFO_LOG_LENGTH, &n)
+	log := strings.Repeat("\x00", int(n+1))
+	gl.GetProgramInfoLog(id, n, nil, gl.Str(log))
+	return strings.TrimRight(log, "\x00")
+}
+
+func (p *program) loc(name string) int32 {
+	if l, ok := p.uniforms[name]; ok {
+		return l
+	}
+	l := gl.GetUniformLocation(p.id, gl.Str(name+"\x00"))
+	p.uniforms[name] = l
+	return l
+}
+
+// Uniform setters. A uniform the compiler removed has location −1, which
+// GL ignores.
+func (p *program) setInt(name string, v int32)     { gl.ProgramUniform1i(p.id, p.loc(name), v) }
+func (p *program) setUint(name string, v uint32)   { gl.ProgramUniform1ui(p.id, p.loc(name), v) }
+func (p *program) setFloat(name string, v float32) { gl.ProgramUniform1f(p.id, p.loc(name), v) }
+func (p *program) setBool(name string, v bool) {
+	var i int32
+	if v {
+		i = 1
+	}
+	gl.ProgramUniform1i(p.id, p.loc(name), i)
+}
+func (p *program) setInts(name string, v []int32) {
+	if len(v) > 0 {
+		gl.ProgramUniform1iv(p.id, p.loc(name), int32(len(v)), &v[0])
+	}
+}
+
+func (p *program) release() {
+	if p != nil && p.id != 0 {
+		gl.DeleteProgram(p.id)
+		p.id = 0
+	}
+}

@@ -1,0 +1,384 @@
+package gpu
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/cpuref"
+)
+
+// Buffer names one of the simulation's shader storage buffers. Its value
+// is also the binding point the compute passes use for it.
+type Buffer int
+
+// The simulation's buffers, in the layout of cpuref.State.
+const (
+	BufX Buffer = iota
+	BufY
+	BufP
+	BufV
+	BufTheta
+	BufQ
+	BufSPrev // spikes of the step before the last
+	BufSCur  // spikes of the last step
+	BufYHat
+	BufErr
+	BufWIn
+	BufWRec
+	BufWOut
+	BufRing
+	numBuffers
+)
+
+var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "SPrev", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring"}
+
+func (b Buffer) String() string { return bufferNames[b] }
+
+// Work-group size of every cell pass: 16×16 tiles of the grid, so a
+// dispatch is (⌈n/16⌉, ⌈n/16⌉) groups and stays under GL's 65,535 limit per
+// dimension up to n = 1,048,560.
+const (
+	WGX = 16
+	WGY = 16
+	// MaxLit is the most pixels a stimulus frame may light.
+	MaxLit = 64
+)
+
+// Defines are the constants shared by Go and the compute shaders.
+func computeDefines() Defines {
+	d := Defines{
+		"WG_X":         WGX,
+		"WG_Y":         WGY,
+		"MAX_LIT":      MaxLit,
+		"WIN_SLOTS":    cpuref.Slots(cpuref.WinR),
+		"RING_FIELDS":  cpuref.RingFields,
+		"RING_TP":      cpuref.RingTP,
+		"RING_FP":      cpuref.RingFP,
+		"RING_FN":      cpuref.RingFN,
+		"RING_SPIKES":  cpuref.RingSpikes,
+		"STREAM_NOISE": int(cpuref.StreamNoise),
+		"RULE_STDP":    0,
+		"RULE_HEBBIAN": 1,
+	}
+	for b := Buffer(0); b < numBuffers; b++ {
+		d["B_"+upper(b.String())] = int(b)
+	}
+	d["B_SCUR"] = int(BufSCur)
+	return d
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// Sim is the network on the GPU. Its methods must run on the context's
+// thread (inside Context.Do).
+type Sim struct {
+	P     cpuref.Params
+	Stim  cpuref.Stimulus
+	Learn bool // plasticity on (homeostasis always runs)
+	T     int64
+
+	stimulus, integrate, output, learnInput, homeostasis *program
+
+	buf  [numBuffers]uint32
+	size [numBuffers]int // bytes
+
+	lit []int32
+}
+
+// New uploads init (which must be a state for p) and compiles the passes.
+func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	if init.N != p.N {
+		return nil, fmt.Errorf("gpu: state is for n=%d, parameters for n=%d", init.N, p.N)
+	}
+	s := &Sim{P: p, Stim: stim, Learn: true, T: init.T}
+	if err := s.checkLimits(); err != nil {
+		return nil, err
+	}
+	defs := computeDefines()
+	var err error
+	for _, pp := range []struct {
+		dst  **program
+		file string
+	}{
+		{&s.stimulus, "stimulus.comp"},
+		{&s.integrate, "integrate.comp"},
+		{&s.output, "output.comp"},
+		{&s.learnInput, "learnInput.comp"},
+		{&s.homeostasis, "homeostasis.comp"},
+	} {
+		if *pp.dst, err = newComputeProgram(pp.file, defs); err != nil {
+			s.Release()
+			return nil, err
+		}
+	}
+	gl.CreateBuffers(int32(numBuffers), &s.buf[0])
+	for b, data := range s.hostSlices(init) {
+		if err := s.alloc(Buffer(b), data); err != nil {
+			s.Release()
+			return nil, err
+		}
+	}
+	s.setUniforms()
+	return s, nil
+}
+
+// BytesFor returns the GPU memory the simulation's buffers take for p.
+func BytesFor(p cpuref.Params) int64 {
+	c := int64(p.N) * int64(p.N)
+	perCell := int64(4 * (10 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec)))
+	return c*perCell + c*int64(p.OutWidth())*4 + cpuref.Window*cpuref.RingFields*4
+}
+
+// checkLimits refuses buffers larger than GL allows for one storage block.
+func (s *Sim) checkLimits() error {
+	var maxBlock int64
+	gl.GetInteger64v(gl.MAX_SHADER_STORAGE_BLOCK_SIZE, &maxBlock)
+	c := int64(s.P.N) * int64(s.P.N)
+	largest := c * int64(s.P.OutWidth()) * 4
+	if w := c * int64(cpuref.Slots(s.P.RRec)) * 4; w > largest {
+		largest = w
+	}
+	if w := c * int64(cpuref.Slots(cpuref.WinR)) * 4; w > largest {
+		largest = w
+	}
+	if maxBlock > 0 && largest > maxBlock {
+		return fmt.Errorf("gpu: n=%d needs a %s storage buffer, over this GL's limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
+			s.P.N, cpuref.HumanBytes(largest), cpuref.HumanBytes(maxBlock))
+	}
+	return nil
+}
+
+// hostSlices lists st's buffers in Buffer order.
+func (s *Sim) hostSlices(st *cpuref.State) [numBuffers]any {
+	// SPrev is scratch for the first step: its contents are overwritten
+	// before they are read.
+	return [numBuffers]any{st.X, st.Y, st.P, st.V, st.Theta, st.Q, make([]uint32, len(st.S)), st.S,
+		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring}
+}
+
+func bytesOf(data any) (unsafe.Pointer, int) {
+	switch d := data.(type) {
+	case []float32:
+		return unsafe.Pointer(unsafe.SliceData(d)), 4 * len(d)
+	case []uint32:
+		return unsafe.Pointer(unsafe.SliceData(d)), 4 * len(d)
+	case []int32:
+		return unsafe.Pointer(unsafe.SliceData(d)), 4 * len(d)
+	}
+	panic(fmt.Sprintf("gpu: bytesOf %T", data))
+}
+
+func (s *Sim) alloc(b Buffer, data any) error {
+	ptr, n := bytesOf(data)
+	// An empty buffer (e.g. W_rec at rrec=0) still needs storage to bind.
+	size := max(n, 4)
+	if n == 0 {
+		ptr = nil
+	}
+	gl.GetError() // clear
+	gl.NamedBufferData(s.buf[b], size, ptr, gl.DYNAMIC_COPY)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		return fmt.Errorf("gpu: allocate %s (%s): GL error 0x%x", b, cpuref.HumanBytes(int64(size)), e)
+	}
+	s.size[b] = size
+	return nil
+}
+
+func (s *Sim) setUniforms() {
+	p := s.P
+	for _, pr := range []*program{s.stimulus, s.integrate, s.output, s.learnInput, s.homeostasis} {
+		pr.setInt("uN", int32(p.N))
+	}
+	s.stimulus.setFloat("uLambdaPre", p.LambdaPre)
+	s.integrate.setUint("uSeed", p.Seed)
+	s.integrate.setFloat("uRho", p.Rho)
+	s.integrate.setFloat("uBias", p.Bias)
+	s.integrate.setFloat("uSigma", p.SigmaNoise)
+	s.integrate.setInt("uRRec", int32(p.RRec))
+	s.output.setFloat("uTauOut", p.TauOut)
+	s.output.setFloat("uEtaOut", p.EtaOut)
+	s.output.setFloat("uWoutMax", p.WoutMax)
+	s.output.setInt("uROut", int32(p.ROut))
+	s.output.setBool("uDense", p.WOut == cpuref.Dense)
+	rule := int32(0)
+	if p.Rule == cpuref.RuleHebbian {
+		rule = 1
+	}
+	s.learnInput.setInt("uRule", rule)
+	s.learnInput.setFloat("uEta", p.Eta)
+	s.learnInput.setFloat("uAPlus", p.APlus)
+	s.learnInput.setFloat("uAMinus", p.AMinus)
+	s.learnInput.setFloat("uLambdaPost", p.LambdaPost)
+	s.learnInput.setFloat("uWinMax", p.WinMax)
+	s.homeostasis.setFloat("uEtaTheta", p.EtaTheta)
+	s.homeostasis.setFloat("uTargetRate", p.TargetRate)
+	s.homeostasis.setFloat("uThetaMin", p.ThetaMin)
+}
+
+// Bind binds every buffer to its binding point. Step does it; a renderer
+// that rebinds points calls it before handing the buffers back.
+func (s *Sim) Bind() {
+	for b := Buffer(0); b < numBuffers; b++ {
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(b), s.buf[b])
+	}
+}
+
+// BufferID returns the GL name of a buffer, for renderers that draw from
+// it. BufSCur always holds the last step's spikes.
+func (s *Sim) BufferID(b Buffer) uint32 { return s.buf[b] }
+
+// Run takes k steps.
+func (s *Sim) Run(k int) error {
+	s.Bind()
+	for range k {
+		if err := s.step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Step takes one step: the passes of docs/MODEL.md, each a dispatch over
+// the grid, separated by storage barriers because each pass reads what
+// the one before wrote.
+func (s *Sim) Step() error { return s.Run(1) }
+
+func (s *Sim) step() error {
+	n := s.P.N
+	// The last step's spikes become s(t−1); this step writes the other buffer.
+	s.buf[BufSPrev], s.buf[BufSCur] = s.buf[BufSCur], s.buf[BufSPrev]
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSPrev), s.buf[BufSPrev])
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSCur), s.buf[BufSCur])
+
+	slot := int32(s.T % cpuref.Window)
+	s.lit = s.Stim.Lit(s.T, s.lit[:0])
+	nNow := len(s.lit)
+	s.lit = s.Stim.Lit(s.T+1, s.lit)
+	if nNow > MaxLit || len(s.lit)-nNow > MaxLit {
+		return fmt.Errorf("gpu: stimulus lights %d pixels, more than %d", max(nNow, len(s.lit)-nNow), MaxLit)
+	}
+	st := s.stimulus
+	st.setInt("uSlot", slot)
+	st.setInts("uLitNow", s.lit[:nNow])
+	st.setInt("uNumNow", int32(nNow))
+	st.setInts("uLitNext", s.lit[nNow:])
+	st.setInt("uNumNext", int32(len(s.lit)-nNow))
+	s.dispatch(st, n)
+
+	s.integrate.setInt("uSlot", slot)
+	s.integrate.setUint("uStep", uint32(s.T))
+	s.dispatch(s.integrate, n)
+
+	s.output.setInt("uSlot", slot)
+	s.output.setBool("uLearn", s.Learn)
+	s.dispatch(s.output, n)
+
+	if s.Learn {
+		s.dispatch(s.learnInput, n)
+	}
+	s.dispatch(s.homeostasis, n)
+	s.T++
+	return nil
+}
+
+func (s *Sim) dispatch(p *program, n int) {
+	gl.UseProgram(p.id)
+	g := uint32((n + WGX - 1) / WGX)
+	gl.DispatchCompute(g, uint32((n+WGY-1)/WGY), 1)
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+}
+
+// Measures reads the small ring of per-step counts and returns the
+// rolling measures. It waits for the GPU to finish the steps queued.
+func (s *Sim) Measures() (cpuref.Measures, error) {
+	ring := make([]uint32, cpuref.Window*cpuref.RingFields)
+	if err := s.read(BufRing, ring); err != nil {
+		return cpuref.Measures{}, err
+	}
+	return cpuref.MeasuresOf(ring, s.T, s.P.N), nil
+}
+
+// ReadState reads every buffer back into a cpuref.State, for tests and
+// checkpoints.
+func (s *Sim) ReadState() (*cpuref.State, error) {
+	st := cpuref.NewStateShape(s.P)
+	return st, s.ReadInto(st, true)
+}
+
+// ReadInto reads the GPU state into st, which must have the shape of
+// s.P; with weights false it skips the weight arrays (the bulk of the
+// bytes), for tests that compare the per-cell buffers every step.
+func (s *Sim) ReadInto(st *cpuref.State, weights bool) error {
+	st.T = s.T
+	dst := s.hostSlices(st)
+	dst[BufSPrev] = nil
+	if !weights {
+		dst[BufWIn], dst[BufWRec], dst[BufWOut] = nil, nil, nil
+	}
+	for b, d := range dst {
+		if d == nil {
+			continue
+		}
+		if err := s.read(Buffer(b), d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Sim) read(b Buffer, dst any) error {
+	ptr, n := bytesOf(dst)
+	if n == 0 {
+		return nil
+	}
+	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
+	gl.GetError()
+	gl.GetNamedBufferSubData(s.buf[b], 0, n, ptr)
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		return fmt.Errorf("gpu: read %s: GL error 0x%x", b, e)
+	}
+	return nil
+}
+
+// Release deletes the programs and buffers. It is safe to call twice.
+func (s *Sim) Release() {
+	for _, p := range []*program{s.stimulus, s.integrate, s.output, s.learnInput, s.homeostasis} {
+		p.release()
+	}
+	if s.buf[0] != 0 {
+		gl.DeleteBuffers(int32(numBuffers), &s.buf[0])
+		s.buf = [numBuffers]uint32{}
+	}
+}
+
+// Load replaces the whole GPU state with st (same parameters), e.g. to
+// resume from a checkpoint or to re-align with the reference.
+func (s *Sim) Load(st *cpuref.State) error {
+	if st.N != s.P.N {
+		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
+	}
+	for b, data := range s.hostSlices(st) {
+		ptr, n := bytesOf(data)
+		if n != s.size[b] && !(n == 0 && s.size[b] == 4) {
+			return fmt.Errorf("gpu: load %s: %d bytes, buffer holds %d", Buffer(b), n, s.size[b])
+		}
+		if n > 0 {
+			gl.NamedBufferSubData(s.buf[b], 0, n, ptr)
+		}
+	}
+	s.T = st.T
+	return nil
+}
