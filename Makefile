@@ -1,0 +1,45 @@
+# spikecast: the two commands of the README are `make run` and `make test`;
+# both install what they need first (Debian/Ubuntu, as root or via sudo).
+
+GO      ?= go
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PKGS    := gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl1-mesa-dev \
+           libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev \
+           libxxf86vm-dev ffmpeg fonts-dejavu-core
+ARGS    ?=
+
+.PHONY: setup build run test test-short bench long
+
+# setup installs the system packages the build and the tests need: a C
+# compiler and the GL/X11 headers for GLFW's cgo build, Xvfb and Mesa's
+# software renderer for machines without a GPU or display, ffmpeg for video.
+setup:
+	@if ! dpkg-query -W -f='$${Status}\n' $(PKGS) 2>/dev/null | grep -q '^install ok installed' \
+	   || dpkg-query -W -f='$${Status}\n' $(PKGS) 2>&1 | grep -qv '^install ok installed'; then \
+	  echo "installing system packages: $(PKGS)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(PKGS); \
+	fi
+	@$(GO) version >/dev/null 2>&1 || { echo "Go is not installed: get Go 1.26 or newer from https://go.dev/dl and put it on PATH"; exit 1; }
+
+build: setup
+	$(GO) build -o spikecast .
+
+# run opens the window where there is a display; elsewhere it runs headless
+# (on Mesa's llvmpipe under a private Xvfb) and prints a summary.
+run: build
+	./spikecast $(if $(DISPLAY),,-headless) $(ARGS)
+
+test: setup
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+test-short: setup
+	$(GO) test -short -count=1 ./...
+
+bench: build
+	$(GO) test -run XXX -bench . -benchtime 2s ./cpuref ./gpu
+
+# long runs the tests that take minutes (n=256 learning on the GPU).
+long: setup
+	$(GO) test -count=1 -timeout 60m -run Long -v . -args -long

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"strings"
+	"testing"
+)
+
+var long = flag.Bool("long", false, "run the tests that take minutes")
+
+// runCmd runs the command in-process and returns its exit code, stdout
+// and stderr.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// summary parses the JSON summary on the last line of stdout.
+func summary(t *testing.T, stdout string) Summary {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var s Summary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
+		t.Fatalf("last line of stdout is not the JSON summary: %q: %v", lines[len(lines)-1], err)
+	}
+	return s
+}
+
+func TestBadFlagsExit2WithOneLine(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string // in the message
+	}{
+		{[]string{"-n", "0"}, "-n 0: want an integer in [1, 8192]"},
+		{[]string{"-n", "9000"}, "-n 9000"},
+		{[]string{"-rho", "1.5"}, "-rho 1.5: want a number in [0, 1]"},
+		{[]string{"-rho", "NaN"}, "-rho NaN"},
+		{[]string{"-sigma_noise", "Inf"}, "-sigma_noise +Inf"},
+		{[]string{"-eta", "-1"}, "-eta -1"},
+		{[]string{"-theta0", "0.01"}, "-theta0 0.01: want a number in [theta_min=0.05, 1000]"},
+		{[]string{"-rule", "backprop"}, `-rule "backprop": want one of "stdp", "hebbian"`},
+		{[]string{"-wout", "sparse"}, `-wout "sparse"`},
+		{[]string{"-backend", "tpu"}, `-backend "tpu": want one of "gpu", "cpu"`},
+		{[]string{"-wout", "dense", "-n", "256"}, "17179869184 bytes (16.0 GiB)"},
+		{[]string{"-seed", "-3"}, "want an integer in [0, 4294967295]"},
+		{[]string{"-rho", "abc"}, "not a number"},
+		{[]string{"-steps", "-5"}, "-steps -5"},
+		{[]string{"-workers", "0"}, "-workers 0"},
+		{[]string{"-frobnicate"}, "flag provided but not defined: -frobnicate"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, c := range cases {
+		code, stdout, stderr := runCmd(t, c.args...)
+		if code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", c.args, code, exitUsage)
+		}
+		if stdout != "" {
+			t.Errorf("%v: wrote to stdout: %q", c.args, stdout)
+		}
+		if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "spikecast: ") {
+			t.Errorf("%v: stderr is not one line starting with \"spikecast: \": %q", c.args, stderr)
+		}
+		if !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: stderr %q does not say %q", c.args, stderr, c.want)
+		}
+	}
+}
+
+func TestHelpListsEveryFlag(t *testing.T) {
+	code, stdout, _ := runCmd(t, "-h")
+	if code != exitOK {
+		t.Fatalf("-h: exit %d", code)
+	}
+	for _, f := range []string{"n", "rho", "bias", "sigma_noise", "target_rate", "tau_out", "rule", "a_plus", "a_minus",
+		"lambda_pre", "lambda_post", "wout", "rout", "rrec", "eta", "eta_out", "eta_theta", "theta0", "theta_min",
+		"win0", "win_max", "wout_max", "wrec0", "seed", "backend", "steps", "headless"} {
+		if !strings.Contains(stdout, "  -"+f+" ") && !strings.Contains(stdout, "  -"+f+"\n") {
+			t.Errorf("-h does not list -%s", f)
+		}
+	}
+}
+
+// TestLearnsAtN48 is the seed's claim, on both backends: rolling F1 ≥ 0.99
+// after 3,000 steps at n=48 with default parameters.
+func TestLearnsAtN48(t *testing.T) {
+	for _, backend := range []string{"cpu", "gpu"} {
+		t.Run(backend, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, "-headless", "-n", "48", "-steps", "3000", "-backend", backend)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			s := summary(t, stdout)
+			t.Logf("%+v", s)
+			if s.Steps != 3000 || s.N != 48 || s.Backend != backend || s.Renderer == "" {
+				t.Errorf("summary fields wrong: %+v", s)
+			}
+			if s.F1 < 0.99 {
+				t.Errorf("rolling F1 after 3000 steps = %.4f, want ≥ 0.99", s.F1)
+			}
+			if s.HiddenRate <= 0 || s.HiddenRate >= 0.1 {
+				t.Errorf("hidden rate %.4f, want sparse activity in (0, 0.1)", s.HiddenRate)
+			}
+		})
+	}
+}
+
+// TestBackendsAgreeOnSummary: the same run on both backends gives the same
+// measures (the lockstep tests in cpuref check every buffer).
+func TestBackendsAgreeOnSummary(t *testing.T) {
+	var got [2]Summary
+	for i, backend := range []string{"cpu", "gpu"} {
+		code, stdout, stderr := runCmd(t, "-headless", "-n", "20", "-steps", "500", "-backend", backend, "-seed", "9")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", backend, code, stderr)
+		}
+		got[i] = summary(t, stdout)
+	}
+	a, b := got[0], got[1]
+	if a.F1 != b.F1 || a.Precision != b.Precision || a.Recall != b.Recall || a.HiddenRate != b.HiddenRate {
+		t.Errorf("cpu %+v\ngpu %+v", a, b)
+	}
+}
+
+// TestLongLearnsAtN256 is the n=256 claim: F1 ≥ 0.95 after 8,000 steps on
+// the GPU. It takes minutes on llvmpipe: go test -run Long . -args -long
+func TestLongLearnsAtN256(t *testing.T) {
+	if !*long {
+		t.Skip("long test: run with -args -long (make long)")
+	}
+	code, stdout, stderr := runCmd(t, "-headless", "-n", "256", "-steps", "8000")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	s := summary(t, stdout)
+	t.Logf("%+v", s)
+	if s.F1 < 0.95 {
+		t.Errorf("rolling F1 after 8000 steps at n=256 = %.4f, want ≥ 0.95", s.F1)
+	}
+}
