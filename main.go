@@ -70,7 +70,9 @@ func (f float32Flag) Set(s string) error {
 		}
 		return fmt.Errorf("not a number")
 	}
-	*f.p = float32(v)
+	// Adding +0 turns −0 into +0: Go's max(−0, +0) and GLSL's differ, and
+	// a −0 parameter would be the only way to tell them apart.
+	*f.p = float32(v) + 0
 	return nil
 }
 

@@ -154,6 +154,10 @@ func (s *Sim) checkLimits() error {
 	if w := c * int64(cpuref.Slots(cpuref.WinR)) * 4; w > largest {
 		largest = w
 	}
+	// Shaders index buffers with 32-bit signed ints.
+	if largest/4 > 1<<31-1 {
+		return fmt.Errorf("gpu: n=%d needs a buffer of %s, more elements than a shader's 32-bit index reaches", s.P.N, cpuref.HumanBytes(largest))
+	}
 	if maxBlock > 0 && largest > maxBlock {
 		return fmt.Errorf("gpu: n=%d needs a %s storage buffer, over this GL's limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
 			s.P.N, cpuref.HumanBytes(largest), cpuref.HumanBytes(maxBlock))

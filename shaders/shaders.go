@@ -10,7 +10,7 @@ import (
 	"fmt"
 )
 
-//go:embed *.glsl *.comp
+//go:embed *.glsl *.comp *.vert *.frag
 var files embed.FS
 
 // Source returns the text of the named shader file.

@@ -1,0 +1,47 @@
+package gpu
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/cpuref"
+)
+
+// SimDefines returns the #defines the simulation's passes see: work-group
+// size, sizes and the binding point of every buffer (B_X, B_SCUR, …), so a
+// renderer's shaders can read the same buffers by the same names.
+func SimDefines() Defines { return computeDefines() }
+
+// ComputeProgram builds a compute shader from package shaders, with
+// common.glsl (the simulation's buffers and helpers) before it and the
+// simulation's defines plus extra. It returns the GL program name.
+func ComputeProgram(file string, extra Defines) (uint32, error) {
+	d := computeDefines()
+	maps.Copy(d, extra)
+	p, err := newComputeProgram(file, d)
+	if err != nil {
+		return 0, err
+	}
+	return p.id, nil
+}
+
+// Groups returns the work-group counts that cover an n×n grid.
+func Groups(n int) (uint32, uint32) {
+	return uint32((n + WGX - 1) / WGX), uint32((n + WGY - 1) / WGY)
+}
+
+// LoadDisplay uploads the buffers a renderer draws (X, Y, spikes, ŷ, e)
+// from a reference state: how the window shows -backend cpu.
+func (s *Sim) LoadDisplay(st *cpuref.State) error {
+	if st.N != s.P.N {
+		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
+	}
+	for _, b := range []Buffer{BufX, BufY, BufSCur, BufYHat, BufErr, BufRing} {
+		ptr, n := bytesOf(s.hostSlices(st)[b])
+		gl.NamedBufferSubData(s.buf[b], 0, n, ptr)
+	}
+	s.T = st.T
+	return nil
+}

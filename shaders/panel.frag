@@ -1,0 +1,83 @@
+// panel: draws one of the 2-D panels straight from the simulation's
+// storage buffers. Each screen pixel covers a rectangle of cells; it shows
+// the strongest thing in that rectangle (a dot must not vanish when the
+// grid has more cells than the panel has pixels).
+
+in vec2 uv;
+out vec4 colour;
+
+layout(std430, binding = B_X)    readonly buffer XBuf    { uint x[]; };
+layout(std430, binding = B_Y)    readonly buffer YBuf    { uint y[]; };
+layout(std430, binding = B_YHAT) readonly buffer YHatBuf { uint yhat[]; };
+layout(std430, binding = B_ERR)  readonly buffer ErrBuf  { int err[]; };
+
+uniform int uN;
+uniform int uKind;     // PANEL_INPUT, PANEL_PREDICTION or PANEL_ERROR
+uniform vec2 uPixels;  // panel size in pixels
+
+const vec3 background = vec3(0.055, 0.063, 0.082);
+const vec3 gridLine   = vec3(0.10, 0.11, 0.14);
+const vec3 dotRed     = vec3(1.00, 0.23, 0.19);
+const vec3 predGreen  = vec3(0.20, 0.90, 0.40);
+const vec3 missRed    = vec3(1.00, 0.25, 0.20);
+const vec3 alarmBlue  = vec3(0.25, 0.55, 1.00);
+const vec3 targetRing = vec3(0.95, 0.95, 0.95);
+
+void main() {
+    float n = float(uN);
+    // The cells this pixel covers: [c0, c1) in x and y.
+    vec2 pix = floor(uv * uPixels);
+    ivec2 c0 = ivec2(floor(pix / uPixels * n));
+    ivec2 c1 = max(ivec2(ceil((pix + 1.0) / uPixels * n)), c0 + 1);
+    c1 = min(c1, ivec2(uN));
+
+    int lit = 0, target = 0, miss = 0, alarm = 0;
+    for (int r = c0.y; r < c1.y; r++) {
+        for (int c = c0.x; c < c1.x; c++) {
+            int i = r * uN + c;
+            if (uKind == PANEL_INPUT) {
+                lit |= int(x[i]);
+            } else if (uKind == PANEL_PREDICTION) {
+                lit |= int(yhat[i]);
+                target |= int(y[i]);
+            } else {
+                miss |= int(err[i] > 0);
+                alarm |= int(err[i] < 0);
+            }
+        }
+    }
+
+    vec3 col = background;
+    // Faint cell grid where cells are at least 6 pixels wide.
+    vec2 cellPx = uPixels / n;
+    if (cellPx.x >= 6.0) {
+        vec2 f = fract(uv * n);
+        if (f.x * cellPx.x < 1.0 || f.y * cellPx.y < 1.0) {
+            col = gridLine;
+        }
+    }
+    if (uKind == PANEL_INPUT && lit != 0) {
+        col = dotRed;
+    } else if (uKind == PANEL_PREDICTION) {
+        if (lit != 0) {
+            col = predGreen;
+        }
+        if (target != 0) {
+            // Outline the true next position: a ring inside the cell, at
+            // least 2 pixels wide however small the cell.
+            vec2 f = fract(uv * n) * cellPx;
+            float edge = min(min(f.x, cellPx.x - f.x), min(f.y, cellPx.y - f.y));
+            float w = max(2.0, min(cellPx.x, cellPx.y) * 0.18);
+            if (edge < w || cellPx.x < 5.0) {
+                col = mix(col, targetRing, 0.9);
+            }
+        }
+    } else if (uKind == PANEL_ERROR) {
+        if (miss != 0) {
+            col = missRed;
+        } else if (alarm != 0) {
+            col = alarmBlue;
+        }
+    }
+    colour = vec4(col, 1.0);
+}
