@@ -50,6 +50,12 @@ type config struct {
 	steps    int
 	headless bool
 	workers  int
+
+	// Window.
+	width, height int
+	vsync         bool
+	stepsPerFrame int
+	afterglow     float64
 }
 
 // float32Flag is a flag.Value for a float32 parameter.
@@ -128,6 +134,11 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.backend, "backend", "gpu", "gpu (OpenGL 4.3 compute shaders) or cpu (the Go reference)")
 	fs.IntVar(&c.steps, "steps", 0, "steps to run; 0: until the window closes, or 3000 with -headless")
 	fs.BoolVar(&c.headless, "headless", false, "no window: simulate, then print the summary")
+	fs.IntVar(&c.width, "width", 1280, "window width in screen coordinates [320, 16384]")
+	fs.IntVar(&c.height, "height", 800, "window height in screen coordinates [240, 16384]")
+	fs.BoolVar(&c.vsync, "vsync", true, "swap at the display's refresh rate (-vsync=false to measure)")
+	fs.IntVar(&c.stepsPerFrame, "steps_per_frame", 1, "simulation steps per drawn frame [1, 1024] (+/- in the window)")
+	fs.Float64Var(&c.afterglow, "afterglow", 0.8, "per-frame fade of a spike in the 3-D panel [0, 0.99]; 0 shows the last step only")
 	fs.IntVar(&c.workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu [1, 1024]; the result does not depend on it")
 	return fs
 }
@@ -161,6 +172,18 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 	if c.steps < 0 {
 		return nil, &usageError{fmt.Sprintf("invalid -steps %d: want an integer ≥ 0", c.steps)}
 	}
+	if c.width < 320 || c.width > 16384 {
+		return nil, &usageError{fmt.Sprintf("invalid -width %d: want an integer in [320, 16384]", c.width)}
+	}
+	if c.height < 240 || c.height > 16384 {
+		return nil, &usageError{fmt.Sprintf("invalid -height %d: want an integer in [240, 16384]", c.height)}
+	}
+	if c.stepsPerFrame < 1 || c.stepsPerFrame > 1024 {
+		return nil, &usageError{fmt.Sprintf("invalid -steps_per_frame %d: want an integer in [1, 1024]", c.stepsPerFrame)}
+	}
+	if !(c.afterglow >= 0 && c.afterglow <= 0.99) {
+		return nil, &usageError{fmt.Sprintf("invalid -afterglow %v: want a number in [0, 0.99]", c.afterglow)}
+	}
 	if c.workers < 1 || c.workers > 1024 {
 		return nil, &usageError{fmt.Sprintf("invalid -workers %d: want an integer in [1, 1024]", c.workers)}
 	}
@@ -185,6 +208,7 @@ type Summary struct {
 	N          int     `json:"n"`
 	Backend    string  `json:"backend"`
 	Renderer   string  `json:"renderer"`
+	FPS        float64 `json:"fps,omitempty"` // window runs only
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -196,17 +220,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		return exitUsage
 	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	if !c.headless {
-		fmt.Fprintln(stderr, "spikecast: the live window is not available in this build; running headless")
-		c.headless = true
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			fmt.Fprintln(stderr, "spikecast: no display (DISPLAY is not set): add -headless to simulate without a window, or run under xvfb-run to draw into a virtual screen")
+			return exitFailure
+		}
+		return runWindow(c, sigs, stdout, stderr)
 	}
 	if c.steps == 0 {
 		c.steps = 3000
 	}
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 
 	var sim simulator
 	if c.backend == "cpu" {
@@ -258,9 +285,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Backend:    c.backend,
 		Renderer:   sim.Renderer(),
 	}
-	line, _ := json.Marshal(sum)
-	fmt.Fprintln(stdout, string(line))
+	printSummary(stdout, sum)
 	return code
+}
+
+func printSummary(w io.Writer, s Summary) {
+	line, _ := json.Marshal(s)
+	fmt.Fprintln(w, string(line))
 }
 
 func round(v float64, digits int) float64 {

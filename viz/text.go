@@ -48,7 +48,7 @@ var fontData = [numFaces][]byte{Regular: goregular.TTF, Mono: gomono.TTF, Bold: 
 // extraRunes are the runes beyond printable ASCII the atlas holds, where a
 // face has them: the symbols of the live window's titles, legends and
 // stats. A rune a face lacks is drawn as '?'.
-const extraRunes = "θρσητλαβγδεμπωΔΣ≥≤≠≈×·…→←↑↓±–—●○■□▲▼⏸°²½√∞"
+const extraRunes = "θρσητλξαβγδεμπωΔΣ≥≤≠≈×·…→←↑↓±–—−●○■□▲▼⏸°²½√∞ŷŶ₊₋₀₁"
 
 // fallbackRune stands in for any rune the atlas does not hold.
 const fallbackRune = '?'

@@ -1,0 +1,147 @@
+package gpu_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/gpu/gputest"
+)
+
+// sameState fails t at the first buffer element where got and want
+// differ bit for bit.
+func sameState(t *testing.T, got, want *cpuref.State) {
+	t.Helper()
+	if got.N != want.N || got.T != want.T {
+		t.Fatalf("got n=%d t=%d, want n=%d t=%d", got.N, got.T, want.N, want.T)
+	}
+	floats := []struct {
+		name string
+		g, w []float32
+	}{
+		{"P", got.P, want.P}, {"V", got.V, want.V}, {"Theta", got.Theta, want.Theta}, {"Q", got.Q, want.Q},
+		{"WIn", got.WIn, want.WIn}, {"WRec", got.WRec, want.WRec}, {"WOut", got.WOut, want.WOut},
+	}
+	for _, f := range floats {
+		if len(f.g) != len(f.w) {
+			t.Fatalf("%s: %d values, want %d", f.name, len(f.g), len(f.w))
+		}
+		for i := range f.w {
+			if math.Float32bits(f.g[i]) != math.Float32bits(f.w[i]) {
+				t.Fatalf("%s[%d]: got %v, want %v", f.name, i, f.g[i], f.w[i])
+			}
+		}
+	}
+	ints := []struct {
+		name string
+		g, w []uint32
+	}{
+		{"X", got.X, want.X}, {"Y", got.Y, want.Y}, {"S", got.S, want.S},
+		{"YHat", got.YHat, want.YHat}, {"Ring", got.Ring, want.Ring},
+	}
+	for _, u := range ints {
+		if len(u.g) != len(u.w) {
+			t.Fatalf("%s: %d values, want %d", u.name, len(u.g), len(u.w))
+		}
+		for i := range u.w {
+			if u.g[i] != u.w[i] {
+				t.Fatalf("%s[%d]: got %d, want %d", u.name, i, u.g[i], u.w[i])
+			}
+		}
+	}
+	for i := range want.Err {
+		if got.Err[i] != want.Err[i] {
+			t.Fatalf("Err[%d]: got %d, want %d", i, got.Err[i], want.Err[i])
+		}
+	}
+}
+
+// newSim creates a GPU simulation from init and releases it when t ends.
+func newSim(t *testing.T, p cpuref.Params, init *cpuref.State) *gpu.Sim {
+	t.Helper()
+	var sim *gpu.Sim
+	gputest.Do(t, func() (err error) {
+		sim, err = gpu.New(p, init, cpuref.Border{N: p.N})
+		return err
+	})
+	t.Cleanup(func() { gputest.Do(t, func() error { sim.Release(); return nil }) })
+	return sim
+}
+
+// TestGPUInitialStateRoundTrip: the initial state uploaded by New reads
+// back bit for bit, for both output layouts.
+func TestGPUInitialStateRoundTrip(t *testing.T) {
+	for _, layout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
+		t.Run(string(layout), func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.WOut = 23, layout
+			init := cpuref.NewState(p)
+			want := init.Clone()
+			sim := newSim(t, p, init)
+			var got *cpuref.State
+			gputest.Do(t, func() (err error) {
+				got, err = sim.ReadState()
+				return err
+			})
+			sameState(t, got, want)
+		})
+	}
+}
+
+// TestGPULoadRoundTrip: a state with every buffer changed, loaded into a
+// running simulation, reads back bit for bit, T included.
+func TestGPULoadRoundTrip(t *testing.T) {
+	p := cpuref.Defaults()
+	p.N = 23
+	sim := newSim(t, p, cpuref.NewState(p))
+	gputest.Do(t, func() error { return sim.Run(3) }) // Load must overwrite a used state
+
+	rng := rand.New(rand.NewPCG(3, 5))
+	st := cpuref.NewState(p)
+	st.T = 12345
+	for i := range st.V {
+		st.V[i] = rng.Float32()*2 - 1
+		st.Theta[i] = p.ThetaMin + rng.Float32()
+		st.P[i] = rng.Float32() * 3
+		st.Q[i] = rng.Float32() * 3
+		st.X[i], st.Y[i], st.S[i], st.YHat[i] = rng.Uint32N(2), rng.Uint32N(2), rng.Uint32N(2), rng.Uint32N(2)
+		st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
+	}
+	for _, w := range [][]float32{st.WIn, st.WRec, st.WOut} {
+		for i := range w {
+			w[i] = rng.Float32()*3 - 1.5
+		}
+	}
+	st.V[0] = float32(math.Copysign(0, -1)) // −0 must survive too
+	st.WOut[1] = math.Float32frombits(1)    // and a subnormal
+	for i := range st.Ring {
+		st.Ring[i] = rng.Uint32()
+	}
+	want := st.Clone()
+
+	var got *cpuref.State
+	gputest.Do(t, func() (err error) {
+		if err := sim.Load(st); err != nil {
+			return err
+		}
+		got, err = sim.ReadState()
+		return err
+	})
+	sameState(t, got, want)
+	if sim.T != want.T {
+		t.Errorf("sim.T = %d after Load, want %d", sim.T, want.T)
+	}
+
+	// A state of another size is refused, not uploaded.
+	q := p
+	q.N = 22
+	gputest.Do(t, func() error {
+		if err := sim.Load(cpuref.NewState(q)); err == nil {
+			return fmt.Errorf("Load of an n=22 state into an n=23 simulation succeeded")
+		}
+		return nil
+	})
+}

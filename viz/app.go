@@ -1,0 +1,301 @@
+package viz
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/go-gl/glfw/v3.3/glfw"
+
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
+)
+
+// Backend is the simulation behind the window. Its methods run on the GL
+// thread. After Step, the gpu.Sim given to New holds the last step's
+// buffers.
+type Backend interface {
+	Step(k int) error
+	// RequestMeasures asks for the measures without waiting; Measures
+	// returns the newest that have arrived, their step, and whether they
+	// are new.
+	RequestMeasures()
+	Measures() (cpuref.Measures, int64, bool)
+	Reset() error
+	SetLearn(on bool)
+	Steps() int64
+	Name() string
+}
+
+// GPUBackend runs the compute shaders.
+type GPUBackend struct {
+	Sim    *gpu.Sim
+	reader *gpu.MeasureReader
+}
+
+// NewGPUBackend wraps sim. Run on the GL thread.
+func NewGPUBackend(sim *gpu.Sim) *GPUBackend {
+	return &GPUBackend{Sim: sim, reader: gpu.NewMeasureReader()}
+}
+
+func (g *GPUBackend) Step(k int) error { return g.Sim.Run(k) }
+func (g *GPUBackend) RequestMeasures() { g.reader.Request(g.Sim) }
+func (g *GPUBackend) Measures() (cpuref.Measures, int64, bool) {
+	return g.reader.Poll()
+}
+func (g *GPUBackend) Reset() error {
+	g.reader.Release()
+	g.reader = gpu.NewMeasureReader()
+	return g.Sim.Load(cpuref.NewState(g.Sim.P))
+}
+func (g *GPUBackend) SetLearn(on bool) { g.Sim.Learn = on }
+func (g *GPUBackend) Steps() int64     { return g.Sim.T }
+func (g *GPUBackend) Name() string     { return "gpu" }
+
+// Release frees the measure reader (not the Sim).
+func (g *GPUBackend) Release() { g.reader.Release() }
+
+// CPUBackend runs the Go reference and uploads the buffers the panels draw
+// into Mirror after each batch of steps: the one upload in the frame loop.
+type CPUBackend struct {
+	Ref    *cpuref.Sim
+	Mirror *gpu.Sim
+}
+
+func (c *CPUBackend) Step(k int) error {
+	for range k {
+		c.Ref.Step()
+	}
+	return c.Mirror.LoadDisplay(c.Ref.State)
+}
+func (c *CPUBackend) RequestMeasures() {}
+func (c *CPUBackend) Measures() (cpuref.Measures, int64, bool) {
+	return c.Ref.Measures(), c.Ref.State.T, true
+}
+func (c *CPUBackend) Reset() error {
+	c.Ref.State = cpuref.NewState(c.Ref.P)
+	return c.Mirror.LoadDisplay(c.Ref.State)
+}
+func (c *CPUBackend) SetLearn(on bool) { c.Ref.Learn = on }
+func (c *CPUBackend) Steps() int64     { return c.Ref.State.T }
+func (c *CPUBackend) Name() string     { return "cpu" }
+
+// AppOptions configure the interactive loop.
+type AppOptions struct {
+	StepsPerFrame int
+	MaxSteps      int64       // stop after this many steps; 0: until closed
+	Interrupted   func() bool // polled every frame; true ends the loop
+	Renderer      string
+}
+
+// Result summarises an interactive run.
+type Result struct {
+	Steps       int64
+	Frames      int64
+	Seconds     float64
+	FPS         float64
+	Measures    cpuref.Measures
+	Interrupted bool
+}
+
+// app is the state of the interactive loop.
+type app struct {
+	v             *Viz
+	b             Backend
+	win           *glfw.Window
+	paused        bool
+	stepOnce      bool
+	stepsPerFrame int
+	learn         bool
+	reset         bool
+	quit          bool
+	dragging      bool
+	lastX, lastY  float64
+	status        string
+	statusUntil   time.Time
+}
+
+// Run shows the window and runs the simulation until the window closes,
+// Esc or Q, MaxSteps, or Interrupted. It runs on the GL thread.
+func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
+	a := &app{v: v, b: b, win: ctx.Window, stepsPerFrame: max(o.StepsPerFrame, 1), learn: true}
+	a.install()
+	defer a.uninstall()
+
+	var res Result
+	start := time.Now()
+	var m cpuref.Measures
+	lastT := time.Now()
+	var winSteps, winFrames int64
+	stats := Stats{N: v.sim.P.N, Backend: b.Name(), Renderer: o.Renderer, Learn: true}
+	for !a.win.ShouldClose() && !a.quit {
+		if o.Interrupted != nil && o.Interrupted() {
+			res.Interrupted = true
+			break
+		}
+		glfw.PollEvents()
+		if a.reset {
+			a.reset = false
+			if err := b.Reset(); err != nil {
+				return res, err
+			}
+			v.Curve.Reset()
+			a.flash("network re-initialised")
+		}
+		k := 0
+		if !a.paused {
+			k = a.stepsPerFrame
+		} else if a.stepOnce {
+			k = 1
+		}
+		a.stepOnce = false
+		if o.MaxSteps > 0 {
+			k = int(min(int64(k), o.MaxSteps-b.Steps()))
+		}
+		if k > 0 {
+			if err := b.Step(k); err != nil {
+				return res, err
+			}
+			v.Update()
+			winSteps += int64(k)
+		}
+		b.RequestMeasures()
+		if mm, t, ok := b.Measures(); ok {
+			m = mm
+			v.Curve.Add(t, m.F1, m.HiddenRate)
+		}
+
+		fbW, fbH := a.win.GetFramebufferSize()
+		ww, _ := a.win.GetSize()
+		scale := float32(1)
+		if ww > 0 {
+			scale = max(float32(fbW)/float32(ww), 1)
+		}
+		if a.v.Camera.Auto && !a.paused {
+			a.v.Camera.Yaw += 0.004
+		}
+		stats.Step, stats.F1, stats.Precision, stats.Recall, stats.HiddenRate = b.Steps(), m.F1, m.Precision, m.Recall, m.HiddenRate
+		stats.Paused, stats.StepsPerFrame, stats.Learn = a.paused, a.stepsPerFrame, a.learn
+		stats.Status = ""
+		if time.Now().Before(a.statusUntil) {
+			stats.Status = a.status
+		}
+		if err := v.Draw(fbW, fbH, scale, stats); err != nil {
+			return res, err
+		}
+		a.win.SwapBuffers()
+		res.Frames++
+		winFrames++
+		if dt := time.Since(lastT).Seconds(); dt >= 0.5 {
+			stats.StepsPerS = float64(winSteps) / dt
+			stats.FPS = float64(winFrames) / dt
+			winSteps, winFrames, lastT = 0, 0, time.Now()
+		}
+		if o.MaxSteps > 0 && b.Steps() >= o.MaxSteps {
+			break
+		}
+	}
+	res.Steps = b.Steps()
+	res.Seconds = time.Since(start).Seconds()
+	if res.Seconds > 0 {
+		res.FPS = math.Round(float64(res.Frames)/res.Seconds*10) / 10
+	}
+	res.Measures = m
+	return res, nil
+}
+
+func (a *app) flash(s string) {
+	a.status, a.statusUntil = s, time.Now().Add(2*time.Second)
+}
+
+func (a *app) install() {
+	w := a.win
+	w.SetKeyCallback(func(_ *glfw.Window, key glfw.Key, _ int, action glfw.Action, mods glfw.ModifierKey) {
+		if action == glfw.Release {
+			return
+		}
+		switch key {
+		case glfw.KeySpace:
+			if action == glfw.Press {
+				a.paused = !a.paused
+			}
+		case glfw.KeyRight:
+			if a.paused {
+				a.stepOnce = true
+			}
+		case glfw.KeyL:
+			if action == glfw.Press {
+				a.learn = !a.learn
+				a.b.SetLearn(a.learn)
+				a.flash(map[bool]string{true: "learning on", false: "learning off"}[a.learn])
+			}
+		case glfw.KeyR:
+			if action == glfw.Press {
+				a.reset = true
+			}
+		case glfw.KeyC:
+			a.v.Camera = DefaultCamera()
+		case glfw.KeyH:
+			if action == glfw.Press {
+				a.v.ShowHelp = !a.v.ShowHelp
+			}
+		case glfw.KeyEscape, glfw.KeyQ:
+			a.quit = true
+		}
+	})
+	// Characters, not keys, for + − ?: they sit on different keys (and
+	// need shift or not) across layouts, and the keypad sends them too.
+	w.SetCharCallback(func(_ *glfw.Window, r rune) {
+		switch r {
+		case '+', '=':
+			a.faster()
+		case '-', '_':
+			a.slower()
+		case '?':
+			a.v.ShowHelp = !a.v.ShowHelp
+		}
+	})
+	w.SetMouseButtonCallback(func(_ *glfw.Window, b glfw.MouseButton, action glfw.Action, _ glfw.ModifierKey) {
+		if b == glfw.MouseButtonLeft {
+			a.dragging = action == glfw.Press
+			a.lastX, a.lastY = a.win.GetCursorPos()
+		}
+	})
+	w.SetCursorPosCallback(func(_ *glfw.Window, x, y float64) {
+		if !a.dragging {
+			return
+		}
+		dx, dy := x-a.lastX, y-a.lastY
+		a.lastX, a.lastY = x, y
+		c := &a.v.Camera
+		c.Auto = false
+		c.Yaw -= float32(dx) * 0.008
+		c.Pitch = clampf(c.Pitch+float32(dy)*0.008, -1.45, 1.45)
+	})
+	w.SetScrollCallback(func(_ *glfw.Window, _, dy float64) {
+		c := &a.v.Camera
+		c.Auto = false
+		c.Distance = clampf(c.Distance*float32(math.Pow(0.9, dy)), 0.6, 8)
+	})
+}
+
+func (a *app) faster() {
+	a.stepsPerFrame = min(a.stepsPerFrame*2, 1024)
+	a.flash(fmt.Sprintf("%d steps per frame", a.stepsPerFrame))
+}
+
+func (a *app) slower() {
+	a.stepsPerFrame = max(a.stepsPerFrame/2, 1)
+	a.flash(fmt.Sprintf("%d steps per frame", a.stepsPerFrame))
+}
+
+func (a *app) uninstall() {
+	w := a.win
+	w.SetKeyCallback(nil)
+	w.SetCharCallback(nil)
+	w.SetMouseButtonCallback(nil)
+	w.SetCursorPosCallback(nil)
+	w.SetScrollCallback(nil)
+}
+
+func clampf(v, lo, hi float32) float32 { return min(max(v, lo), hi) }

@@ -1,0 +1,191 @@
+package viz
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+	"github.com/go-gl/mathgl/mgl32"
+
+	"github.com/spikecast/spikecast/gpu"
+)
+
+// Binding points of the renderer's own buffers, after the simulation's.
+const (
+	bindGlow   = 14
+	bindPoints = 15
+)
+
+// maxPoints bounds the 3-D panel's point list (16 bytes a point).
+const maxPoints = 1 << 22
+
+// layerGap is the distance between the stacked planes, in grid widths.
+const layerGap = 0.42
+
+// Camera orbits the centre of the 3-D panel.
+type Camera struct {
+	Yaw, Pitch float32 // radians
+	Distance   float32
+	Auto       bool // slow rotation until the user touches the view
+}
+
+// DefaultCamera is the view the panel starts in and C returns to.
+func DefaultCamera() Camera {
+	return Camera{Yaw: 0.6, Pitch: 0.45, Distance: 2.05, Auto: true}
+}
+
+func (c Camera) view() mgl32.Mat4 {
+	eye := mgl32.Vec3{
+		c.Distance * float32(math.Cos(float64(c.Pitch))*math.Sin(float64(c.Yaw))),
+		c.Distance * float32(math.Sin(float64(c.Pitch))),
+		c.Distance * float32(math.Cos(float64(c.Pitch))*math.Cos(float64(c.Yaw))),
+	}
+	return mgl32.LookAtV(eye, mgl32.Vec3{}, mgl32.Vec3{0, 1, 0})
+}
+
+// scatter is the 3-D spike panel: a compute pass that fades afterglow and
+// lists the visible points, and an indirect draw of that list.
+type scatter struct {
+	n        int
+	glowProg uint32
+	drawProg uint32
+	lineProg uint32
+	glow     uint32 // 3·n² floats
+	points   uint32 // DrawArraysIndirectCommand (count written by glow.comp), then the points
+	capacity int
+	vao      uint32
+	planes   uint32 // vertex buffer of the plane outlines
+	nPlane   int32
+	lastCnt  uint32
+}
+
+func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
+	s := &scatter{n: n, lineProg: lineProg}
+	var err error
+	if s.glowProg, err = gpu.ComputeProgram("glow.comp", defs); err != nil {
+		return nil, err
+	}
+	if s.drawProg, err = gpu.NewGraphicsProgram("points.vert", "points.frag", defs, ""); err != nil {
+		s.release()
+		return nil, err
+	}
+	cells := n * n
+	s.capacity = min(3*cells, maxPoints)
+	gl.CreateBuffers(1, &s.glow)
+	gl.NamedBufferData(s.glow, 3*cells*4, nil, gl.DYNAMIC_COPY)
+	gl.ClearNamedBufferData(s.glow, gl.R32F, gl.RED, gl.FLOAT, nil)
+	gl.CreateBuffers(1, &s.points)
+	gl.NamedBufferData(s.points, 16+s.capacity*16, nil, gl.DYNAMIC_COPY)
+	gl.NamedBufferSubData(s.points, 0, 16, gl.Ptr([]uint32{0, 1, 0, 0}))
+	if e := gl.GetError(); e != gl.NO_ERROR {
+		s.release()
+		return nil, fmt.Errorf("viz: allocate 3-D panel buffers (%d points): GL error 0x%x", s.capacity, e)
+	}
+
+	// Plane outlines and a faint centre cross on each plane.
+	var v []float32
+	for layer := 0; layer < 3; layer++ {
+		y := float32(layer-1) * layerGap
+		c := [][2]float32{{-0.5, -0.5}, {0.5, -0.5}, {0.5, 0.5}, {-0.5, 0.5}}
+		for k := 0; k < 4; k++ {
+			a, b := c[k], c[(k+1)%4]
+			v = append(v, a[0], y, a[1], b[0], y, b[1])
+		}
+	}
+	s.nPlane = int32(len(v) / 3)
+	gl.CreateVertexArrays(1, &s.vao)
+	gl.CreateBuffers(1, &s.planes)
+	gl.NamedBufferData(s.planes, len(v)*4, gl.Ptr(v), gl.STATIC_DRAW)
+	gl.VertexArrayVertexBuffer(s.vao, 0, s.planes, 0, 12)
+	gl.EnableVertexArrayAttrib(s.vao, 0)
+	gl.VertexArrayAttribFormat(s.vao, 0, 3, gl.FLOAT, false, 0)
+	gl.VertexArrayAttribBinding(s.vao, 0, 0)
+	return s, nil
+}
+
+// update fades the glow and rebuilds the point list from the last step's
+// buffers. decay is the per-frame afterglow factor (0: spikes of the last
+// step only).
+func (s *scatter) update(decay float32) {
+	gl.NamedBufferSubData(s.points, 0, 4, gl.Ptr([]uint32{0}))
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGlow, s.glow)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPoints, s.points)
+	gl.UseProgram(s.glowProg)
+	setInt(s.glowProg, "uN", int32(s.n))
+	setFloat(s.glowProg, "uDecay", decay)
+	gl.ProgramUniform1ui(s.glowProg, loc(s.glowProg, "uCapacity"), uint32(s.capacity))
+	gx, gy := gpu.Groups(s.n)
+	gl.DispatchCompute(gx, gy, 1)
+	// The draw reads the list as vertex-shader storage and the count as an
+	// indirect command.
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.COMMAND_BARRIER_BIT)
+}
+
+// draw renders the planes and the points into the current viewport.
+func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
+	proj := mgl32.Perspective(mgl32.DegToRad(38), aspect, 0.05, 20)
+	mvp := proj.Mul4(cam.view())
+
+	gl.Enable(gl.BLEND)
+	gl.BlendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA)
+	gl.UseProgram(s.lineProg)
+	gl.UniformMatrix4fv(loc(s.lineProg, "uMVP"), 1, false, &mvp[0])
+	colours := [3][4]float32{{1, 0.35, 0.3, 0.35}, {0.4, 0.6, 1, 0.35}, {0.35, 1, 0.5, 0.35}}
+	gl.BindVertexArray(s.vao)
+	for layer := 0; layer < 3; layer++ {
+		c := colours[layer]
+		gl.Uniform4f(loc(s.lineProg, "uColour"), c[0], c[1], c[2], c[3])
+		gl.DrawArrays(gl.LINES, int32(layer*8), 8)
+	}
+
+	gl.BlendFunc(gl.ONE, gl.ONE) // additive glow
+	gl.Enable(gl.PROGRAM_POINT_SIZE)
+	gl.UseProgram(s.drawProg)
+	gl.UniformMatrix4fv(loc(s.drawProg, "uMVP"), 1, false, &mvp[0])
+	gl.Uniform1i(loc(s.drawProg, "uN"), int32(s.n))
+	gl.Uniform1ui(loc(s.drawProg, "uCapacity"), uint32(s.capacity))
+	gl.Uniform1f(loc(s.drawProg, "uLayerGap"), layerGap)
+	// A cell's size on screen, with a floor so sparse spikes stay visible.
+	size := float32(viewportH) * 1.6 / float32(s.n)
+	gl.Uniform1f(loc(s.drawProg, "uPointSize"), max(size, 4))
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPoints, s.points)
+	gl.BindBuffer(gl.DRAW_INDIRECT_BUFFER, s.points)
+	gl.DrawArraysIndirect(gl.POINTS, nil)
+	gl.BindBuffer(gl.DRAW_INDIRECT_BUFFER, 0)
+	gl.Disable(gl.PROGRAM_POINT_SIZE)
+	gl.BlendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA)
+}
+
+// count reads the number of points listed by the last update (for tests
+// and stats; it waits for the GPU).
+func (s *scatter) count() uint32 {
+	var c uint32
+	gl.GetNamedBufferSubData(s.points, 0, 4, gl.Ptr(&c))
+	return c
+}
+
+func (s *scatter) release() {
+	for _, p := range []*uint32{&s.glowProg, &s.drawProg} {
+		if *p != 0 {
+			gl.DeleteProgram(*p)
+			*p = 0
+		}
+	}
+	for _, b := range []*uint32{&s.glow, &s.points, &s.planes} {
+		if *b != 0 {
+			gl.DeleteBuffers(1, b)
+			*b = 0
+		}
+	}
+	if s.vao != 0 {
+		gl.DeleteVertexArrays(1, &s.vao)
+		s.vao = 0
+	}
+}
+
+func loc(prog uint32, name string) int32 {
+	return gl.GetUniformLocation(prog, gl.Str(name+"\x00"))
+}
+
+func setInt(prog uint32, name string, v int32)     { gl.ProgramUniform1i(prog, loc(prog, name), v) }
+func setFloat(prog uint32, name string, v float32) { gl.ProgramUniform1f(prog, loc(prog, name), v) }

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/viz"
+)
+
+// runWindow runs the simulation in the live window until it is closed
+// (exit 0), Esc/Q (0), -steps is reached (0), or a signal arrives (130 or
+// 143). Every GL object is released before it returns.
+func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
+	ctx, err := gpu.NewContext(gpu.Options{Visible: true, Width: c.width, Height: c.height,
+		Title: fmt.Sprintf("spikecast — n=%d, %s", c.params.N, c.backend), VSync: c.vsync})
+	if err != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", err)
+		return exitFailure
+	}
+	defer ctx.Release()
+
+	var res viz.Result
+	var got os.Signal
+	err = ctx.Do(func() error {
+		p := c.params
+		init := cpuref.NewState(p)
+		// The gpu.Sim holds the buffers the panels draw; with -backend cpu
+		// it is never stepped, only loaded from the reference.
+		sim, err := gpu.New(p, init, cpuref.Border{N: p.N})
+		if err != nil {
+			return err
+		}
+		defer sim.Release()
+		var backend viz.Backend
+		if c.backend == "cpu" {
+			ref := cpuref.NewFrom(p, init, cpuref.Border{N: p.N})
+			ref.SetWorkers(c.workers)
+			backend = &viz.CPUBackend{Ref: ref, Mirror: sim}
+		} else {
+			g := viz.NewGPUBackend(sim)
+			defer g.Release()
+			backend = g
+		}
+		v, err := viz.New(sim, viz.Options{Afterglow: float32(c.afterglow)})
+		if err != nil {
+			return err
+		}
+		defer v.Release()
+		res, err = viz.Run(ctx, v, backend, viz.AppOptions{
+			StepsPerFrame: c.stepsPerFrame,
+			MaxSteps:      int64(c.steps),
+			Renderer:      ctx.Renderer,
+			Interrupted: func() bool {
+				select {
+				case got = <-sigs:
+					return true
+				default:
+					return false
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		// The window shows measures read asynchronously; the summary
+		// waits for the last step's.
+		if c.backend == "gpu" {
+			res.Measures, err = sim.Measures()
+		}
+		return err
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", err)
+		return exitFailure
+	}
+	m := res.Measures
+	sum := Summary{
+		Steps:      res.Steps,
+		F1:         round(m.F1, 4),
+		Precision:  round(m.Precision, 4),
+		Recall:     round(m.Recall, 4),
+		HiddenRate: round(m.HiddenRate, 6),
+		N:          c.params.N,
+		Backend:    c.backend,
+		Renderer:   ctx.Renderer,
+		FPS:        res.FPS,
+	}
+	if res.Seconds > 0 {
+		sum.StepsPerS = round(float64(res.Steps)/res.Seconds, 1)
+	}
+	printSummary(stdout, sum)
+	switch {
+	case got == syscall.SIGTERM:
+		return exitTerm
+	case got != nil:
+		return exitInterrupt
+	}
+	return exitOK
+}
