@@ -35,16 +35,34 @@ func Uniform(h uint32) float32 {
 // variance.
 const sqrt3 float32 = 1.7320508
 
-// Normal returns an approximately standard normal sample: the sum of four
-// uniforms, centred and scaled. It uses only float32 additions and one
-// multiplication, each rounded, so GLSL computes the same bits (log and cos
-// would not be bit-identical across GPUs).
+// NoiseKey is the key of one step's draws from a stream: a hash of (seed,
+// stream, step), computed once per step rather than once per cell.
+func NoiseKey(seed, stream, step uint32) uint32 {
+	return PCG(seed + PCG(stream+PCG(step)))
+}
+
+// Normal returns an approximately standard normal sample for cell index at
+// the given step: the sum of four uniforms, centred and scaled. See
+// NormalKeyed.
 func Normal(seed, stream, step, index uint32) float32 {
-	base := index * 4
-	u0 := Uniform(Hash(seed, stream, step, base))
-	u1 := Uniform(Hash(seed, stream, step, base+1))
-	u2 := Uniform(Hash(seed, stream, step, base+2))
-	u3 := Uniform(Hash(seed, stream, step, base+3))
+	return NormalKeyed(NoiseKey(seed, stream, step), index)
+}
+
+// NormalKeyed is Normal with the step's key computed already. Two hashes
+// give the four uniforms, 16 bits each: PCG(PCG(2i+h) + key) for h = 0, 1,
+// the inner hash scattering the cell index so that two steps' keys never
+// give the same sequence shifted. The uniforms are multiples of 2⁻¹⁶ below
+// 1, so their float32 sum is exact; the only rounding is the final
+// multiplication, which GLSL performs identically (log and cos, as in
+// Box–Muller, are not bit-identical across GPUs).
+func NormalKeyed(key, index uint32) float32 {
+	h0 := PCG(PCG(2*index) + key)
+	h1 := PCG(PCG(2*index+1) + key)
+	const unit = 1.0 / 65536
+	u0 := float32(h0&0xffff) * unit
+	u1 := float32(h0>>16) * unit
+	u2 := float32(h1&0xffff) * unit
+	u3 := float32(h1>>16) * unit
 	sum := float32(float32(float32(u0+u1)+u2) + u3)
 	return float32(float32(sum-2) * sqrt3)
 }

@@ -120,6 +120,7 @@ func (s *Sim) integrate(w, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
 	nin, nrec := Slots(WinR), Slots(p.RRec)
 	centre := nrec / 2
+	key := NoiseKey(p.Seed, StreamNoise, uint32(st.T))
 	var spikes uint32
 	for row := r0; row < r1; row++ {
 		for col := 0; col < n; col++ {
@@ -136,7 +137,7 @@ func (s *Sim) integrate(w, r0, r1 int) {
 					rec += st.WRec[i*nrec+m]
 				}
 			}
-			noise := float32(p.SigmaNoise * Normal(p.Seed, StreamNoise, uint32(st.T), uint32(i)))
+			noise := float32(p.SigmaNoise * NormalKeyed(key, uint32(i)))
 			current := float32(float32(in+rec)+p.Bias) + noise
 			v := float32(p.Rho*st.V[i]) + current
 			var spike uint32

@@ -2,6 +2,8 @@ package gpu
 
 import (
 	"fmt"
+	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -29,10 +31,11 @@ const (
 	BufWRec
 	BufWOut
 	BufRing
+	BufTiles // per-tile activity, GPU only (see common.glsl)
 	numBuffers
 )
 
-var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "SPrev", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring"}
+var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "SPrev", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring", "Tiles"}
 
 func (b Buffer) String() string { return bufferNames[b] }
 
@@ -93,6 +96,10 @@ type Sim struct {
 	size [numBuffers]int // bytes
 
 	lit []int32
+
+	// profile, when set, receives the wall time of each pass (with a
+	// glFinish after each: for measuring, not for running).
+	profile map[string]time.Duration
 }
 
 // New uploads init (which must be a state for p) and compiles the passes.
@@ -170,7 +177,25 @@ func (s *Sim) hostSlices(st *cpuref.State) [numBuffers]any {
 	// SPrev is scratch for the first step: its contents are overwritten
 	// before they are read.
 	return [numBuffers]any{st.X, st.Y, st.P, st.V, st.Theta, st.Q, make([]uint32, len(st.S)), st.S,
-		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring}
+		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring, tilesOf(st)}
+}
+
+// tilesOf returns the tile activity buffer for a state about to take step
+// st.T: the spikes of st.S counted per 16×16 tile in the slot of the last
+// step's parity; the other slots are written before they are read.
+func tilesOf(st *cpuref.State) []uint32 {
+	n := st.N
+	gx, gy := Groups(n)
+	nt := int(gx * gy)
+	tiles := make([]uint32, 3*nt)
+	prev := int((st.T + 1) % 2)
+	for i, v := range st.S {
+		if v != 0 {
+			r, c := i/n, i%n
+			tiles[prev*nt+(r/WGY)*int(gx)+c/WGX]++
+		}
+	}
+	return tiles
 }
 
 func bytesOf(data any) (unsafe.Pointer, int) {
@@ -207,7 +232,6 @@ func (s *Sim) setUniforms() {
 		pr.setInt("uN", int32(p.N))
 	}
 	s.stimulus.setFloat("uLambdaPre", p.LambdaPre)
-	s.integrate.setUint("uSeed", p.Seed)
 	s.integrate.setFloat("uRho", p.Rho)
 	s.integrate.setFloat("uBias", p.Bias)
 	s.integrate.setFloat("uSigma", p.SigmaNoise)
@@ -268,6 +292,7 @@ func (s *Sim) step() error {
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSCur), s.buf[BufSCur])
 
 	slot := int32(s.T % cpuref.Window)
+	parity := int32(s.T % 2)
 	s.lit = s.Stim.Lit(s.T, s.lit[:0])
 	nNow := len(s.lit)
 	s.lit = s.Stim.Lit(s.T+1, s.lit)
@@ -276,6 +301,7 @@ func (s *Sim) step() error {
 	}
 	st := s.stimulus
 	st.setInt("uSlot", slot)
+	st.setInt("uParity", parity)
 	st.setInts("uLitNow", s.lit[:nNow])
 	st.setInt("uNumNow", int32(nNow))
 	st.setInts("uLitNext", s.lit[nNow:])
@@ -283,14 +309,17 @@ func (s *Sim) step() error {
 	s.dispatch(st, n)
 
 	s.integrate.setInt("uSlot", slot)
-	s.integrate.setUint("uStep", uint32(s.T))
+	s.integrate.setInt("uParity", parity)
+	s.integrate.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise, uint32(s.T)))
 	s.dispatch(s.integrate, n)
 
 	s.output.setInt("uSlot", slot)
+	s.output.setInt("uParity", parity)
 	s.output.setBool("uLearn", s.Learn)
 	s.dispatch(s.output, n)
 
 	if s.Learn {
+		s.learnInput.setInt("uParity", parity)
 		s.dispatch(s.learnInput, n)
 	}
 	s.dispatch(s.homeostasis, n)
@@ -299,10 +328,36 @@ func (s *Sim) step() error {
 }
 
 func (s *Sim) dispatch(p *program, n int) {
+	var t0 time.Time
+	if s.profile != nil {
+		gl.Finish()
+		t0 = time.Now()
+	}
 	gl.UseProgram(p.id)
 	g := uint32((n + WGX - 1) / WGX)
 	gl.DispatchCompute(g, uint32((n+WGY-1)/WGY), 1)
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	if s.profile != nil {
+		gl.Finish()
+		s.profile[strings.TrimSuffix(p.name, ".comp")] += time.Since(t0)
+	}
+}
+
+// Profile runs steps steps with the GPU drained after every pass and
+// returns the mean wall time per step of each pass, by pass name. The
+// draining costs time of its own, so the sum exceeds a free-running step;
+// the shares are what it is for.
+func (s *Sim) Profile(steps int) (map[string]time.Duration, error) {
+	s.profile = map[string]time.Duration{}
+	defer func() { s.profile = nil }()
+	if err := s.Run(steps); err != nil {
+		return nil, err
+	}
+	out := map[string]time.Duration{}
+	for k, v := range s.profile {
+		out[k] = v / time.Duration(max(steps, 1))
+	}
+	return out, nil
 }
 
 // Measures reads the small ring of per-step counts and returns the
@@ -328,7 +383,7 @@ func (s *Sim) ReadState() (*cpuref.State, error) {
 func (s *Sim) ReadInto(st *cpuref.State, weights bool) error {
 	st.T = s.T
 	dst := s.hostSlices(st)
-	dst[BufSPrev] = nil
+	dst[BufSPrev], dst[BufTiles] = nil, nil
 	if !weights {
 		dst[BufWIn], dst[BufWRec], dst[BufWOut] = nil, nil, nil
 	}

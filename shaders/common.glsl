@@ -11,21 +11,32 @@ layout(local_size_x = WG_X, local_size_y = WG_Y) in;
 
 layout(std430, binding = B_X)      buffer XBuf      { uint x[]; };
 layout(std430, binding = B_Y)      buffer YBuf      { uint y[]; };
-layout(std430, binding = B_P)      buffer PBuf      { float p[]; };
-layout(std430, binding = B_V)      buffer VBuf      { float v[]; };
-layout(std430, binding = B_THETA)  buffer ThetaBuf  { float theta[]; };
-layout(std430, binding = B_Q)      buffer QBuf      { float q[]; };
 layout(std430, binding = B_SPREV)  buffer SPrevBuf  { uint sPrev[]; };
 layout(std430, binding = B_SCUR)   buffer SCurBuf   { uint sCur[]; };
 layout(std430, binding = B_YHAT)   buffer YHatBuf   { uint yhat[]; };
 layout(std430, binding = B_ERR)    buffer ErrBuf    { int err[]; };
+layout(std430, binding = B_RING)   buffer RingBuf   { uint ring[]; };
+// Renderers' compute passes define DISPLAY_ONLY: they read only the
+// buffers above, and GL promises just 16 storage blocks a shader.
+#ifndef DISPLAY_ONLY
+layout(std430, binding = B_P)      buffer PBuf      { float p[]; };
+layout(std430, binding = B_V)      buffer VBuf      { float v[]; };
+layout(std430, binding = B_THETA)  buffer ThetaBuf  { float theta[]; };
+layout(std430, binding = B_Q)      buffer QBuf      { float q[]; };
 layout(std430, binding = B_WIN)    buffer WInBuf    { float wIn[]; };
 layout(std430, binding = B_WREC)   buffer WRecBuf   { float wRec[]; };
 layout(std430, binding = B_WOUT)   buffer WOutBuf   { float wOut[]; };
-layout(std430, binding = B_RING)   buffer RingBuf   { uint ring[]; };
+// Activity per 16×16 tile (work group), so a pass can skip sums that are
+// certainly zero: tiles[par·T + t] counts the spikes of tile t at a step
+// of parity par (two slots: this step's and the last), tiles[2T + t]
+// counts the cells of tile t with a lit input pixel in their 3×3 patch.
+// Skipping a sum whose terms are all zero leaves it +0, bit for bit.
+layout(std430, binding = B_TILES)  buffer TileBuf   { uint tiles[]; };
+#endif
 
 uniform int uN;    // grid side
 uniform int uSlot; // ring slot of this step: t % WINDOW
+uniform int uParity; // t % 2: which tile slot holds this step's spikes
 
 // cell returns this invocation's grid position (x = column, y = row).
 ivec2 cell() {
@@ -60,14 +71,47 @@ float uniform01(uint h) {
     return float(h >> 8u) * (1.0 / 16777216.0);
 }
 
-// normal4 is cpuref.Normal: four uniforms summed left to right, centred
-// and scaled to unit variance.
-float normal4(uint seed, uint stream, uint step, uint index) {
-    uint base = index * 4u;
-    precise float s = uniform01(hash4(seed, stream, step, base));
-    s = s + uniform01(hash4(seed, stream, step, base + 1u));
-    s = s + uniform01(hash4(seed, stream, step, base + 2u));
-    s = s + uniform01(hash4(seed, stream, step, base + 3u));
+// normalKeyed is cpuref.NormalKeyed: four 16-bit uniforms from two
+// hashes, summed left to right (exactly), centred and scaled.
+float normalKeyed(uint key, uint index) {
+    uint h0 = pcg(pcg(2u * index) + key);
+    uint h1 = pcg(pcg(2u * index + 1u) + key);
+    const float unit = 1.0 / 65536.0;
+    precise float s = float(h0 & 0xffffu) * unit;
+    s = s + float(h0 >> 16u) * unit;
+    s = s + float(h1 & 0xffffu) * unit;
+    s = s + float(h1 >> 16u) * unit;
     precise float z = (s - 2.0) * 1.7320508;
     return z;
 }
+
+#ifndef DISPLAY_ONLY
+int tileCount() {
+    return int(gl_NumWorkGroups.x * gl_NumWorkGroups.y);
+}
+
+int tileIndex(ivec2 t) {
+    return t.y * int(gl_NumWorkGroups.x) + t.x;
+}
+
+// spikesNear reports whether the tiles around this work group (its own
+// and the eight beside it) had any spike at the step of the given parity.
+// Windows reach at most 8 cells (MaxR), less than a tile, so no spike
+// outside them can touch a cell of this group. The result is the same for
+// every invocation of the group.
+bool spikesNear(int parity) {
+    ivec2 g = ivec2(gl_WorkGroupID.xy);
+    ivec2 ng = ivec2(gl_NumWorkGroups.xy);
+    int base = parity * tileCount();
+    uint total = 0u;
+    for (int dy = -1; dy <= 1; dy++) {
+        for (int dx = -1; dx <= 1; dx++) {
+            ivec2 t = g + ivec2(dx, dy);
+            if (t.x >= 0 && t.y >= 0 && t.x < ng.x && t.y < ng.y) {
+                total += tiles[base + tileIndex(t)];
+            }
+        }
+    }
+    return total != 0u;
+}
+#endif

@@ -3,41 +3,45 @@
 // noise; leak and integrate; spike and reset. Terms whose input is 0 are
 // skipped, as in cpuref: it leaves the float sum unchanged.
 
-uniform uint uSeed;
-uniform uint uStep;
+uniform uint uNoiseKey; // cpuref.NoiseKey(seed, noise stream, step)
 uniform float uRho;
 uniform float uBias;
 uniform float uSigma;
 uniform int uRRec;
 
-shared uint groupSpikes;
-
 void main() {
-    if (gl_LocalInvocationIndex == 0u) {
-        groupSpikes = 0u;
-    }
-    barrier();
+    bool recurrent = spikesNear(1 - uParity);
 
     ivec2 c = cell();
     if (inGrid(c)) {
         int i = c.y * uN + c.x;
+        // Window slots in row-major order (dy outer, dx inner), as
+        // cpuref's slot numbering; nested loops avoid an integer division
+        // per slot, which SIMD units lack.
         precise float inp = 0.0;
-        for (int m = 0; m < WIN_SLOTS; m++) {
-            int j;
-            if (neighbour(c, 1, m, j) && x[j] != 0u) {
-                inp = inp + wIn[i * WIN_SLOTS + m];
+        bool lit = false;
+        int m = 0;
+        for (int dy = -1; dy <= 1; dy++) {
+            for (int dx = -1; dx <= 1; dx++, m++) {
+                ivec2 o = c + ivec2(dx, dy);
+                if (inGrid(o) && x[o.y * uN + o.x] != 0u) {
+                    inp = inp + wIn[i * WIN_SLOTS + m];
+                    lit = true;
+                }
             }
         }
         int nrec = (2 * uRRec + 1) * (2 * uRRec + 1);
-        int centre = nrec / 2;
         precise float rec = 0.0;
-        for (int m = 0; m < nrec; m++) {
-            int j;
-            if (neighbour(c, uRRec, m, j) && m != centre && sPrev[j] != 0u) {
-                rec = rec + wRec[i * nrec + m];
+        m = 0;
+        for (int dy = -uRRec; recurrent && dy <= uRRec; dy++) {
+            for (int dx = -uRRec; dx <= uRRec; dx++, m++) {
+                ivec2 o = c + ivec2(dx, dy);
+                if ((dx != 0 || dy != 0) && inGrid(o) && sPrev[o.y * uN + o.x] != 0u) {
+                    rec = rec + wRec[i * nrec + m];
+                }
             }
         }
-        precise float noise = uSigma * normal4(uSeed, STREAM_NOISE, uStep, uint(i));
+        precise float noise = uSigma * normalKeyed(uNoiseKey, uint(i));
         precise float current = ((inp + rec) + uBias) + noise;
         precise float leaked = uRho * v[i];
         precise float vi = leaked + current;
@@ -48,13 +52,16 @@ void main() {
         }
         v[i] = vi;
         sCur[i] = s;
+        // Counts by global atomics: spikes and lit patches are rare, and
+        // a work-group reduction would need barriers, which software
+        // renderers pay for dearly. The stimulus pass zeroed these slots.
+        int t = tileIndex(ivec2(gl_WorkGroupID.xy));
         if (s != 0u) {
-            atomicAdd(groupSpikes, 1u);
+            atomicAdd(tiles[uParity * tileCount() + t], 1u);
+            atomicAdd(ring[uSlot * RING_FIELDS + RING_SPIKES], 1u);
         }
-    }
-
-    barrier();
-    if (gl_LocalInvocationIndex == 0u && groupSpikes != 0u) {
-        atomicAdd(ring[uSlot * RING_FIELDS + RING_SPIKES], groupSpikes);
+        if (lit) {
+            atomicAdd(tiles[2 * tileCount() + t], 1u);
+        }
     }
 }

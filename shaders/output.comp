@@ -10,18 +10,10 @@ uniform int uROut;
 uniform bool uDense;
 uniform bool uLearn;
 
-shared uint groupTP;
-shared uint groupFP;
-shared uint groupFN;
-
 void main() {
-    if (gl_LocalInvocationIndex == 0u) {
-        groupTP = 0u;
-        groupFP = 0u;
-        groupFN = 0u;
-    }
-    barrier();
 
+    // No spike within reach: u = 0 and no weight can change.
+    bool busy = uDense ? ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u : spikesNear(uParity);
     ivec2 c = cell();
     if (inGrid(c)) {
         int k = c.y * uN + c.x;
@@ -29,17 +21,22 @@ void main() {
         int width = uDense ? nn : (2 * uROut + 1) * (2 * uROut + 1);
         int base = k * width;
         precise float u = 0.0;
-        if (uDense) {
+        if (!busy) {
+            // u stays 0
+        } else if (uDense) {
             for (int j = 0; j < nn; j++) {
                 if (sCur[j] != 0u) {
                     u = u + wOut[base + j];
                 }
             }
         } else {
-            for (int m = 0; m < width; m++) {
-                int j;
-                if (neighbour(c, uROut, m, j) && sCur[j] != 0u) {
-                    u = u + wOut[base + m];
+            int m = 0;
+            for (int dy = -uROut; dy <= uROut; dy++) {
+                for (int dx = -uROut; dx <= uROut; dx++, m++) {
+                    ivec2 o = c + ivec2(dx, dy);
+                    if (inGrid(o) && sCur[o.y * uN + o.x] != 0u) {
+                        u = u + wOut[base + m];
+                    }
                 }
             }
         }
@@ -47,14 +44,16 @@ void main() {
         int e = int(y[k]) - int(yh);
         yhat[k] = yh;
         err[k] = e;
+        // Global atomics: predictions and targets are rare (see integrate).
+        int b = uSlot * RING_FIELDS;
         if (yh == 1u && e == 0) {
-            atomicAdd(groupTP, 1u);
+            atomicAdd(ring[b + RING_TP], 1u);
         } else if (e < 0) {
-            atomicAdd(groupFP, 1u);
+            atomicAdd(ring[b + RING_FP], 1u);
         } else if (e > 0) {
-            atomicAdd(groupFN, 1u);
+            atomicAdd(ring[b + RING_FN], 1u);
         }
-        if (e != 0 && uLearn) {
+        if (e != 0 && uLearn && busy) {
             precise float d = uEtaOut * float(e);
             if (uDense) {
                 for (int j = 0; j < nn; j++) {
@@ -64,22 +63,17 @@ void main() {
                     }
                 }
             } else {
-                for (int m = 0; m < width; m++) {
-                    int j;
-                    if (neighbour(c, uROut, m, j) && sCur[j] != 0u) {
-                        precise float w = wOut[base + m] + d;
-                        wOut[base + m] = clamp(w, -uWoutMax, uWoutMax);
+                int m = 0;
+                for (int dy = -uROut; dy <= uROut; dy++) {
+                    for (int dx = -uROut; dx <= uROut; dx++, m++) {
+                        ivec2 o = c + ivec2(dx, dy);
+                        if (inGrid(o) && sCur[o.y * uN + o.x] != 0u) {
+                            precise float w = wOut[base + m] + d;
+                            wOut[base + m] = clamp(w, -uWoutMax, uWoutMax);
+                        }
                     }
                 }
             }
         }
-    }
-
-    barrier();
-    if (gl_LocalInvocationIndex == 0u) {
-        int b = uSlot * RING_FIELDS;
-        if (groupTP != 0u) atomicAdd(ring[b + RING_TP], groupTP);
-        if (groupFP != 0u) atomicAdd(ring[b + RING_FP], groupFP);
-        if (groupFN != 0u) atomicAdd(ring[b + RING_FN], groupFN);
     }
 }

@@ -9,6 +9,12 @@ uniform int uNumNext;
 uniform float uLambdaPre;
 
 void main() {
+    if (gl_LocalInvocationIndex == 0u) {
+        // This step's tile counts start at zero; integrate adds to them.
+        int t = tileIndex(ivec2(gl_WorkGroupID.xy));
+        tiles[uParity * tileCount() + t] = 0u;
+        tiles[2 * tileCount() + t] = 0u;
+    }
     ivec2 c = cell();
     if (!inGrid(c)) {
         return;
