@@ -20,6 +20,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -56,6 +57,7 @@ type config struct {
 	vsync         bool
 	stepsPerFrame int
 	afterglow     float64
+	screenshot    string
 }
 
 // float32Flag is a flag.Value for a float32 parameter.
@@ -139,6 +141,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.BoolVar(&c.vsync, "vsync", true, "swap at the display's refresh rate (-vsync=false to measure)")
 	fs.IntVar(&c.stepsPerFrame, "steps_per_frame", 1, "simulation steps per drawn frame [1, 1024] (+/- in the window)")
 	fs.Float64Var(&c.afterglow, "afterglow", 0.8, "per-frame fade of a spike in the 3-D panel [0, 0.99]; 0 shows the last step only")
+	fs.StringVar(&c.screenshot, "screenshot", "", "write the window's last frame to this PNG file when the run ends")
 	fs.IntVar(&c.workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu [1, 1024]; the result does not depend on it")
 	return fs
 }
@@ -183,6 +186,17 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 	}
 	if !(c.afterglow >= 0 && c.afterglow <= 0.99) {
 		return nil, &usageError{fmt.Sprintf("invalid -afterglow %v: want a number in [0, 0.99]", c.afterglow)}
+	}
+	if c.screenshot != "" {
+		if c.headless {
+			return nil, &usageError{"invalid -screenshot with -headless: a screenshot needs the window"}
+		}
+		if !strings.HasSuffix(strings.ToLower(c.screenshot), ".png") {
+			return nil, &usageError{fmt.Sprintf("invalid -screenshot %q: want a path ending in .png", c.screenshot)}
+		}
+		if err := checkWritableDir(c.screenshot); err != nil {
+			return nil, &usageError{fmt.Sprintf("invalid -screenshot %q: %v", c.screenshot, err)}
+		}
 	}
 	if c.workers < 1 || c.workers > 1024 {
 		return nil, &usageError{fmt.Sprintf("invalid -workers %d: want an integer in [1, 1024]", c.workers)}
@@ -377,4 +391,17 @@ func (g *gpuSim) Release() {
 		g.ctx.Release()
 	}
 	g.display.Stop()
+}
+
+// checkWritableDir checks, before a run starts, that a file can be created
+// in path's directory, so nothing asked for is lost at the end of a run.
+func checkWritableDir(path string) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".spikecast-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s", dir)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }

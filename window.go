@@ -54,6 +54,7 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			StepsPerFrame: c.stepsPerFrame,
 			MaxSteps:      int64(c.steps),
 			Renderer:      ctx.Renderer,
+			Screenshot:    c.screenshot,
 			Interrupted: func() bool {
 				select {
 				case got = <-sigs:

@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/go-gl/gl/v4.3-core/gl"
 	"github.com/go-gl/glfw/v3.3/glfw"
 
 	"github.com/spikecast/spikecast/cpuref"
@@ -86,6 +87,9 @@ type AppOptions struct {
 	MaxSteps      int64       // stop after this many steps; 0: until closed
 	Interrupted   func() bool // polled every frame; true ends the loop
 	Renderer      string
+	// Screenshot, when set, is a PNG path the last frame is written to
+	// when the loop ends (however it ends).
+	Screenshot string
 }
 
 // Result summarises an interactive run.
@@ -130,8 +134,9 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 	stats := Stats{N: v.sim.P.N, Backend: b.Name(), Renderer: o.Renderer, Learn: true}
 	for !a.win.ShouldClose() && !a.quit {
 		if o.Interrupted != nil && o.Interrupted() {
+			// Finish this frame (a requested screenshot is taken), then stop.
 			res.Interrupted = true
-			break
+			a.quit = true
 		}
 		glfw.PollEvents()
 		if a.reset {
@@ -143,7 +148,9 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 			a.flash("network re-initialised")
 		}
 		k := 0
-		if !a.paused {
+		if a.quit {
+			k = 0
+		} else if !a.paused {
 			k = a.stepsPerFrame
 		} else if a.stepOnce {
 			k = 1
@@ -182,6 +189,16 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 		}
 		if err := v.Draw(fbW, fbH, scale, stats); err != nil {
 			return res, err
+		}
+		last := o.MaxSteps > 0 && b.Steps() >= o.MaxSteps
+		if o.Screenshot != "" && (last || a.quit || a.win.ShouldClose()) {
+			// Read the frame just drawn, before the swap hands the back
+			// buffer away.
+			gl.ReadBuffer(gl.BACK)
+			if err := WritePNG(o.Screenshot, ReadPixels(fbW, fbH)); err != nil {
+				return res, err
+			}
+			o.Screenshot = ""
 		}
 		a.win.SwapBuffers()
 		res.Frames++
