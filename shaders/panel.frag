@@ -62,14 +62,25 @@ void main() {
         if (lit != 0) {
             col = predGreen;
         }
-        if (target != 0) {
-            // Outline the true next position: a ring inside the cell, at
-            // least 2 pixels wide however small the cell.
-            vec2 f = fract(uv * n) * cellPx;
-            float edge = min(min(f.x, cellPx.x - f.x), min(f.y, cellPx.y - f.y));
-            float w = max(2.0, min(cellPx.x, cellPx.y) * 0.18);
-            if (edge < w || cellPx.x < 5.0) {
-                col = mix(col, targetRing, 0.9);
+        // Outline the true next position with a white ring just outside
+        // its cell, 2 pixels wide however small the cell, so a hit reads as
+        // green inside white and a miss as an empty ring.
+        if (target == 0) {
+            float halo = 2.0;
+            ivec2 reach = ivec2(ceil(vec2(halo) / cellPx)) + 1;
+            vec2 p = uv * uPixels; // pixel position
+            bool near = false;
+            for (int r = max(c0.y - reach.y, 0); r < min(c1.y + reach.y, uN); r++) {
+                for (int c = max(c0.x - reach.x, 0); c < min(c1.x + reach.x, uN); c++) {
+                    if (y[r * uN + c] != 0u) {
+                        vec2 lo = vec2(c, r) * cellPx;
+                        vec2 d = max(max(lo - p, p - (lo + cellPx)), vec2(0.0));
+                        near = near || max(d.x, d.y) <= halo;
+                    }
+                }
+            }
+            if (near) {
+                col = targetRing;
             }
         }
     } else if (uKind == PANEL_ERROR) {
