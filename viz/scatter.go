@@ -29,9 +29,30 @@ type Camera struct {
 	Auto       bool // slow rotation until the user touches the view
 }
 
-// DefaultCamera is the view the panel starts in and C returns to.
+// DefaultCamera is the view the panel starts in and C returns to. Its
+// distance keeps the whole stack in view at every yaw of the slow
+// rotation: nearer, the corner of the input plane that faces the camera
+// leaves the panel, and any spike there with it.
 func DefaultCamera() Camera {
-	return Camera{Yaw: 0.6, Pitch: 0.45, Distance: 2.05, Auto: true}
+	return Camera{Yaw: 0.6, Pitch: 0.45, Distance: 2.7, Auto: true}
+}
+
+// Field of view of the 3-D panel: fovY vertically, widened in a panel
+// narrower than fitAspect so that the stack still fits across it (a
+// portrait window's panel is taller than wide).
+const (
+	fovY      = 38 // degrees
+	fitAspect = 1.1
+)
+
+// mvp is the projection and view of a panel of the given aspect (width
+// over height).
+func (c Camera) mvp(aspect float32) mgl32.Mat4 {
+	fov := float64(mgl32.DegToRad(fovY))
+	if aspect < fitAspect {
+		fov = 2 * math.Atan(math.Tan(fov/2)*fitAspect/float64(aspect))
+	}
+	return mgl32.Perspective(float32(fov), aspect, 0.05, 20).Mul4(c.view())
 }
 
 func (c Camera) view() mgl32.Mat4 {
@@ -123,8 +144,7 @@ func (s *scatter) update(decay float32) {
 
 // draw renders the planes and the points into the current viewport.
 func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
-	proj := mgl32.Perspective(mgl32.DegToRad(38), aspect, 0.05, 20)
-	mvp := proj.Mul4(cam.view())
+	mvp := cam.mvp(aspect)
 
 	gl.Enable(gl.BLEND)
 	gl.BlendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA)

@@ -126,6 +126,7 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 	defs := gpu.SimDefines()
 	defs["B_GLOW"] = bindGlow
 	defs["B_POINTS"] = bindPoints
+	defs["DISPLAY_ONLY"] = 1
 	defs["PANEL_INPUT"] = PanelInput
 	defs["PANEL_PREDICTION"] = PanelPrediction
 	defs["PANEL_ERROR"] = PanelError
@@ -271,6 +272,11 @@ func (v *Viz) drawText(l Layout, scale float32, st Stats) {
 			total += lh*0.8 + w + 10*scale
 		}
 		lx := r.X + r.W - total
+		// A narrow panel has no room beside its title; the legend would
+		// be printed over it.
+		if tw, _ := t.Measure(Bold, titles[k]); lx < r.X+tw+6*scale {
+			return
+		}
 		for i := 0; i < len(items); i += 2 {
 			label, c := items[i].(string), items[i+1].([4]float32)
 			t.Rect(lx, r.Y+lh*0.35, lh*0.55, lh*0.55, c)
@@ -290,11 +296,17 @@ func (v *Viz) drawText(l Layout, scale float32, st Stats) {
 	lw, _ := t.Measure(Regular, "learning curve   ")
 	t.Add(Regular, "F1", c.X+6*scale+lw, c.Y+2*scale, greenColour)
 	fw, _ := t.Measure(Regular, "F1   ")
-	t.Add(Regular, fmt.Sprintf("hidden rate (top = %.2f%%)", 100*v.Curve.maxRate()), c.X+6*scale+lw+fw, c.Y+2*scale, blueColour)
+	rate := fmt.Sprintf("hidden rate (top = %.2f%%)", 100*v.Curve.maxRate())
+	t.Add(Regular, rate, c.X+6*scale+lw+fw, c.Y+2*scale, blueColour)
+	rw, _ := t.Measure(Regular, rate)
 	if n := len(v.Curve.Steps); n > 0 {
 		s := fmt.Sprintf("step %d", v.Curve.Steps[n-1])
 		sw, _ := t.Measure(Regular, s)
-		t.Add(Regular, s, c.X+c.W-sw-6*scale, c.Y+2*scale, dimColour)
+		// Only where it clears the labels on the left: a narrow curve
+		// would print it over them.
+		if x := c.X + c.W - sw - 6*scale; x >= c.X+6*scale+lw+fw+rw+10*scale {
+			t.Add(Regular, s, x, c.Y+2*scale, dimColour)
+		}
 	}
 	t.Add(Regular, "H: help", l.Panels[Panel3D].X+6*scale, l.Panels[Panel3D].Y+l.Panels[Panel3D].H-lh-4*scale, dimColour)
 
