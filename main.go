@@ -58,6 +58,11 @@ type config struct {
 	stepsPerFrame int
 	afterglow     float64
 	screenshot    string
+
+	// Benchmark mode.
+	bench        bool
+	benchN       string
+	benchSeconds float64
 }
 
 // float32Flag is a flag.Value for a float32 parameter.
@@ -142,6 +147,9 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.IntVar(&c.stepsPerFrame, "steps_per_frame", 1, "simulation steps per drawn frame [1, 1024] (+/- in the window)")
 	fs.Float64Var(&c.afterglow, "afterglow", 0.8, "per-frame fade of a spike in the 3-D panel [0, 0.99]; 0 shows the last step only")
 	fs.StringVar(&c.screenshot, "screenshot", "", "write the window's last frame to this PNG file when the run ends")
+	fs.BoolVar(&c.bench, "bench", false, "benchmark mode: measure steps/s, frames/s and bandwidth at each -bench_n, print a table")
+	fs.StringVar(&c.benchN, "bench_n", "64,256,1024", "grid sides for -bench, comma-separated")
+	fs.Float64Var(&c.benchSeconds, "bench_seconds", 2, "seconds per measurement in -bench [0.1, 60]")
 	fs.IntVar(&c.workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu [1, 1024]; the result does not depend on it")
 	return fs
 }
@@ -198,6 +206,9 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 			return nil, &usageError{fmt.Sprintf("invalid -screenshot %q: %v", c.screenshot, err)}
 		}
 	}
+	if !(c.benchSeconds >= 0.1 && c.benchSeconds <= 60) {
+		return nil, &usageError{fmt.Sprintf("invalid -bench_seconds %v: want a number in [0.1, 60]", c.benchSeconds)}
+	}
 	if c.workers < 1 || c.workers > 1024 {
 		return nil, &usageError{fmt.Sprintf("invalid -workers %d: want an integer in [1, 1024]", c.workers)}
 	}
@@ -238,6 +249,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
+	if c.bench {
+		return runBench(c, stdout, stderr)
+	}
 	if !c.headless {
 		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 			fmt.Fprintln(stderr, "spikecast: no display (DISPLAY is not set): add -headless to simulate without a window, or run under xvfb-run to draw into a virtual screen")

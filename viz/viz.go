@@ -118,6 +118,8 @@ type Viz struct {
 	Curve     *Curve
 	Camera    Camera
 	ShowHelp  bool
+	// Hide3D leaves the 3-D panel empty (to measure what it costs).
+	Hide3D bool
 }
 
 // New builds the renderer's programs and buffers for sim.
@@ -225,7 +227,9 @@ func (v *Viz) Draw(fbW, fbH int, scale float32, st Stats) error {
 	}
 	p3 := l.Panels[Panel3D]
 	setViewport(p3, fbH)
-	v.scatter.draw(v.Camera, p3.W/max(p3.H, 1), int(p3.H))
+	if !v.Hide3D {
+		v.scatter.draw(v.Camera, p3.W/max(p3.H, 1), int(p3.H))
+	}
 	gl.Viewport(0, 0, int32(fbW), int32(fbH))
 	v.Curve.draw(v.lineProg, l.Curve.X+4*scale, l.Curve.Y+18*scale, l.Curve.W-8*scale, l.Curve.H-22*scale, fbW, fbH)
 

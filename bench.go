@@ -1,0 +1,229 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/viz"
+)
+
+// benchRow is one line of the benchmark table.
+type benchRow struct {
+	N             int     `json:"n"`
+	Backend       string  `json:"backend"`
+	StepsPerS     float64 `json:"steps_per_s"`
+	FPS           float64 `json:"fps,omitempty"`      // one step and a full frame drawn offscreen
+	FPSNo3D       float64 `json:"fps_no3d,omitempty"` // the same without the 3-D panel
+	NsPerCellStep float64 `json:"ns_per_cell_step"`
+	BytesPerStep  int64   `json:"bytes_per_step"`
+	GBPerS        float64 `json:"gb_per_s"`
+	CopyShare     float64 `json:"copy_share,omitempty"` // GBPerS over the measured copy bandwidth
+	GPUBytes      int64   `json:"gpu_bytes"`
+	Note          string  `json:"note,omitempty"`
+}
+
+// stepBytes counts the bytes one step moves if every pass touches each
+// buffer it uses once, in full: the floor of a step that skips nothing.
+// (The passes skip sums they can prove zero, so they may move less; the
+// GB/s derived from this count is an effective figure.)
+func stepBytes(p cpuref.Params) int64 {
+	c := int64(p.N) * int64(p.N)
+	win := int64(cpuref.Slots(cpuref.WinR)) * 4
+	rec := int64(cpuref.Slots(p.RRec)) * 4
+	out := int64(p.OutWidth()) * 4
+	perCell := int64(0)
+	perCell += 4 + 4 + 8                     // stimulus: write x, y; read and write p
+	perCell += 4 + 4 + win + rec + 8 + 4 + 4 // integrate: x, s(t−1), W_in, W_rec, v r/w, θ, s(t)
+	perCell += 4 + 4 + out + 4 + 4           // output: s, y, W_out, write ŷ, e
+	perCell += 4 + 4 + 4 + 8 + 2*win         // learnInput: s, x, p, q r/w, W_in r/w
+	perCell += 4 + 8                         // homeostasis: s, θ r/w
+	return c * perCell
+}
+
+// runBench measures the simulation at each n of -bench_n and prints a
+// table, then a JSON line with the rows.
+func runBench(c *config, stdout, stderr io.Writer) int {
+	sizes, err := parseSizes(c.benchN)
+	if err != nil {
+		fmt.Fprintf(stderr, "spikecast: invalid -bench_n %q: %v\n", c.benchN, err)
+		return exitUsage
+	}
+	display, err := gpu.EnsureDisplay()
+	if err != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", err)
+		return exitFailure
+	}
+	defer display.Stop()
+	ctx, err := gpu.NewContext(gpu.Options{Width: 64, Height: 64})
+	if err != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", err)
+		return exitFailure
+	}
+	defer ctx.Release()
+
+	var copyGBs float64
+	ctx.Do(func() error { copyGBs = copyBandwidth(); return nil })
+	fmt.Fprintf(stdout, "spikecast benchmark: %s, %s; copy bandwidth %.1f GB/s; %.0f s per measurement\n",
+		ctx.Renderer, ctx.Version, copyGBs, c.benchSeconds)
+	const rowFmt = "%6v %8v %10v %9v %9v %13v %9v %7v %7v %9v %7v\n"
+	fmt.Fprintf(stdout, rowFmt, "n", "backend", "steps/s", "frames/s", "no 3-D", "ns/cell-step", "MB/step", "GB/s", "% copy", "GPU MB", "B/cell")
+	var rows []benchRow
+	for _, n := range sizes {
+		p := c.params
+		p.N = n
+		if err := p.Validate(); err != nil {
+			fmt.Fprintf(stderr, "spikecast: -bench_n %d: %v\n", n, err)
+			return exitUsage
+		}
+		row := benchRow{N: n, Backend: "gpu", BytesPerStep: stepBytes(p), GPUBytes: gpu.BytesFor(p)}
+		err := ctx.Do(func() error { return benchGPU(p, c, &row) })
+		if err != nil {
+			row.Note = err.Error()
+			fmt.Fprintf(stderr, "spikecast: n=%d: %v\n", n, err)
+		}
+		if row.StepsPerS > 0 {
+			row.GBPerS = float64(row.BytesPerStep) * row.StepsPerS / 1e9
+			if copyGBs > 0 {
+				row.CopyShare = row.GBPerS / copyGBs
+			}
+		}
+		rows = append(rows, row)
+		cells := float64(n) * float64(n)
+		f := func(format string, v float64) string { return fmt.Sprintf(format, v) }
+		fmt.Fprintf(stdout, rowFmt, n, row.Backend, f("%.1f", row.StepsPerS), f("%.1f", row.FPS), f("%.1f", row.FPSNo3D),
+			f("%.2f", row.NsPerCellStep), f("%.2f", float64(row.BytesPerStep)/1e6), f("%.2f", row.GBPerS),
+			f("%.1f", 100*row.CopyShare), f("%.0f", float64(row.GPUBytes)/1e6), f("%.0f", float64(row.GPUBytes)/cells))
+	}
+	line, _ := json.Marshal(map[string]any{"renderer": ctx.Renderer, "copy_gb_per_s": copyGBs, "rows": rows})
+	fmt.Fprintln(stdout, string(line))
+	return exitOK
+}
+
+// benchGPU fills row with simulation-only steps/s and frame rates for p.
+func benchGPU(p cpuref.Params, c *config, row *benchRow) error {
+	sim, err := gpu.New(p, cpuref.NewState(p), cpuref.Border{N: p.N})
+	if err != nil {
+		return err
+	}
+	defer sim.Release()
+	budget := time.Duration(c.benchSeconds * float64(time.Second))
+
+	// Warm up (shader compilation in the driver, first touches of memory).
+	if err := sim.Run(3); err != nil {
+		return err
+	}
+	gl.Finish()
+	steps, elapsed := 0, time.Duration(0)
+	for batch := 1; elapsed < budget; batch *= 2 {
+		t0 := time.Now()
+		if err := sim.Run(batch); err != nil {
+			return err
+		}
+		gl.Finish()
+		elapsed += time.Since(t0)
+		steps += batch
+	}
+	row.StepsPerS = float64(steps) / elapsed.Seconds()
+	row.NsPerCellStep = elapsed.Seconds() * 1e9 / float64(steps) / (float64(p.N) * float64(p.N))
+
+	// Frames: one step and a whole frame drawn into an offscreen target of
+	// -width×-height, as the window would with vsync off.
+	fb, release, err := offscreen(c.width, c.height)
+	if err != nil {
+		return err
+	}
+	defer release()
+	v, err := viz.New(sim, viz.Options{Afterglow: float32(c.afterglow)})
+	if err != nil {
+		return err
+	}
+	defer v.Release()
+	for _, hide := range []bool{false, true} {
+		v.Hide3D = hide
+		frames, elapsed := 0, time.Duration(0)
+		gl.BindFramebuffer(gl.FRAMEBUFFER, fb)
+		for elapsed < budget/2 || frames < 3 {
+			t0 := time.Now()
+			if err := sim.Run(1); err != nil {
+				return err
+			}
+			if !hide {
+				v.Update()
+			}
+			if err := v.Draw(c.width, c.height, 1, viz.Stats{N: p.N, Backend: "gpu", Learn: true, StepsPerFrame: 1}); err != nil {
+				return err
+			}
+			gl.Finish()
+			elapsed += time.Since(t0)
+			frames++
+		}
+		gl.BindFramebuffer(gl.FRAMEBUFFER, 0)
+		fps := float64(frames) / elapsed.Seconds()
+		if hide {
+			row.FPSNo3D = fps
+		} else {
+			row.FPS = fps
+		}
+	}
+	return nil
+}
+
+// offscreen makes an RGBA8 framebuffer of w×h pixels.
+func offscreen(w, h int) (uint32, func(), error) {
+	var fb, rb uint32
+	gl.CreateFramebuffers(1, &fb)
+	gl.CreateRenderbuffers(1, &rb)
+	gl.NamedRenderbufferStorage(rb, gl.RGBA8, int32(w), int32(h))
+	gl.NamedFramebufferRenderbuffer(fb, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, rb)
+	if st := gl.CheckNamedFramebufferStatus(fb, gl.FRAMEBUFFER); st != gl.FRAMEBUFFER_COMPLETE {
+		gl.DeleteFramebuffers(1, &fb)
+		gl.DeleteRenderbuffers(1, &rb)
+		return 0, nil, fmt.Errorf("offscreen framebuffer %d×%d incomplete: 0x%x", w, h, st)
+	}
+	return fb, func() {
+		gl.DeleteFramebuffers(1, &fb)
+		gl.DeleteRenderbuffers(1, &rb)
+	}, nil
+}
+
+// copyBandwidth measures a large buffer-to-buffer copy on the device, in
+// GB/s of bytes read plus bytes written.
+func copyBandwidth() float64 {
+	const size = 256 << 20
+	var b [2]uint32
+	gl.CreateBuffers(2, &b[0])
+	defer gl.DeleteBuffers(2, &b[0])
+	gl.NamedBufferData(b[0], size, nil, gl.DYNAMIC_COPY)
+	gl.NamedBufferData(b[1], size, nil, gl.DYNAMIC_COPY)
+	gl.ClearNamedBufferData(b[0], gl.R32UI, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	gl.CopyNamedBufferSubData(b[0], b[1], 0, 0, size) // warm up
+	gl.Finish()
+	const reps = 8
+	t0 := time.Now()
+	for i := 0; i < reps; i++ {
+		gl.CopyNamedBufferSubData(b[i%2], b[1-i%2], 0, 0, size)
+	}
+	gl.Finish()
+	return 2 * size * reps / time.Since(t0).Seconds() / 1e9
+}
+
+// parseSizes reads a comma-separated list of grid sides.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > cpuref.MaxN {
+			return nil, fmt.Errorf("want comma-separated integers in [1, %d]", cpuref.MaxN)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
