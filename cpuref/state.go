@@ -126,3 +126,33 @@ func NewStateShape(p Params) *State {
 		Ring:  make([]uint32, Window*RingFields),
 	}
 }
+
+// Field is one named buffer of a State, for code that handles every
+// buffer alike (checkpoints, comparisons). Exactly one of F32, U32, I32
+// is set.
+type Field struct {
+	Name string
+	F32  *[]float32
+	U32  *[]uint32
+	I32  *[]int32
+}
+
+// Fields lists every buffer of s in a fixed order. A buffer added to State
+// is added here, and everything built on Fields follows.
+func (s *State) Fields() []Field {
+	return []Field{
+		{Name: "X", U32: &s.X},
+		{Name: "Y", U32: &s.Y},
+		{Name: "P", F32: &s.P},
+		{Name: "V", F32: &s.V},
+		{Name: "Theta", F32: &s.Theta},
+		{Name: "Q", F32: &s.Q},
+		{Name: "S", U32: &s.S},
+		{Name: "YHat", U32: &s.YHat},
+		{Name: "Err", I32: &s.Err},
+		{Name: "WIn", F32: &s.WIn},
+		{Name: "WRec", F32: &s.WRec},
+		{Name: "WOut", F32: &s.WOut},
+		{Name: "Ring", U32: &s.Ring},
+	}
+}
