@@ -12,8 +12,8 @@ import (
 
 // Binding points of the renderer's own buffers, after the simulation's.
 const (
-	bindGlow   = 14
-	bindPoints = 15
+	bindGlow   = 15 // after the simulation's binding points (gpu.Buffer values 0–14)
+	bindPoints = 16
 )
 
 // maxPoints bounds the 3-D panel's point list (16 bytes a point).
@@ -166,8 +166,8 @@ func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
 	gl.Uniform1ui(loc(s.drawProg, "uCapacity"), uint32(s.capacity))
 	gl.Uniform1f(loc(s.drawProg, "uLayerGap"), layerGap)
 	// A cell's size on screen, with a floor so sparse spikes stay visible.
-	size := float32(viewportH) * 1.6 / float32(s.n)
-	gl.Uniform1f(loc(s.drawProg, "uPointSize"), max(size, 4))
+	size := float32(viewportH) * 2.6 / float32(s.n)
+	gl.Uniform1f(loc(s.drawProg, "uPointSize"), max(size, 9))
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPoints, s.points)
 	gl.BindBuffer(gl.DRAW_INDIRECT_BUFFER, s.points)
 	gl.DrawArraysIndirect(gl.POINTS, nil)

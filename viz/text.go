@@ -509,7 +509,13 @@ func (s glState) restore() {
 	enable(gl.CULL_FACE, s.cull)
 	gl.BlendFuncSeparate(uint32(s.srcRGB), uint32(s.dstRGB), uint32(s.srcAlpha), uint32(s.dstAlpha))
 	gl.BlendEquationSeparate(uint32(s.eqRGB), uint32(s.eqAlpha))
-	gl.UseProgram(uint32(s.prog))
+	// The program that was current may have been deleted meanwhile (GL
+	// keeps it alive while current); restoring a deleted name is an error.
+	if s.prog != 0 && gl.IsProgram(uint32(s.prog)) {
+		gl.UseProgram(uint32(s.prog))
+	} else {
+		gl.UseProgram(0)
+	}
 	gl.BindVertexArray(uint32(s.vao))
 	gl.BindBuffer(gl.ARRAY_BUFFER, uint32(s.buf))
 	gl.ActiveTexture(gl.TEXTURE0)

@@ -256,6 +256,11 @@ func (v *Viz) drawText(l Layout, scale float32, st Stats) {
 	}
 	line := fmt.Sprintf("step %-8d %7.0f steps/s %5.1f fps   F1 %.3f   precision %.3f   recall %.3f   hidden rate %.3f%%   %s · %d step/frame · %s",
 		st.Step, st.StepsPerS, st.FPS, st.F1, st.Precision, st.Recall, 100*st.HiddenRate, state, st.StepsPerFrame, learn)
+	if w, _ := t.Measure(Mono, line); w > h.W-2*x {
+		// A narrow window gets the short form.
+		line = fmt.Sprintf("step %d  %.0f st/s  %.0f fps  F1 %.3f  P %.2f  R %.2f  rate %.2f%%  %s", st.Step, st.StepsPerS, st.FPS,
+			st.F1, st.Precision, st.Recall, 100*st.HiddenRate, state)
+	}
 	t.Add(Mono, line, x, h.Y+4*scale+lh, titleColour)
 	if st.Status != "" {
 		sw, _ := t.Measure(Regular, st.Status)
