@@ -140,10 +140,10 @@ func lockstep(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsE
 	t.Helper()
 	ctx := gputest.Context(t)
 	tol := toleranceFor(t, ctx)
-	ref := cpuref.NewFrom(p, init.Clone(), cpuref.Border{N: p.N})
+	ref := cpuref.NewFrom(p, init.Clone(), cpuref.NewStimulus(p))
 	var g *gpu.Sim
 	gputest.Do(t, func() (err error) {
-		g, err = gpu.New(p, init, cpuref.Border{N: p.N})
+		g, err = gpu.New(p, init, cpuref.NewStimulus(p))
 		return err
 	})
 	defer ctx.Do(func() error { g.Release(); return nil })
@@ -181,8 +181,11 @@ func TestGPUMatchesReference2000Steps(t *testing.T) {
 	if testing.Short() {
 		steps = 200
 	}
-	for _, rule := range []cpuref.Rule{cpuref.RuleSTDP, cpuref.RuleHebbian} {
+	for _, rule := range []cpuref.Rule{cpuref.RuleSTDP, cpuref.RuleHebbian, cpuref.RuleRSTDP} {
 		for _, wout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
+			if rule == cpuref.RuleRSTDP && wout == cpuref.Dense {
+				continue // the output layout and the input rule do not interact
+			}
 			t.Run(fmt.Sprintf("%s/%s", rule, wout), func(t *testing.T) {
 				p := cpuref.Defaults()
 				p.N, p.Rule, p.WOut = 64, rule, wout
@@ -228,6 +231,9 @@ func randomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
 	for i := range st.Ring {
 		st.Ring[i] = rng.Uint32N(1000)
 	}
+	for i := range st.Elig {
+		st.Elig[i] = rng.Float32()*2 - 1
+	}
 	return st
 }
 
@@ -236,7 +242,7 @@ func randomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
 func TestGPUSingleStepRandomStates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for _, n := range []int{1, 2, 5, 17, 100} {
-		for _, rule := range []cpuref.Rule{cpuref.RuleSTDP, cpuref.RuleHebbian} {
+		for _, rule := range []cpuref.Rule{cpuref.RuleSTDP, cpuref.RuleHebbian, cpuref.RuleRSTDP} {
 			for _, wout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
 				if wout == cpuref.Dense && n > 17 {
 					continue // 400 MB of weights at n=100 for no new coverage
@@ -246,9 +252,44 @@ func TestGPUSingleStepRandomStates(t *testing.T) {
 					p.N, p.Rule, p.WOut = n, rule, wout
 					p.SigmaNoise = 0.3 // noise large enough to matter
 					p.ThetaMin = 0.05
+					p.LearnRec = n%2 == 1 // recurrent plasticity on at odd n
 					lockstep(t, p, randomState(p, rng), 3, 1)
 				})
 			}
 		}
 	}
+}
+
+// TestGPUMatchesReferenceStimuli runs every frame-generating stimulus
+// (the mouse needs a pointer) through the lockstep comparison.
+func TestGPUMatchesReferenceStimuli(t *testing.T) {
+	steps := 400
+	if testing.Short() {
+		steps = 100
+	}
+	for _, c := range []struct {
+		env  cpuref.Env
+		dots int
+		ccw  bool
+	}{
+		{cpuref.EnvDots, 4, false}, {cpuref.EnvDots, 3, true}, {cpuref.EnvBounce, 3, false}, {cpuref.EnvBar, 1, false},
+	} {
+		t.Run(fmt.Sprintf("%s/%d/ccw=%v", c.env, c.dots, c.ccw), func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.Env, p.Dots, p.CCW = 37, c.env, c.dots, c.ccw
+			lockstep(t, p, cpuref.NewState(p), steps, 20)
+		})
+	}
+}
+
+// TestGPUMatchesReferenceRecurrentLearning runs -learn_rec through the
+// lockstep comparison, with rstdp.
+func TestGPUMatchesReferenceRecurrentLearning(t *testing.T) {
+	p := cpuref.Defaults()
+	p.N, p.LearnRec, p.Rule, p.EtaRec = 40, true, cpuref.RuleRSTDP, 0.01
+	steps := 600
+	if testing.Short() {
+		steps = 150
+	}
+	lockstep(t, p, cpuref.NewState(p), steps, 10)
 }

@@ -18,12 +18,23 @@ import (
 // dark is a stimulus that lights nothing: the network sees no input.
 type dark struct{}
 
-func (dark) Lit(_ int64, dst []int32) []int32 { return dst }
+func (dark) Frame(_ int64, dst []Rect) []Rect { return dst }
 
-// frames lights the listed pixels at the listed steps and nothing else.
-type frames map[int64][]int32
+// frames lights the listed pixels (cell indices of an n×n grid) at the
+// listed steps and nothing else.
+type frames struct {
+	n  int
+	at map[int64][]int32
+}
 
-func (f frames) Lit(t int64, dst []int32) []int32 { return append(dst, f[t]...) }
+func frameSet(n int, at map[int64][]int32) frames { return frames{n, at} }
+
+func (f frames) Frame(t int64, dst []Rect) []Rect {
+	for _, i := range f.at[t] {
+		dst = append(dst, Dot(int(i)/f.n, int(i)%f.n))
+	}
+	return dst
+}
 
 // quiet returns valid parameters for an n×n network in which only what a
 // test sets by hand happens: no noise, no recurrence, no bias and a fixed
@@ -412,7 +423,7 @@ func TestSTDPPotentiates(t *testing.T) {
 func TestSTDPDepresses(t *testing.T) {
 	p := stdpParams(RuleSTDP)
 	const lit = 4
-	s := handSim(t, p, 100, frames{0: {lit}})
+	s := handSim(t, p, 100, frameSet(p.N, map[int64][]int32{0: {lit}}))
 	fillWIn(s.State, 0.5)
 	for i := range s.State.Q {
 		s.State.Q[i] = 0.25 * float32(i) // cell 0 has q = 0
@@ -453,7 +464,7 @@ func TestHebbian(t *testing.T) {
 	p := stdpParams(RuleHebbian)
 	const fire = 4
 	lit := []int32{4, 0, 8}
-	s := handSim(t, p, 100, frames{0: lit})
+	s := handSim(t, p, 100, frameSet(p.N, map[int64][]int32{0: lit}))
 	fillWIn(s.State, 0.5)
 	for i := range s.State.Q {
 		s.State.Q[i], s.State.P[i] = 1, 1 // traces must not matter
@@ -519,7 +530,7 @@ func TestWInClip(t *testing.T) {
 			// ceiling); its neighbours, silent with q = 1, see the lit
 			// centre pixel (down to the floor under STDP).
 			all := []int32{0, 1, 2, 3, 4, 5, 6, 7, 8}
-			s := handSim(t, p, 100, frames{0: all})
+			s := handSim(t, p, 100, frameSet(p.N, map[int64][]int32{0: all}))
 			fillWIn(s.State, 1.4)
 			for i := range s.State.Q {
 				s.State.Q[i] = 1
@@ -565,7 +576,7 @@ func TestDeltaRule(t *testing.T) {
 				fa   = 7  // (1,2): predicted, not lit
 				miss = 0  // (0,0): lit, not predicted
 			)
-			s := handSim(t, p, 100, frames{1: {hit, miss}})
+			s := handSim(t, p, 100, frameSet(p.N, map[int64][]int32{1: {hit, miss}}))
 			spiking := []int{12, 6} // (2,2), (1,1)
 			for _, j := range spiking {
 				s.State.V[j] = 1e6
@@ -650,7 +661,7 @@ func TestDeltaRuleFromZero(t *testing.T) {
 	p.TauOut = -0.5 // u = 0 > τ_out: every output predicts
 	// Hidden cell 4 spikes; pixel 4 is lit next frame (a hit, e = 0) and
 	// every other output is a false alarm.
-	s := handSim(t, p, 100, frames{1: {4}})
+	s := handSim(t, p, 100, frameSet(p.N, map[int64][]int32{1: {4}}))
 	s.State.V[4] = 1e6
 	s.Step()
 	for k := 0; k < 9; k++ {
@@ -664,7 +675,7 @@ func TestDeltaRuleFromZero(t *testing.T) {
 		}
 	}
 	p.TauOut = 1 // u = 0 ≤ τ_out: nothing predicted, every lit pixel a miss
-	s = handSim(t, p, 100, frames{1: {0, 1, 2, 3, 4, 5, 6, 7, 8}})
+	s = handSim(t, p, 100, frameSet(p.N, map[int64][]int32{1: {0, 1, 2, 3, 4, 5, 6, 7, 8}}))
 	s.State.V[4] = 1e6
 	s.Step()
 	for k := 0; k < 9; k++ {
@@ -685,7 +696,7 @@ func TestDeltaRuleClip(t *testing.T) {
 	idx, _ := outIndex(p, 4, 4)
 
 	p.TauOut = 1 // a miss on 0.08 → 0.13 → 0.1
-	s := handSim(t, p, 100, frames{1: {4}})
+	s := handSim(t, p, 100, frameSet(p.N, map[int64][]int32{1: {4}}))
 	s.State.V[4] = 1e6
 	s.State.WOut[idx] = 0.08
 	s.Step()
@@ -787,9 +798,10 @@ func TestBorderPath(t *testing.T) {
 			for tt := 0; tt < period; tt++ {
 				r, c := b.Pos(int64(tt))
 				path = append(path, pos{r, c})
-				lit := b.Lit(int64(tt), []int32{-7})
-				if len(lit) != 2 || lit[0] != -7 || lit[1] != int32(r*n+c) {
-					t.Fatalf("Lit(%d) = %v, want [-7 %d] (appended)", tt, lit, r*n+c)
+				sentinel := Rect{-7, -7, -7, -7}
+				lit := b.Frame(int64(tt), []Rect{sentinel})
+				if len(lit) != 2 || lit[0] != sentinel || lit[1] != Dot(r, c) {
+					t.Fatalf("Frame(%d) = %v, want [%v %v] (appended)", tt, lit, sentinel, Dot(r, c))
 				}
 				for _, u := range []int64{int64(tt + period), int64(tt + 7*period), int64(tt - period)} {
 					if r2, c2 := b.Pos(u); r2 != r || c2 != c {
@@ -1061,6 +1073,9 @@ func TestValidate(t *testing.T) {
 		{"win_max", func(p *Params, v float32) { p.WinMax = v }, []float32{-1, 101}},
 		{"wout_max", func(p *Params, v float32) { p.WoutMax = v }, []float32{-1, 1001}},
 		{"wrec0", func(p *Params, v float32) { p.Wrec0 = v }, []float32{-0.01, 11}},
+		{"lambda_elig", func(p *Params, v float32) { p.LambdaElig = v }, []float32{-0.1, 1.5}},
+		{"eta_rec", func(p *Params, v float32) { p.EtaRec = v }, []float32{-1, 11}},
+		{"wrec_max", func(p *Params, v float32) { p.WrecMax = v }, []float32{-1, 11}},
 	}
 	check := func(t *testing.T, p Params, flag, what string) {
 		t.Helper()

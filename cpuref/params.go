@@ -12,6 +12,10 @@ type Rule string
 const (
 	RuleSTDP    Rule = "stdp"
 	RuleHebbian Rule = "hebbian"
+	// RuleRSTDP is reward-modulated STDP: the STDP term feeds an
+	// eligibility trace, and a reward from the prediction error gates its
+	// conversion into weight change.
+	RuleRSTDP Rule = "rstdp"
 )
 
 // Layout names the connectivity of the output weights W_out.
@@ -59,6 +63,17 @@ type Params struct {
 	WoutMax    float32 // W_out clip range ±WoutMax
 	Wrec0      float32 // initial W_rec drawn from U[−Wrec0, Wrec0)
 	Seed       uint32  // seed of every random number in the run
+
+	// Reward-modulated STDP and recurrent plasticity.
+	LambdaElig float32 // eligibility trace decay λ_e (rule rstdp)
+	LearnRec   bool    // W_rec plastic
+	EtaRec     float32 // recurrent learning rate η_rec
+	WrecMax    float32 // W_rec clip range ±WrecMax when plastic
+
+	// Stimulus.
+	Env  Env  // which stimulus
+	Dots int  // dots of -env dots and bounce
+	CCW  bool // -env dots: every second dot walks counter-clockwise
 }
 
 // Defaults returns the parameters of docs/MODEL.md, known to learn the
@@ -89,6 +104,11 @@ func Defaults() Params {
 		WoutMax:    4.0,
 		Wrec0:      0.02,
 		Seed:       1,
+		LambdaElig: 0.9,
+		EtaRec:     0.001,
+		WrecMax:    0.2,
+		Env:        EnvBorder,
+		Dots:       1,
 	}
 }
 
@@ -130,6 +150,9 @@ func (p Params) Validate() error {
 		{"win_max", p.WinMax, 0, 100, false},
 		{"wout_max", p.WoutMax, 0, 1000, false},
 		{"wrec0", p.Wrec0, 0, 10, false},
+		{"lambda_elig", p.LambdaElig, 0, 1, false},
+		{"eta_rec", p.EtaRec, 0, 10, false},
+		{"wrec_max", p.WrecMax, 0, 10, false},
 	}
 	if p.N < 1 || p.N > MaxN {
 		return &RangeError{"n", fmt.Sprint(p.N), fmt.Sprintf("an integer in [1, %d]", MaxN)}
@@ -145,8 +168,11 @@ func (p Params) Validate() error {
 	if !inRange(p.Win0, 0, p.WinMax) {
 		return &RangeError{"win0", fmtFloat(p.Win0), fmt.Sprintf("a number in [0, win_max=%g]", p.WinMax)}
 	}
-	if p.Rule != RuleSTDP && p.Rule != RuleHebbian {
-		return &RangeError{"rule", fmt.Sprintf("%q", p.Rule), `one of "stdp", "hebbian"`}
+	if p.Rule != RuleSTDP && p.Rule != RuleHebbian && p.Rule != RuleRSTDP {
+		return &RangeError{"rule", fmt.Sprintf("%q", p.Rule), `one of "stdp", "hebbian", "rstdp"`}
+	}
+	if p.LearnRec && p.Wrec0 > p.WrecMax {
+		return &RangeError{"wrec0", fmtFloat(p.Wrec0), fmt.Sprintf("a number in [0, wrec_max=%g] with -learn_rec", p.WrecMax)}
 	}
 	if p.WOut != Local && p.WOut != Dense {
 		return &RangeError{"wout", fmt.Sprintf("%q", p.WOut), `one of "local", "dense"`}
@@ -156,6 +182,9 @@ func (p Params) Validate() error {
 	}
 	if p.RRec < 0 || p.RRec > MaxR {
 		return &RangeError{"rrec", fmt.Sprint(p.RRec), fmt.Sprintf("an integer in [0, %d]", MaxR)}
+	}
+	if err := p.checkEnv(); err != nil {
+		return err
 	}
 	if p.WOut == Dense {
 		if b := DenseBytes(p.N); b > MaxDense {

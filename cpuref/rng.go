@@ -10,6 +10,7 @@ const (
 	StreamWIn   uint32 = 1 // initial input weights
 	StreamWRec  uint32 = 2 // initial recurrent weights
 	StreamNoise uint32 = 3 // membrane noise ξ
+	StreamEnv   uint32 = 4 // stimulus settings (bouncing dots' starts and velocities)
 )
 
 // PCG is the PCG-RXS-M-XS 32-bit hash (Jarzynski and Olano, "Hash

@@ -19,8 +19,8 @@ type Sim struct {
 
 	workers int
 	sNext   []uint32 // spikes being written while State.S is read
-	litNow  []int32
-	litNext []int32
+	litNow  []Rect
+	litNext []Rect
 	spiking []int32 // indices of this step's spikes, ascending (dense output)
 	counts  [][RingFields]uint32
 }
@@ -31,7 +31,7 @@ func New(p Params) (*Sim, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	return NewFrom(p, NewState(p), Border{N: p.N}), nil
+	return NewFrom(p, NewState(p), NewStimulus(p)), nil
 }
 
 // NewFrom returns a simulator that continues from st, which it owns.
@@ -95,17 +95,13 @@ func (s *Sim) Step() {
 // current before learnInput starts).
 func (s *Sim) stimulus() {
 	st, p := s.State, s.P
-	s.litNow = s.Stim.Lit(st.T, s.litNow[:0])
-	s.litNext = s.Stim.Lit(st.T+1, s.litNext[:0])
+	s.litNow = s.Stim.Frame(st.T, s.litNow[:0])
+	s.litNext = s.Stim.Frame(st.T+1, s.litNext[:0])
 	for j := range st.X {
 		st.X[j], st.Y[j] = 0, 0
 	}
-	for _, j := range s.litNow {
-		st.X[j] = 1
-	}
-	for _, j := range s.litNext {
-		st.Y[j] = 1
-	}
+	fill(st.X, s.P.N, s.litNow)
+	fill(st.Y, s.P.N, s.litNext)
 	for j := range st.P {
 		st.P[j] = float32(p.LambdaPre*st.P[j]) + float32(st.X[j])
 	}
@@ -211,12 +207,19 @@ func (s *Sim) output(w, r0, r1 int) {
 	s.counts[w] = [RingFields]uint32{RingTP: tp, RingFP: fp, RingFN: fn}
 }
 
-// learnInput is step 7 for hidden cells of rows [r0, r1): the rule's ΔW_in,
-// clipped to [0, win_max], then the post-synaptic trace q ← λ_post·q + s.
-// STDP reads p after this step's update and q before it.
+// learnInput is step 7 for hidden cells of rows [r0, r1): the rule's
+// change of W_in, clipped to [0, win_max], then the post-synaptic trace
+// q ← λ_post·q + s. STDP reads p after this step's update and q before it.
+// Under rstdp the STDP term feeds the eligibility trace, and the step's
+// reward R = sign(TP − FP − FN) turns it into a change. With learn_rec,
+// W_rec of the cell learns too (learnRec).
 func (s *Sim) learnInput(_, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
 	nin := Slots(WinR)
+	var reward float32
+	if p.Rule == RuleRSTDP {
+		reward = s.reward()
+	}
 	for row := r0; row < r1; row++ {
 		for col := 0; col < n; col++ {
 			i := row*n + col
@@ -227,19 +230,69 @@ func (s *Sim) learnInput(_, r0, r1 int) {
 					continue
 				}
 				xj := float32(st.X[j])
+				k := i*nin + m
 				var dw float32
-				if p.Rule == RuleSTDP {
+				switch p.Rule {
+				case RuleSTDP:
 					pot := float32(float32(p.APlus*si) * st.P[j])
 					dep := float32(float32(p.AMinus*st.Q[i]) * xj)
 					dw = float32(p.Eta * (pot - dep))
-				} else {
+				case RuleHebbian:
 					dw = float32(float32(p.Eta*si) * xj)
+				case RuleRSTDP:
+					pot := float32(float32(p.APlus*si) * st.P[j])
+					dep := float32(float32(p.AMinus*st.Q[i]) * xj)
+					st.Elig[k] = float32(p.LambdaElig*st.Elig[k]) + (pot - dep)
+					dw = float32(float32(p.Eta*reward) * st.Elig[k])
 				}
-				k := i*nin + m
 				st.WIn[k] = clamp(st.WIn[k]+dw, 0, p.WinMax)
 			}
 			st.Q[i] = float32(p.LambdaPost*st.Q[i]) + si
+			if p.LearnRec {
+				s.learnRec(row, col)
+			}
 		}
+	}
+}
+
+// reward is the rstdp reward of this step: +1 when hits outnumber misses
+// and false alarms together, −1 when they are fewer, 0 on a tie. It reads
+// the counts the output pass left in this step's ring slot.
+func (s *Sim) reward() float32 {
+	slot := int(s.State.T % Window)
+	r := s.State.Ring[slot*RingFields : (slot+1)*RingFields]
+	d := int64(r[RingTP]) - int64(r[RingFP]) - int64(r[RingFN])
+	switch {
+	case d > 0:
+		return 1
+	case d < 0:
+		return -1
+	}
+	return 0
+}
+
+// learnRec is the recurrent rule (-learn_rec) for cell (row, col): pair
+// STDP over one step, ΔW_rec[i,j] = η_rec·(A₊·s_i(t)·s_j(t−1) −
+// A₋·s_i(t−1)·s_j(t)), clipped to ±wrec_max: a neighbour that fired just
+// before cell i is strengthened, one that fired just after is weakened.
+func (s *Sim) learnRec(row, col int) {
+	st, p, n := s.State, s.P, s.P.N
+	i := row*n + col
+	si, siPrev := float32(s.sNext[i]), float32(st.S[i])
+	if si == 0 && siPrev == 0 {
+		return // every term has a factor s_i(t) or s_i(t−1)
+	}
+	nrec := Slots(p.RRec)
+	for m := 0; m < nrec; m++ {
+		j, ok := Neighbour(n, row, col, p.RRec, m)
+		if !ok || m == nrec/2 {
+			continue
+		}
+		pot := float32(float32(p.APlus*si) * float32(st.S[j]))
+		dep := float32(float32(p.AMinus*siPrev) * float32(s.sNext[j]))
+		dw := float32(p.EtaRec * (pot - dep))
+		k := i*nrec + m
+		st.WRec[k] = clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
 	}
 }
 
@@ -281,5 +334,16 @@ func (s *Sim) addCounts(ring []uint32) {
 			ring[f] += s.counts[w][f]
 		}
 		s.counts[w] = [RingFields]uint32{}
+	}
+}
+
+// fill sets the cells of the rectangles to 1, clipped to the grid.
+func fill(frame []uint32, n int, rects []Rect) {
+	for _, r := range rects {
+		for row := max(int(r.R0), 0); row < min(int(r.R1), n); row++ {
+			for col := max(int(r.C0), 0); col < min(int(r.C1), n); col++ {
+				frame[row*n+col] = 1
+			}
+		}
 	}
 }

@@ -41,6 +41,10 @@ type State struct {
 	WRec []float32 // n²·Slots(RRec)
 	WOut []float32 // n²·Slots(ROut), or n⁴ when dense
 
+	// Elig is the eligibility trace of each W_in weight (rule rstdp only;
+	// empty otherwise).
+	Elig []float32
+
 	// Ring holds the per-step counts of the last Window steps; slot
 	// t%Window belongs to step t.
 	Ring []uint32
@@ -101,6 +105,7 @@ func (s *State) Clone() *State {
 	c.WIn = append([]float32(nil), s.WIn...)
 	c.WRec = append([]float32(nil), s.WRec...)
 	c.WOut = append([]float32(nil), s.WOut...)
+	c.Elig = append([]float32(nil), s.Elig...)
 	c.Ring = append([]uint32(nil), s.Ring...)
 	return &c
 }
@@ -123,8 +128,18 @@ func NewStateShape(p Params) *State {
 		WIn:   make([]float32, c*Slots(WinR)),
 		WRec:  make([]float32, c*Slots(p.RRec)),
 		WOut:  make([]float32, c*p.OutWidth()),
+		Elig:  make([]float32, c*p.EligWidth()),
 		Ring:  make([]uint32, Window*RingFields),
 	}
+}
+
+// EligWidth is the number of eligibility traces per hidden cell: one per
+// W_in slot under rstdp, none otherwise.
+func (p Params) EligWidth() int {
+	if p.Rule == RuleRSTDP {
+		return Slots(WinR)
+	}
+	return 0
 }
 
 // Field is one named buffer of a State, for code that handles every
@@ -153,6 +168,7 @@ func (s *State) Fields() []Field {
 		{Name: "WIn", F32: &s.WIn},
 		{Name: "WRec", F32: &s.WRec},
 		{Name: "WOut", F32: &s.WOut},
+		{Name: "Elig", F32: &s.Elig},
 		{Name: "Ring", U32: &s.Ring},
 	}
 }

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/shaders"
 )
 
@@ -49,7 +51,31 @@ func newComputeProgram(file string, defs Defines) (*program, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gpu: %w", err)
 	}
-	return newProgram(file, defs, common, stage{file, gl.COMPUTE_SHADER})
+	src, err := shaders.Source(file)
+	if err != nil {
+		return nil, fmt.Errorf("gpu: %w", err)
+	}
+	uses, err := bufferUses(file, src)
+	if err != nil {
+		return nil, err
+	}
+	d := Defines{}
+	maps.Copy(d, defs)
+	for _, u := range uses {
+		d["USE_"+u] = 1
+	}
+	return newProgram(file, d, common, stage{file, gl.COMPUTE_SHADER})
+}
+
+// bufferUses reads the "// uses: A B C" line of a compute pass: the
+// storage buffers common.glsl declares for it.
+func bufferUses(file, src string) ([]string, error) {
+	for _, line := range strings.Split(src, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "// uses:"); ok {
+			return strings.Fields(rest), nil
+		}
+	}
+	return nil, fmt.Errorf("gpu: %s has no \"// uses:\" line naming its buffers", file)
 }
 
 // NewGraphicsProgram builds a vertex and fragment shader pair from files
@@ -178,9 +204,10 @@ func (p *program) setBool(name string, v bool) {
 	}
 	gl.ProgramUniform1i(p.id, p.loc(name), i)
 }
-func (p *program) setInts(name string, v []int32) {
-	if len(v) > 0 {
-		gl.ProgramUniform1iv(p.id, p.loc(name), int32(len(v)), &v[0])
+func (p *program) setRects(name string, r []cpuref.Rect) {
+	if len(r) > 0 {
+		// cpuref.Rect is four int32s, the layout of an ivec4.
+		gl.ProgramUniform4iv(p.id, p.loc(name), int32(len(r)), &r[0].R0)
 	}
 }
 

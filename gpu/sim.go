@@ -31,11 +31,16 @@ const (
 	BufWRec
 	BufWOut
 	BufRing
+	BufElig
 	BufTiles // per-tile activity, GPU only (see common.glsl)
 	numBuffers
 )
 
-var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "SPrev", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring", "Tiles"}
+// FirstFreeBinding is the first storage binding point the simulation does
+// not use, for renderers' own buffers.
+const FirstFreeBinding = int(numBuffers)
+
+var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "SPrev", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring", "Elig", "Tiles"}
 
 func (b Buffer) String() string { return bufferNames[b] }
 
@@ -45,8 +50,8 @@ func (b Buffer) String() string { return bufferNames[b] }
 const (
 	WGX = 16
 	WGY = 16
-	// MaxLit is the most pixels a stimulus frame may light.
-	MaxLit = 64
+	// MaxRects is the most rectangles a stimulus frame may have.
+	MaxRects = cpuref.MaxRects
 )
 
 // Defines are the constants shared by Go and the compute shaders.
@@ -54,7 +59,7 @@ func computeDefines() Defines {
 	d := Defines{
 		"WG_X":         WGX,
 		"WG_Y":         WGY,
-		"MAX_LIT":      MaxLit,
+		"MAX_RECTS":    MaxRects,
 		"WIN_SLOTS":    cpuref.Slots(cpuref.WinR),
 		"RING_FIELDS":  cpuref.RingFields,
 		"RING_TP":      cpuref.RingTP,
@@ -64,6 +69,7 @@ func computeDefines() Defines {
 		"STREAM_NOISE": int(cpuref.StreamNoise),
 		"RULE_STDP":    0,
 		"RULE_HEBBIAN": 1,
+		"RULE_RSTDP":   2,
 	}
 	for b := Buffer(0); b < numBuffers; b++ {
 		d["B_"+upper(b.String())] = int(b)
@@ -95,7 +101,7 @@ type Sim struct {
 	buf  [numBuffers]uint32
 	size [numBuffers]int // bytes
 
-	lit []int32
+	lit []cpuref.Rect
 
 	// profile, when set, receives the wall time of each pass (with a
 	// glFinish after each: for measuring, not for running).
@@ -146,7 +152,7 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 func BytesFor(p cpuref.Params) int64 {
 	c := int64(p.N) * int64(p.N)
 	perCell := int64(4 * (10 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec)))
-	return c*perCell + c*int64(p.OutWidth())*4 + cpuref.Window*cpuref.RingFields*4
+	return c*perCell + c*int64(p.OutWidth()+p.EligWidth())*4 + cpuref.Window*cpuref.RingFields*4
 }
 
 // checkLimits refuses buffers larger than GL allows for one storage block.
@@ -177,7 +183,7 @@ func (s *Sim) hostSlices(st *cpuref.State) [numBuffers]any {
 	// SPrev is scratch for the first step: its contents are overwritten
 	// before they are read.
 	return [numBuffers]any{st.X, st.Y, st.P, st.V, st.Theta, st.Q, make([]uint32, len(st.S)), st.S,
-		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring, tilesOf(st)}
+		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring, st.Elig, tilesOf(st)}
 }
 
 // tilesOf returns the tile activity buffer for a state about to take step
@@ -241,16 +247,18 @@ func (s *Sim) setUniforms() {
 	s.output.setFloat("uWoutMax", p.WoutMax)
 	s.output.setInt("uROut", int32(p.ROut))
 	s.output.setBool("uDense", p.WOut == cpuref.Dense)
-	rule := int32(0)
-	if p.Rule == cpuref.RuleHebbian {
-		rule = 1
-	}
+	rule := map[cpuref.Rule]int32{cpuref.RuleSTDP: 0, cpuref.RuleHebbian: 1, cpuref.RuleRSTDP: 2}[p.Rule]
 	s.learnInput.setInt("uRule", rule)
 	s.learnInput.setFloat("uEta", p.Eta)
 	s.learnInput.setFloat("uAPlus", p.APlus)
 	s.learnInput.setFloat("uAMinus", p.AMinus)
 	s.learnInput.setFloat("uLambdaPost", p.LambdaPost)
 	s.learnInput.setFloat("uWinMax", p.WinMax)
+	s.learnInput.setFloat("uLambdaElig", p.LambdaElig)
+	s.learnInput.setBool("uLearnRec", p.LearnRec)
+	s.learnInput.setFloat("uEtaRec", p.EtaRec)
+	s.learnInput.setFloat("uWrecMax", p.WrecMax)
+	s.learnInput.setInt("uRRec", int32(p.RRec))
 	s.homeostasis.setFloat("uEtaTheta", p.EtaTheta)
 	s.homeostasis.setFloat("uTargetRate", p.TargetRate)
 	s.homeostasis.setFloat("uThetaMin", p.ThetaMin)
@@ -293,18 +301,18 @@ func (s *Sim) step() error {
 
 	slot := int32(s.T % cpuref.Window)
 	parity := int32(s.T % 2)
-	s.lit = s.Stim.Lit(s.T, s.lit[:0])
+	s.lit = s.Stim.Frame(s.T, s.lit[:0])
 	nNow := len(s.lit)
-	s.lit = s.Stim.Lit(s.T+1, s.lit)
-	if nNow > MaxLit || len(s.lit)-nNow > MaxLit {
-		return fmt.Errorf("gpu: stimulus lights %d pixels, more than %d", max(nNow, len(s.lit)-nNow), MaxLit)
+	s.lit = s.Stim.Frame(s.T+1, s.lit)
+	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
+		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
 	}
 	st := s.stimulus
 	st.setInt("uSlot", slot)
 	st.setInt("uParity", parity)
-	st.setInts("uLitNow", s.lit[:nNow])
+	st.setRects("uNow", s.lit[:nNow])
 	st.setInt("uNumNow", int32(nNow))
-	st.setInts("uLitNext", s.lit[nNow:])
+	st.setRects("uNext", s.lit[nNow:])
 	st.setInt("uNumNext", int32(len(s.lit)-nNow))
 	s.dispatch(st, n)
 
@@ -320,6 +328,7 @@ func (s *Sim) step() error {
 
 	if s.Learn {
 		s.learnInput.setInt("uParity", parity)
+		s.learnInput.setInt("uSlot", slot)
 		s.dispatch(s.learnInput, n)
 	}
 	s.dispatch(s.homeostasis, n)

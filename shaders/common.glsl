@@ -9,29 +9,61 @@
 
 layout(local_size_x = WG_X, local_size_y = WG_Y) in;
 
-layout(std430, binding = B_X)      buffer XBuf      { uint x[]; };
-layout(std430, binding = B_Y)      buffer YBuf      { uint y[]; };
-layout(std430, binding = B_SPREV)  buffer SPrevBuf  { uint sPrev[]; };
-layout(std430, binding = B_SCUR)   buffer SCurBuf   { uint sCur[]; };
-layout(std430, binding = B_YHAT)   buffer YHatBuf   { uint yhat[]; };
-layout(std430, binding = B_ERR)    buffer ErrBuf    { int err[]; };
-layout(std430, binding = B_RING)   buffer RingBuf   { uint ring[]; };
-// Renderers' compute passes define DISPLAY_ONLY: they read only the
-// buffers above, and GL promises just 16 storage blocks a shader.
-#ifndef DISPLAY_ONLY
-layout(std430, binding = B_P)      buffer PBuf      { float p[]; };
-layout(std430, binding = B_V)      buffer VBuf      { float v[]; };
-layout(std430, binding = B_THETA)  buffer ThetaBuf  { float theta[]; };
-layout(std430, binding = B_Q)      buffer QBuf      { float q[]; };
-layout(std430, binding = B_WIN)    buffer WInBuf    { float wIn[]; };
-layout(std430, binding = B_WREC)   buffer WRecBuf   { float wRec[]; };
-layout(std430, binding = B_WOUT)   buffer WOutBuf   { float wOut[]; };
+// Storage buffers. GL promises only 16 storage blocks a shader, so each
+// pass names the buffers it uses in a "// uses:" line, and Go defines
+// USE_<NAME> for each; only those are declared.
+#ifdef USE_X
+layout(std430, binding = B_X) buffer XBuf { uint x[]; };
+#endif
+#ifdef USE_Y
+layout(std430, binding = B_Y) buffer YBuf { uint y[]; };
+#endif
+#ifdef USE_SPREV
+layout(std430, binding = B_SPREV) buffer SPrevBuf { uint sPrev[]; };
+#endif
+#ifdef USE_SCUR
+layout(std430, binding = B_SCUR) buffer SCurBuf { uint sCur[]; };
+#endif
+#ifdef USE_YHAT
+layout(std430, binding = B_YHAT) buffer YHatBuf { uint yhat[]; };
+#endif
+#ifdef USE_ERR
+layout(std430, binding = B_ERR) buffer ErrBuf { int err[]; };
+#endif
+#ifdef USE_RING
+layout(std430, binding = B_RING) buffer RingBuf { uint ring[]; };
+#endif
+#ifdef USE_P
+layout(std430, binding = B_P) buffer PBuf { float p[]; };
+#endif
+#ifdef USE_V
+layout(std430, binding = B_V) buffer VBuf { float v[]; };
+#endif
+#ifdef USE_THETA
+layout(std430, binding = B_THETA) buffer ThetaBuf { float theta[]; };
+#endif
+#ifdef USE_Q
+layout(std430, binding = B_Q) buffer QBuf { float q[]; };
+#endif
+#ifdef USE_WIN
+layout(std430, binding = B_WIN) buffer WInBuf { float wIn[]; };
+#endif
+#ifdef USE_WREC
+layout(std430, binding = B_WREC) buffer WRecBuf { float wRec[]; };
+#endif
+#ifdef USE_WOUT
+layout(std430, binding = B_WOUT) buffer WOutBuf { float wOut[]; };
+#endif
+#ifdef USE_ELIG
+layout(std430, binding = B_ELIG) buffer EligBuf { float elig[]; };
+#endif
 // Activity per 16×16 tile (work group), so a pass can skip sums that are
 // certainly zero: tiles[par·T + t] counts the spikes of tile t at a step
 // of parity par (two slots: this step's and the last), tiles[2T + t]
 // counts the cells of tile t with a lit input pixel in their 3×3 patch.
 // Skipping a sum whose terms are all zero leaves it +0, bit for bit.
-layout(std430, binding = B_TILES)  buffer TileBuf   { uint tiles[]; };
+#ifdef USE_TILES
+layout(std430, binding = B_TILES) buffer TileBuf { uint tiles[]; };
 #endif
 
 uniform int uN;    // grid side
@@ -85,7 +117,7 @@ float normalKeyed(uint key, uint index) {
     return z;
 }
 
-#ifndef DISPLAY_ONLY
+#ifdef USE_TILES
 int tileCount() {
     return int(gl_NumWorkGroups.x * gl_NumWorkGroups.y);
 }

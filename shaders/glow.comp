@@ -1,3 +1,4 @@
+// uses: X SCUR YHAT
 // glow: once a frame, fade every cell's afterglow in the three layers and
 // append the visible ones to the point list the 3-D panel draws. A spike
 // sets its glow to 1; otherwise glow ← glow·uDecay. The list's order is

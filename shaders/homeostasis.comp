@@ -1,3 +1,4 @@
+// uses: SCUR THETA
 // homeostasis: step 8, θ ← max(θ + η_θ·(s − target_rate), θ_min).
 
 uniform float uEtaTheta;

@@ -1,3 +1,4 @@
+// uses: X SPREV SCUR V THETA WIN WREC RING TILES
 // integrate: steps 1–3 for each hidden cell. Current from the 3×3 input
 // patch and the recurrent window (last step's spikes), plus bias and
 // noise; leak and integrate; spike and reset. Terms whose input is 0 are

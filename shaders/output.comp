@@ -1,3 +1,4 @@
+// uses: Y SCUR YHAT ERR WOUT RING TILES
 // output: steps 4–6 for each output cell k. Prediction ŷ = [u > τ_out]
 // from this step's spikes, error e = y − ŷ, and the delta rule on row k of
 // W_out, which only this invocation touches. Dense W_out sums over every

@@ -1,11 +1,16 @@
+// uses: X Y P RING TILES
 // stimulus: write X_t and its target X_{t+1}, and advance the
 // pre-synaptic trace p ← λ_pre·p + x. The frames arrive as lists of lit
-// pixel indices, so no n×n upload is needed.
+// rectangles, so no n×n upload is needed.
 
-uniform int uLitNow[MAX_LIT];
+uniform ivec4 uNow[MAX_RECTS];  // lit rectangles of X_t: (row0, col0, row1, col1), half-open
 uniform int uNumNow;
-uniform int uLitNext[MAX_LIT];
+uniform ivec4 uNext[MAX_RECTS]; // and of X_{t+1}
 uniform int uNumNext;
+
+bool inRect(ivec2 c, ivec4 r) {
+    return c.y >= r.x && c.x >= r.y && c.y < r.z && c.x < r.w;
+}
 uniform float uLambdaPre;
 
 void main() {
@@ -28,13 +33,13 @@ void main() {
     }
     uint xj = 0u;
     for (int k = 0; k < uNumNow; k++) {
-        if (uLitNow[k] == j) {
+        if (inRect(c, uNow[k])) {
             xj = 1u;
         }
     }
     uint yj = 0u;
     for (int k = 0; k < uNumNext; k++) {
-        if (uLitNext[k] == j) {
+        if (inRect(c, uNext[k])) {
             yj = 1u;
         }
     }

@@ -12,8 +12,8 @@ import (
 
 // Binding points of the renderer's own buffers, after the simulation's.
 const (
-	bindGlow   = 15 // after the simulation's binding points (gpu.Buffer values 0–14)
-	bindPoints = 16
+	bindGlow   = gpu.FirstFreeBinding // after the simulation's binding points
+	bindPoints = gpu.FirstFreeBinding + 1
 )
 
 // maxPoints bounds the 3-D panel's point list (16 bytes a point).
@@ -129,8 +129,8 @@ func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
 // step only).
 func (s *scatter) update(decay float32) {
 	gl.NamedBufferSubData(s.points, 0, 4, gl.Ptr([]uint32{0}))
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindGlow, s.glow)
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPoints, s.points)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindGlow), s.glow)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindPoints), s.points)
 	gl.UseProgram(s.glowProg)
 	setInt(s.glowProg, "uN", int32(s.n))
 	setFloat(s.glowProg, "uDecay", decay)
@@ -168,7 +168,7 @@ func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
 	// A cell's size on screen, with a floor so sparse spikes stay visible.
 	size := float32(viewportH) * 2.6 / float32(s.n)
 	gl.Uniform1f(loc(s.drawProg, "uPointSize"), max(size, 9))
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, bindPoints, s.points)
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindPoints), s.points)
 	gl.BindBuffer(gl.DRAW_INDIRECT_BUFFER, s.points)
 	gl.DrawArraysIndirect(gl.POINTS, nil)
 	gl.BindBuffer(gl.DRAW_INDIRECT_BUFFER, 0)

@@ -128,7 +128,6 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 	defs := gpu.SimDefines()
 	defs["B_GLOW"] = bindGlow
 	defs["B_POINTS"] = bindPoints
-	defs["DISPLAY_ONLY"] = 1
 	defs["PANEL_INPUT"] = PanelInput
 	defs["PANEL_PREDICTION"] = PanelPrediction
 	defs["PANEL_ERROR"] = PanelError
