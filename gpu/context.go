@@ -88,7 +88,14 @@ func (c *Context) loop(o Options, started chan<- error) {
 	close(c.done)
 }
 
-func (c *Context) open(o Options) error {
+func (c *Context) open(o Options) (err error) {
+	// GLFW's Go binding panics on errors it cannot return (a display that
+	// vanished, say); a library reports them as errors.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("gpu: glfw: %v (%s)", p, SoftwareHint)
+		}
+	}()
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return fmt.Errorf("gpu: no display: DISPLAY is not set (%s)", SoftwareHint)
 	}
