@@ -59,6 +59,12 @@ type config struct {
 	afterglow     float64
 	screenshot    string
 
+	// Recording.
+	record string  // .mp4, .gif or a directory/ of PNGs
+	fps    float64 // playback rate of a recording
+	title  string  // caption drawn on every frame
+	args   []string
+
 	// Benchmark mode.
 	bench        bool
 	benchN       string
@@ -150,6 +156,9 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.BoolVar(&c.bench, "bench", false, "benchmark mode: measure steps/s, frames/s and bandwidth at each -bench_n, print a table")
 	fs.StringVar(&c.benchN, "bench_n", "64,256,1024", "grid sides for -bench, comma-separated")
 	fs.Float64Var(&c.benchSeconds, "bench_seconds", 2, "seconds per measurement in -bench [0.1, 60]")
+	fs.StringVar(&c.record, "record", "", "record frames, each -steps_per_frame steps after the last, to a .mp4 (H.264, needs ffmpeg), a .gif, or a directory/ of PNGs; with -headless, rendered offscreen at -width×-height (V toggles recording in the window)")
+	fs.Float64Var(&c.fps, "fps", 30, "playback rate of a recording in frames per second [1, 240]")
+	fs.StringVar(&c.title, "title", "", "caption along the bottom of every frame (window and recording)")
 	fs.IntVar(&c.workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu [1, 1024]; the result does not depend on it")
 	return fs
 }
@@ -161,7 +170,7 @@ func (e *usageError) Error() string { return e.msg }
 
 // parse reads the command line into a validated config.
 func parse(args []string, stdout io.Writer) (*config, error) {
-	c := &config{}
+	c := &config{args: args}
 	fs := newFlagSet(c)
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
@@ -212,6 +221,9 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 	if c.workers < 1 || c.workers > 1024 {
 		return nil, &usageError{fmt.Sprintf("invalid -workers %d: want an integer in [1, 1024]", c.workers)}
 	}
+	if err := c.checkRecord(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -233,7 +245,9 @@ type Summary struct {
 	N          int     `json:"n"`
 	Backend    string  `json:"backend"`
 	Renderer   string  `json:"renderer"`
-	FPS        float64 `json:"fps,omitempty"` // window runs only
+	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
+	Frames     int64   `json:"frames,omitempty"` // frames recorded
+	Record     string  `json:"record,omitempty"` // where they went
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -261,6 +275,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.steps == 0 {
 		c.steps = 3000
+	}
+	if c.record != "" {
+		return runRecord(c, sigs, stdout, stderr)
 	}
 
 	var sim simulator

@@ -50,11 +50,16 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			return err
 		}
 		defer v.Release()
+		live := &liveRecorder{c: c, ctx: ctx}
 		res, err = viz.Run(ctx, v, backend, viz.AppOptions{
-			StepsPerFrame: c.stepsPerFrame,
-			MaxSteps:      int64(c.steps),
-			Renderer:      ctx.Renderer,
-			Screenshot:    c.screenshot,
+			StepsPerFrame:  c.stepsPerFrame,
+			MaxSteps:       int64(c.steps),
+			Renderer:       ctx.Renderer,
+			Screenshot:     c.screenshot,
+			Caption:        c.title,
+			StartRecording: live.start,
+			RecordAtStart:  c.record != "",
+			Snapshot:       live.snapshot,
 			Interrupted: func() bool {
 				select {
 				case got = <-sigs:
@@ -78,6 +83,9 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		return exitFailure
 	}
+	for _, p := range res.Recordings {
+		fmt.Fprintf(stderr, "spikecast: recorded %s\n", p)
+	}
 	m := res.Measures
 	sum := Summary{
 		Steps:      res.Steps,
@@ -94,6 +102,10 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		sum.StepsPerS = round(float64(res.Steps)/res.Seconds, 1)
 	}
 	printSummary(stdout, sum)
+	if res.RecordErr != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", res.RecordErr)
+		return exitFailure
+	}
 	switch {
 	case got == syscall.SIGTERM:
 		return exitTerm

@@ -2,6 +2,7 @@ package viz
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"time"
 
@@ -90,6 +91,23 @@ type AppOptions struct {
 	// Screenshot, when set, is a PNG path the last frame is written to
 	// when the loop ends (however it ends).
 	Screenshot string
+	// Caption is drawn along the bottom of every frame (-title).
+	Caption string
+	// StartRecording, when set, lets V record: it is called with the
+	// framebuffer size, the step of the first frame and the steps per
+	// frame, and returns the recorder and the path it writes.
+	StartRecording func(w, h int, firstStep int64, stepsPerFrame int) (Recorder, string, error)
+	// RecordAtStart starts a recording with the first frame (-record).
+	RecordAtStart bool
+	// Snapshot, when set, writes the screenshot P or F12 takes and returns
+	// its path; without it, P writes spikecast-<step>.png.
+	Snapshot func(img *image.RGBA, step int64) (string, error)
+}
+
+// Recorder takes recorded frames; record.Recorder is one.
+type Recorder interface {
+	WriteFrame(img *image.RGBA) error
+	Close() error
 }
 
 // Result summarises an interactive run.
@@ -100,6 +118,10 @@ type Result struct {
 	FPS         float64
 	Measures    cpuref.Measures
 	Interrupted bool
+	// Recordings are the files recorded, each finalised; RecordErr is
+	// the first recording error (the run goes on without recording).
+	Recordings []string
+	RecordErr  error
 }
 
 // app is the state of the interactive loop.
@@ -117,6 +139,15 @@ type app struct {
 	lastX, lastY  float64
 	status        string
 	statusUntil   time.Time
+
+	// Recording: V toggles, P and F12 take a screenshot. Frames are read
+	// back through two pixel buffers, a frame late (see Readback).
+	recToggle bool
+	shot      bool
+	rec       Recorder
+	recPath   string
+	recFrames int
+	rb        *Readback
 }
 
 // Run shows the window and runs the simulation until the window closes,
@@ -127,6 +158,11 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 	defer a.uninstall()
 
 	var res Result
+	a.recToggle = o.RecordAtStart && o.StartRecording != nil
+	// However the loop ends (Esc, the window closed, a signal, MaxSteps
+	// or an error), a recording is finalised so that the file plays.
+	// The normal end stops it explicitly too, to report it in res.
+	defer a.stopRecording(&res)
 	start := time.Now()
 	var m cpuref.Measures
 	lastT := time.Now()
@@ -190,6 +226,12 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 		if err := v.Draw(fbW, fbH, scale, stats); err != nil {
 			return res, err
 		}
+		if err := v.DrawCaption(fbW, fbH, scale, o.Caption); err != nil {
+			return res, err
+		}
+		if err := a.recordFrame(&o, &res, fbW, fbH, k); err != nil {
+			return res, err
+		}
 		last := o.MaxSteps > 0 && b.Steps() >= o.MaxSteps
 		if o.Screenshot != "" && (last || a.quit || a.win.ShouldClose()) {
 			// Read the frame just drawn, before the swap hands the back
@@ -199,6 +241,13 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 				return res, err
 			}
 			o.Screenshot = ""
+		}
+		if a.rec != nil {
+			// After the read-back: the badge is for the presenter, not
+			// the recording.
+			if err := v.DrawRecording(fbW, fbH, scale, stats, fmt.Sprintf("%d", a.recFrames)); err != nil {
+				return res, err
+			}
 		}
 		a.win.SwapBuffers()
 		res.Frames++
@@ -212,6 +261,7 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 			break
 		}
 	}
+	a.stopRecording(&res) // here, not only deferred: the caller reads res.Recordings
 	res.Steps = b.Steps()
 	res.Seconds = time.Since(start).Seconds()
 	if res.Seconds > 0 {
@@ -256,6 +306,14 @@ func (a *app) install() {
 			if action == glfw.Press {
 				a.v.ShowHelp = !a.v.ShowHelp
 			}
+		case glfw.KeyV:
+			if action == glfw.Press {
+				a.recToggle = true
+			}
+		case glfw.KeyP, glfw.KeyF12:
+			if action == glfw.Press {
+				a.shot = true
+			}
 		case glfw.KeyEscape, glfw.KeyQ:
 			a.quit = true
 		}
@@ -297,11 +355,19 @@ func (a *app) install() {
 }
 
 func (a *app) faster() {
+	if a.rec != nil {
+		a.flash("steps per frame are fixed while recording")
+		return
+	}
 	a.stepsPerFrame = min(a.stepsPerFrame*2, 1024)
 	a.flash(fmt.Sprintf("%d steps per frame", a.stepsPerFrame))
 }
 
 func (a *app) slower() {
+	if a.rec != nil {
+		a.flash("steps per frame are fixed while recording")
+		return
+	}
 	a.stepsPerFrame = max(a.stepsPerFrame/2, 1)
 	a.flash(fmt.Sprintf("%d steps per frame", a.stepsPerFrame))
 }
@@ -316,3 +382,106 @@ func (a *app) uninstall() {
 }
 
 func clampf(v, lo, hi float32) float32 { return min(max(v, lo), hi) }
+
+// recordFrame handles P and V and hands the frame just drawn (k steps
+// after the last) to the recording. It runs between Draw and the swap,
+// while the back buffer holds the frame.
+func (a *app) recordFrame(o *AppOptions, res *Result, fbW, fbH, k int) error {
+	if a.shot {
+		a.shot = false
+		gl.BindFramebuffer(gl.READ_FRAMEBUFFER, 0)
+		gl.ReadBuffer(gl.BACK)
+		img := ReadPixels(fbW, fbH)
+		path := fmt.Sprintf("spikecast-%d.png", a.b.Steps())
+		var err error
+		if o.Snapshot != nil {
+			path, err = o.Snapshot(img, a.b.Steps())
+		} else {
+			err = WritePNG(path, img)
+		}
+		if err != nil {
+			a.flash("screenshot failed: " + err.Error())
+		} else {
+			a.flash("screenshot " + path)
+		}
+	}
+	justStarted := false
+	if a.recToggle {
+		a.recToggle = false
+		switch {
+		case a.rec != nil:
+			a.stopRecording(res)
+		case o.StartRecording == nil:
+			a.flash("recording is not available")
+		default:
+			r, path, err := o.StartRecording(fbW, fbH, a.b.Steps(), a.stepsPerFrame)
+			if err != nil {
+				a.recordError(res, err)
+				break
+			}
+			a.rec, a.recPath, a.recFrames = r, path, 0
+			a.rb = NewReadback(fbW, fbH)
+			justStarted = true
+			a.flash("recording " + path)
+		}
+	}
+	if a.rec == nil {
+		return nil
+	}
+	// Step-locked: only a frame a whole stepsPerFrame after the last is
+	// recorded (none while paused or single-stepping), so a clip's time
+	// axis is the simulation's.
+	if !justStarted && k != a.stepsPerFrame {
+		return nil
+	}
+	if w, h := a.rb.Size(); w != fbW || h != fbH {
+		a.stopRecording(res)
+		a.flash("window resized: recording stopped")
+		return nil
+	}
+	gl.BindFramebuffer(gl.READ_FRAMEBUFFER, 0)
+	gl.ReadBuffer(gl.BACK)
+	img, err := a.rb.Push()
+	if err != nil {
+		return err
+	}
+	a.recFrames++
+	if img != nil {
+		if err := a.rec.WriteFrame(img); err != nil {
+			a.recordError(res, err)
+			a.stopRecording(res)
+		}
+	}
+	return nil
+}
+
+// stopRecording writes the last frame still in the pixel buffers and
+// finalises the file. Safe when nothing is recording.
+func (a *app) stopRecording(res *Result) {
+	if a.rec == nil {
+		return
+	}
+	rec, rb := a.rec, a.rb
+	a.rec, a.rb = nil, nil
+	img, err := rb.Flush()
+	rb.Release()
+	if err == nil && img != nil {
+		err = rec.WriteFrame(img)
+	}
+	if cerr := rec.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		a.recordError(res, err)
+		return
+	}
+	res.Recordings = append(res.Recordings, a.recPath)
+	a.flash(fmt.Sprintf("saved %s (%d frames)", a.recPath, a.recFrames))
+}
+
+func (a *app) recordError(res *Result, err error) {
+	if res.RecordErr == nil {
+		res.RecordErr = err
+	}
+	a.flash("recording failed: " + err.Error())
+}

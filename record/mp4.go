@@ -1,0 +1,127 @@
+package record
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+)
+
+// mp4 pipes raw RGBA frames into an ffmpeg child that encodes H.264 into
+// a temporary file beside the target, renamed into place on Close.
+type mp4 struct {
+	path, tmp string
+	s         *summary
+	cmd       *exec.Cmd
+	stdin     io.WriteCloser
+	stderr    bytes.Buffer
+	frames    int
+	closeOnce sync.Once
+	closeErr  error
+	writeErr  error
+}
+
+func newMP4(path string, s *summary) (*mp4, error) {
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return nil, fmt.Errorf("record: ffmpeg is not on PATH (apt-get install ffmpeg): %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("record: write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	f.Close()
+	m := &mp4{path: path, tmp: tmp, s: s}
+	args := []string{
+		"-hide_banner", "-loglevel", "error", "-y",
+		"-f", "rawvideo", "-pix_fmt", "rgba",
+		"-s", fmt.Sprintf("%dx%d", s.Width, s.Height),
+		"-framerate", strconv.FormatFloat(s.FPS, 'g', -1, 64),
+		"-i", "pipe:0",
+		// yuv420p halves chroma in both directions: an odd side is
+		// cropped by one pixel rather than refused.
+		"-vf", "crop=trunc(iw/2)*2:trunc(ih/2)*2",
+		"-c:v", "libx264", "-preset", "medium", "-crf", "18",
+		"-pix_fmt", "yuv420p", "-movflags", "+faststart",
+		"-metadata", "comment=" + asciiJSON(s.Provenance),
+	}
+	if s.Title != "" {
+		args = append(args, "-metadata", "title="+s.Title)
+	}
+	args = append(args, "-f", "mp4", tmp)
+	m.cmd = exec.Command(ffmpeg, args...)
+	m.cmd.Stderr = &m.stderr
+	// Its own process group: Ctrl-C in the terminal reaches spikecast,
+	// which then ends the input; ffmpeg killed mid-file would leave a
+	// file without its index.
+	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("record: ffmpeg: %w", err)
+	}
+	if err := m.cmd.Start(); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("record: start ffmpeg: %w", err)
+	}
+	return m, nil
+}
+
+func (m *mp4) WriteFrame(img *image.RGBA) error {
+	if m.writeErr != nil {
+		return m.writeErr
+	}
+	if err := checkSize(img, m.s.Width, m.s.Height); err != nil {
+		return err
+	}
+	row := 4 * m.s.Width
+	var err error
+	if img.Stride == row {
+		_, err = m.stdin.Write(img.Pix[:row*m.s.Height])
+	} else {
+		for y := 0; y < m.s.Height && err == nil; y++ {
+			_, err = m.stdin.Write(img.Pix[y*img.Stride : y*img.Stride+row])
+		}
+	}
+	if err != nil {
+		m.writeErr = fmt.Errorf("record: ffmpeg stopped taking frames: %v (%s)", err, tail(&m.stderr))
+		return m.writeErr
+	}
+	m.frames++
+	return nil
+}
+
+func (m *mp4) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *mp4) close() error {
+	m.stdin.Close() // end of input: ffmpeg writes the trailer and exits
+	if err := m.cmd.Wait(); err != nil {
+		os.Remove(m.tmp)
+		return fmt.Errorf("record: ffmpeg: %v: %s", err, tail(&m.stderr))
+	}
+	if m.writeErr != nil {
+		os.Remove(m.tmp)
+		return m.writeErr
+	}
+	if m.frames == 0 {
+		// ffmpeg writes no usable file from no input.
+		os.Remove(m.tmp)
+		return fmt.Errorf("record: %s: no frame was recorded", m.path)
+	}
+	os.Chmod(m.tmp, 0o644)
+	if err := os.Rename(m.tmp, m.path); err != nil {
+		os.Remove(m.tmp)
+		return fmt.Errorf("record: write %s: %w", m.path, err)
+	}
+	m.s.finish(m.frames)
+	return m.s.writeSidecar(m.path)
+}
