@@ -105,7 +105,7 @@ func Defaults() Params {
 		Wrec0:      0.02,
 		Seed:       1,
 		LambdaElig: 0.9,
-		EtaRec:     0.001,
+		EtaRec:     0.0001,
 		WrecMax:    0.2,
 		Env:        EnvBorder,
 		Dots:       1,

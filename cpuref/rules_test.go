@@ -4,7 +4,7 @@ import "testing"
 
 // TestRSTDPRewardGatesEligibility: under rstdp the STDP term goes into the
 // eligibility trace, and W_in changes by η·R·e only: not at all when the
-// step's reward is 0, by +η·e on a clean hit.
+// step's reward is 0, by +η·e on a clean hit (reward 1).
 func TestRSTDPRewardGatesEligibility(t *testing.T) {
 	for _, hit := range []bool{false, true} {
 		p := quiet(3)
@@ -57,7 +57,7 @@ func TestRSTDPRewardSign(t *testing.T) {
 	for _, c := range []struct {
 		tp, fp, fn uint32
 		want       float32
-	}{{1, 0, 0, 1}, {0, 0, 0, 0}, {1, 1, 0, 0}, {0, 2, 1, -1}, {3, 1, 1, 1}} {
+	}{{1, 0, 0, 1}, {0, 0, 0, 0}, {1, 1, 0, 0}, {0, 2, 1, 0}, {3, 1, 1, 1}, {2, 1, 1, 0}} {
 		r := s.State.Ring[0:RingFields]
 		r[RingTP], r[RingFP], r[RingFN] = c.tp, c.fp, c.fn
 		if got := s.reward(); got != c.want {

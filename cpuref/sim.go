@@ -255,18 +255,17 @@ func (s *Sim) learnInput(_, r0, r1 int) {
 	}
 }
 
-// reward is the rstdp reward of this step: +1 when hits outnumber misses
-// and false alarms together, −1 when they are fewer, 0 on a tie. It reads
-// the counts the output pass left in this step's ring slot.
+// reward is the rstdp reward of this step: 1 when hits outnumber misses
+// and false alarms together, else 0. It reads the counts the output pass
+// left in this step's ring slot. There is no punishment (−1): a network
+// that has not learned yet errs on almost every step, and a negative
+// reward then drives W_in to 0 and the layer silent (seen: F1 0, rate 0).
 func (s *Sim) reward() float32 {
 	slot := int(s.State.T % Window)
 	r := s.State.Ring[slot*RingFields : (slot+1)*RingFields]
 	d := int64(r[RingTP]) - int64(r[RingFP]) - int64(r[RingFN])
-	switch {
-	case d > 0:
+	if d > 0 {
 		return 1
-	case d < 0:
-		return -1
 	}
 	return 0
 }

@@ -18,12 +18,13 @@ uniform float uEtaRec;
 uniform float uWrecMax;
 uniform int uRRec;
 
-// reward is cpuref's Sim.reward: the sign of TP − FP − FN of this step,
-// from the counts the output pass left in the ring.
+// reward is cpuref's Sim.reward: 1 when this step's hits outnumber its
+// misses and false alarms together, else 0, from the counts the output
+// pass left in the ring.
 float reward() {
     int b = uSlot * RING_FIELDS;
     int d = int(ring[b + RING_TP]) - int(ring[b + RING_FP]) - int(ring[b + RING_FN]);
-    return d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0);
+    return d > 0 ? 1.0 : 0.0;
 }
 
 void main() {
