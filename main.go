@@ -65,6 +65,8 @@ type config struct {
 	title  string  // caption drawn on every frame
 	args   []string
 
+	persistFlags // -save, -load, -metrics, -quiet: persist.go
+
 	// Benchmark mode.
 	bench        bool
 	benchN       string
@@ -160,6 +162,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.Float64Var(&c.fps, "fps", 30, "playback rate of a recording in frames per second [1, 240]")
 	fs.StringVar(&c.title, "title", "", "caption along the bottom of every frame (window and recording)")
 	fs.IntVar(&c.workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu [1, 1024]; the result does not depend on it")
+	addPersistFlags(fs, &c.persistFlags)
 	return fs
 }
 
@@ -182,6 +185,9 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, &usageError{fmt.Sprintf("unexpected argument %q (flags start with -)", fs.Arg(0))}
+	}
+	if err := c.checkPersist(fs, args); err != nil {
+		return nil, err
 	}
 	if err := c.params.Validate(); err != nil {
 		return nil, &usageError{err.Error()}
@@ -292,18 +298,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 		sim = g
 	}
 	defer sim.Release()
+	obs, err := newObserver(c, initialT(c), int64(c.steps), stderr, true, stateReader(sim), sim.Measures)
+	if err != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", err)
+		return exitFailure
+	}
+	defer obs.abort()
 
 	code := exitOK
 	start := time.Now()
 	const batch = 50 // steps between checks for a signal
 	done := int64(0)
 	for done < int64(c.steps) && code == exitOK {
-		k := min(int64(batch), int64(c.steps)-done)
+		k := min(int64(batch), int64(c.steps)-done, obs.until(initialT(c)+done))
 		if err := sim.Run(int(k)); err != nil {
 			fmt.Fprintf(stderr, "spikecast: %v\n", err)
 			return exitFailure
 		}
 		done += k
+		if err := obs.after(initialT(c) + done); err != nil {
+			fmt.Fprintf(stderr, "spikecast: %v\n", err)
+			return exitFailure
+		}
 		select {
 		case s := <-sigs:
 			code = exitInterrupt
@@ -318,6 +334,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		return exitFailure
+	}
+	if err := obs.finish(); err != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", err)
+		code = exitFailure
 	}
 	sum := Summary{
 		Steps:      done,
@@ -357,6 +377,9 @@ type cpuSim struct{ sim *cpuref.Sim }
 
 func newCPU(c *config) *cpuSim {
 	s, _ := cpuref.New(c.params) // params are validated
+	if c.resume != nil {
+		s.State = c.resume.Clone()
+	}
 	s.SetWorkers(c.workers)
 	return &cpuSim{s}
 }
@@ -390,7 +413,7 @@ func newGPU(c *config) (*gpuSim, error) {
 	}
 	p := c.params
 	err = g.ctx.Do(func() (err error) {
-		g.sim, err = gpu.New(p, cpuref.NewState(p), cpuref.Border{N: p.N})
+		g.sim, err = gpu.New(p, initialState(c), cpuref.Border{N: p.N})
 		return err
 	})
 	if err != nil {

@@ -27,7 +27,7 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	var got os.Signal
 	err = ctx.Do(func() error {
 		p := c.params
-		init := cpuref.NewState(p)
+		init := initialState(c)
 		// The gpu.Sim holds the buffers the panels draw; with -backend cpu
 		// it is never stepped, only loaded from the reference.
 		sim, err := gpu.New(p, init, cpuref.Border{N: p.N})
@@ -50,16 +50,25 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			return err
 		}
 		defer v.Release()
+		obs, err := newObserver(c, init.T, int64(c.steps), stderr, false, backendReader(backend), nil)
+		if err != nil {
+			return err
+		}
+		defer obs.abort()
+		if c.metrics != "" {
+			backend = &observedBackend{backend, obs}
+		}
 		live := &liveRecorder{c: c, ctx: ctx}
 		res, err = viz.Run(ctx, v, backend, viz.AppOptions{
 			StepsPerFrame:  c.stepsPerFrame,
-			MaxSteps:       int64(c.steps),
+			MaxSteps:       maxSteps(c),
 			Renderer:       ctx.Renderer,
 			Screenshot:     c.screenshot,
 			Caption:        c.title,
 			StartRecording: live.start,
 			RecordAtStart:  c.record != "",
 			Snapshot:       live.snapshot,
+			Save:           func() (string, error) { return saveWindow(c, obs.state) },
 			Interrupted: func() bool {
 				select {
 				case got = <-sigs:
@@ -70,6 +79,9 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			},
 		})
 		if err != nil {
+			return err
+		}
+		if err := obs.finish(); err != nil {
 			return err
 		}
 		// The window shows measures read asynchronously; the summary

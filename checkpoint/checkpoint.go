@@ -233,6 +233,12 @@ func check(p cpuref.Params, st *cpuref.State) error {
 // this build's State for those parameters. It allocates no more than the
 // buffers the parameters imply, and never more than the file holds.
 func Read(path string) (cpuref.Params, *cpuref.State, error) {
+	// Stat before opening: opening a FIFO would block.
+	if fi, err := os.Stat(path); err != nil {
+		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %s: not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %w", err)

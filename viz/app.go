@@ -91,6 +91,9 @@ type AppOptions struct {
 	// Screenshot, when set, is a PNG path the last frame is written to
 	// when the loop ends (however it ends).
 	Screenshot string
+	// Save, when set, is called when S is pressed and returns the path
+	// of the checkpoint it wrote; the window flashes the result.
+	Save func() (string, error)
 	// Caption is drawn along the bottom of every frame (-title).
 	Caption string
 	// StartRecording, when set, lets V record: it is called with the
@@ -139,6 +142,7 @@ type app struct {
 	lastX, lastY  float64
 	status        string
 	statusUntil   time.Time
+	saveReq       bool // S was pressed
 
 	// Recording: V toggles, P and F12 take a screenshot. Frames are read
 	// back through two pixel buffers, a frame late (see Readback).
@@ -175,6 +179,16 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 			a.quit = true
 		}
 		glfw.PollEvents()
+		if a.saveReq {
+			a.saveReq = false
+			if o.Save == nil {
+				a.flash("saving is not available")
+			} else if path, err := o.Save(); err != nil {
+				a.flash("save failed: " + err.Error())
+			} else {
+				a.flash("saved " + path)
+			}
+		}
 		if a.reset {
 			a.reset = false
 			if err := b.Reset(); err != nil {
@@ -313,6 +327,10 @@ func (a *app) install() {
 		case glfw.KeyP, glfw.KeyF12:
 			if action == glfw.Press {
 				a.shot = true
+			}
+		case glfw.KeyS:
+			if action == glfw.Press {
+				a.saveReq = true
 			}
 		case glfw.KeyEscape, glfw.KeyQ:
 			a.quit = true
