@@ -65,6 +65,7 @@ func compare(step int64, got, want *cpuref.State, tol tolerance, withWeights boo
 	}{
 		{"V", got.V, want.V}, {"Theta", got.Theta, want.Theta},
 		{"P", got.P, want.P}, {"Q", got.Q, want.Q},
+		{"V2", got.V2, want.V2}, {"Theta2", got.Theta2, want.Theta2}, {"Q2", got.Q2, want.Q2},
 	}
 	if withWeights {
 		floats = append(floats, struct {
@@ -82,7 +83,7 @@ func compare(step int64, got, want *cpuref.State, tol tolerance, withWeights boo
 		name string
 		g, w []uint32
 	}{
-		{"S", got.S, want.S}, {"YHat", got.YHat, want.YHat},
+		{"S", got.S, want.S}, {"S2", got.S2, want.S2}, {"YHat", got.YHat, want.YHat},
 		{"X", got.X, want.X}, {"Y", got.Y, want.Y}, {"Ring", got.Ring, want.Ring},
 	}
 	differ := false
@@ -234,6 +235,15 @@ func randomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
 	for i := range st.Elig {
 		st.Elig[i] = rng.Float32()*2 - 1
 	}
+	for i := range st.V2 {
+		st.V2[i] = rng.Float32()*2 - 0.5
+		st.Theta2[i] = p.ThetaMin + rng.Float32()*1.5
+		st.Q2[i] = rng.Float32() * 3
+		st.S2[i] = bit()
+	}
+	for i := range st.W12 {
+		st.W12[i] = rng.Float32() * p.WinMax
+	}
 	return st
 }
 
@@ -253,6 +263,9 @@ func TestGPUSingleStepRandomStates(t *testing.T) {
 					p.SigmaNoise = 0.3 // noise large enough to matter
 					p.ThetaMin = 0.05
 					p.LearnRec = n%2 == 1 // recurrent plasticity on at odd n
+					if rule == cpuref.RuleHebbian {
+						p.Horizon = 3 // and a second hidden layer
+					}
 					lockstep(t, p, randomState(p, rng), 3, 1)
 				})
 			}
@@ -292,4 +305,20 @@ func TestGPUMatchesReferenceRecurrentLearning(t *testing.T) {
 		steps = 150
 	}
 	lockstep(t, p, cpuref.NewState(p), steps, 10)
+}
+
+// TestGPUMatchesReferenceHorizon runs -horizon 3 with the second hidden
+// layer, and without it (-no_cascade), through the lockstep comparison.
+func TestGPUMatchesReferenceHorizon(t *testing.T) {
+	steps := 500
+	if testing.Short() {
+		steps = 120
+	}
+	for _, cascade := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cascade=%v", cascade), func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.Horizon, p.NoCascade = 37, 3, !cascade
+			lockstep(t, p, cpuref.NewState(p), steps, 25)
+		})
+	}
 }

@@ -1076,6 +1076,7 @@ func TestValidate(t *testing.T) {
 		{"lambda_elig", func(p *Params, v float32) { p.LambdaElig = v }, []float32{-0.1, 1.5}},
 		{"eta_rec", func(p *Params, v float32) { p.EtaRec = v }, []float32{-1, 11}},
 		{"wrec_max", func(p *Params, v float32) { p.WrecMax = v }, []float32{-1, 11}},
+		{"rho2", func(p *Params, v float32) { p.Rho2 = v }, []float32{-0.1, 1.5}},
 	}
 	check := func(t *testing.T, p Params, flag, what string) {
 		t.Helper()

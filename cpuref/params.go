@@ -34,6 +34,8 @@ const (
 	MaxN     = 8192
 	MaxR     = 8
 	MaxDense = 1 << 30 // bytes of dense W_out we agree to allocate
+	// MaxHorizon is the furthest frame -horizon may predict.
+	MaxHorizon = 16
 )
 
 // Params are the model's parameters. Field names follow the command-line
@@ -69,6 +71,14 @@ type Params struct {
 	LearnRec   bool    // W_rec plastic
 	EtaRec     float32 // recurrent learning rate η_rec
 	WrecMax    float32 // W_rec clip range ±WrecMax when plastic
+
+	// Longer horizon: predict X_{t+Horizon}; above 1 a second, slower
+	// hidden layer sits between the first and the output.
+	Horizon int
+	Rho2    float32 // leak factor of the second hidden layer
+	// NoCascade predicts X_{t+Horizon} from the first hidden layer alone
+	// (the comparison the second layer is measured against).
+	NoCascade bool
 
 	// Stimulus.
 	Env  Env  // which stimulus
@@ -107,6 +117,8 @@ func Defaults() Params {
 		LambdaElig: 0.9,
 		EtaRec:     0.0001,
 		WrecMax:    0.2,
+		Horizon:    1,
+		Rho2:       0.95,
 		Env:        EnvBorder,
 		Dots:       1,
 	}
@@ -153,6 +165,7 @@ func (p Params) Validate() error {
 		{"lambda_elig", p.LambdaElig, 0, 1, false},
 		{"eta_rec", p.EtaRec, 0, 10, false},
 		{"wrec_max", p.WrecMax, 0, 10, false},
+		{"rho2", p.Rho2, 0, 1, false},
 	}
 	if p.N < 1 || p.N > MaxN {
 		return &RangeError{"n", fmt.Sprint(p.N), fmt.Sprintf("an integer in [1, %d]", MaxN)}
@@ -182,6 +195,9 @@ func (p Params) Validate() error {
 	}
 	if p.RRec < 0 || p.RRec > MaxR {
 		return &RangeError{"rrec", fmt.Sprint(p.RRec), fmt.Sprintf("an integer in [0, %d]", MaxR)}
+	}
+	if p.Horizon < 1 || p.Horizon > MaxHorizon {
+		return &RangeError{"horizon", fmt.Sprint(p.Horizon), fmt.Sprintf("an integer in [1, %d] (1: the next frame)", MaxHorizon)}
 	}
 	if err := p.checkEnv(); err != nil {
 		return err

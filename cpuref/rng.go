@@ -7,10 +7,12 @@ package cpuref
 
 // Streams separate the uses of the generator.
 const (
-	StreamWIn   uint32 = 1 // initial input weights
-	StreamWRec  uint32 = 2 // initial recurrent weights
-	StreamNoise uint32 = 3 // membrane noise ξ
-	StreamEnv   uint32 = 4 // stimulus settings (bouncing dots' starts and velocities)
+	StreamWIn    uint32 = 1 // initial input weights
+	StreamWRec   uint32 = 2 // initial recurrent weights
+	StreamNoise  uint32 = 3 // membrane noise ξ
+	StreamEnv    uint32 = 4 // stimulus settings (bouncing dots' starts and velocities)
+	StreamNoise2 uint32 = 5 // membrane noise of the second hidden layer
+	StreamW12    uint32 = 6 // initial weights from the first hidden layer to the second
 )
 
 // PCG is the PCG-RXS-M-XS 32-bit hash (Jarzynski and Olano, "Hash

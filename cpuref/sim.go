@@ -72,8 +72,11 @@ func (s *Sim) Step() {
 	s.stimulus()
 	s.forRows(s.integrate) // steps 1–3
 	s.addCounts(ring)
+	if s.P.Layer2() == 1 {
+		s.forRows(s.integrate2) // the second hidden layer
+	}
 	s.spiking = s.spiking[:0]
-	for i, v := range s.sNext {
+	for i, v := range s.outputSpikes() {
 		if v != 0 {
 			s.spiking = append(s.spiking, int32(i))
 		}
@@ -82,6 +85,9 @@ func (s *Sim) Step() {
 	s.addCounts(ring)
 	if s.Learn {
 		s.forRows(s.learnInput) // step 7
+		if s.P.Layer2() == 1 {
+			s.forRows(s.learnHidden2)
+		}
 	}
 	s.forRows(s.homeostasis) // step 8
 
@@ -96,7 +102,7 @@ func (s *Sim) Step() {
 func (s *Sim) stimulus() {
 	st, p := s.State, s.P
 	s.litNow = s.Stim.Frame(st.T, s.litNow[:0])
-	s.litNext = s.Stim.Frame(st.T+1, s.litNext[:0])
+	s.litNext = s.Stim.Frame(st.T+int64(s.P.Horizon), s.litNext[:0])
 	for j := range st.X {
 		st.X[j], st.Y[j] = 0, 0
 	}
@@ -154,7 +160,7 @@ func (s *Sim) integrate(w, r0, r1 int) {
 // spiked, since η_out·e·s is 0 elsewhere.
 func (s *Sim) output(w, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
-	spikes := s.sNext
+	spikes := s.outputSpikes()
 	width := p.OutWidth()
 	var tp, fp, fn uint32
 	for row := r0; row < r1; row++ {
@@ -295,12 +301,84 @@ func (s *Sim) learnRec(row, col int) {
 	}
 }
 
-// homeostasis is step 8: θ ← max(θ + η_θ·(s − target_rate), θ_min).
+// homeostasis is step 8: θ ← max(θ + η_θ·(s − target_rate), θ_min), for
+// the second hidden layer too when there is one.
 func (s *Sim) homeostasis(_, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
 	for i := r0 * n; i < r1*n; i++ {
 		d := float32(p.EtaTheta * (float32(s.sNext[i]) - p.TargetRate))
 		st.Theta[i] = max(st.Theta[i]+d, p.ThetaMin)
+	}
+	if p.Layer2() == 1 {
+		for i := r0 * n; i < r1*n; i++ {
+			d := float32(p.EtaTheta * (float32(st.S2[i]) - p.TargetRate))
+			st.Theta2[i] = max(st.Theta2[i]+d, p.ThetaMin)
+		}
+	}
+}
+
+// outputSpikes are the spikes the output layer reads: the first hidden
+// layer's, or the second's when there is one.
+func (s *Sim) outputSpikes() []uint32 {
+	if s.P.Layer2() == 1 {
+		return s.State.S2
+	}
+	return s.sNext
+}
+
+// integrate2 is the second hidden layer (Horizon > 1), cascaded after the
+// first: its current is the 3×3 patch of the first layer's spikes of this
+// step through W12, plus bias and its own noise; it leaks with its own,
+// slower ρ₂. No recurrence.
+func (s *Sim) integrate2(_, r0, r1 int) {
+	st, p, n := s.State, s.P, s.P.N
+	nin := Slots(WinR)
+	key := NoiseKey(p.Seed, StreamNoise2, uint32(st.T))
+	for row := r0; row < r1; row++ {
+		for col := 0; col < n; col++ {
+			i := row*n + col
+			var in float32
+			for m := 0; m < nin; m++ {
+				if j, ok := Neighbour(n, row, col, WinR, m); ok && s.sNext[j] != 0 {
+					in += st.W12[i*nin+m]
+				}
+			}
+			noise := float32(p.SigmaNoise * NormalKeyed(key, uint32(i)))
+			current := float32(in+p.Bias) + noise
+			v := float32(p.Rho2*st.V2[i]) + current
+			var spike uint32
+			if v >= st.Theta2[i] {
+				spike, v = 1, 0
+			}
+			st.V2[i] = v
+			st.S2[i] = spike
+		}
+	}
+}
+
+// learnHidden2 is STDP on W12 (whatever -rule says for W_in): the
+// pre-synaptic trace is the first layer's q, already advanced by
+// learnInput, and the post-synaptic trace q₂ is folded in last.
+func (s *Sim) learnHidden2(_, r0, r1 int) {
+	st, p, n := s.State, s.P, s.P.N
+	nin := Slots(WinR)
+	for row := r0; row < r1; row++ {
+		for col := 0; col < n; col++ {
+			i := row*n + col
+			si := float32(st.S2[i])
+			for m := 0; m < nin; m++ {
+				j, ok := Neighbour(n, row, col, WinR, m)
+				if !ok {
+					continue
+				}
+				pot := float32(float32(p.APlus*si) * st.Q[j])
+				dep := float32(float32(p.AMinus*st.Q2[i]) * float32(s.sNext[j]))
+				dw := float32(p.Eta * (pot - dep))
+				k := i*nin + m
+				st.W12[k] = clamp(st.W12[k]+dw, 0, p.WinMax)
+			}
+			st.Q2[i] = float32(p.LambdaPost*st.Q2[i]) + si
+		}
 	}
 }
 

@@ -45,6 +45,15 @@ type State struct {
 	// empty otherwise).
 	Elig []float32
 
+	// The second hidden layer (Horizon > 1 only; empty otherwise): its
+	// membrane, threshold, post-synaptic trace, spikes of the last step,
+	// and its 3×3 weights from the first hidden layer.
+	V2     []float32
+	Theta2 []float32
+	Q2     []float32
+	S2     []uint32
+	W12    []float32
+
 	// Ring holds the per-step counts of the last Window steps; slot
 	// t%Window belongs to step t.
 	Ring []uint32
@@ -69,6 +78,9 @@ func NewState(p Params) *State {
 	for i := range s.Theta {
 		s.Theta[i] = p.Theta0
 	}
+	for i := range s.Theta2 {
+		s.Theta2[i] = p.Theta0
+	}
 	nin, nrec := Slots(WinR), Slots(p.RRec)
 	centre := nrec / 2
 	for i := 0; i < c; i++ {
@@ -77,6 +89,9 @@ func NewState(p Params) *State {
 			if _, ok := Neighbour(n, row, col, WinR, m); ok {
 				k := i*nin + m
 				s.WIn[k] = p.Win0 * Uniform(Hash(p.Seed, StreamWIn, 0, uint32(k)))
+				if len(s.W12) > 0 {
+					s.W12[k] = p.Win0 * Uniform(Hash(p.Seed, StreamW12, 0, uint32(k)))
+				}
 			}
 		}
 		for m := 0; m < nrec; m++ {
@@ -106,6 +121,11 @@ func (s *State) Clone() *State {
 	c.WRec = append([]float32(nil), s.WRec...)
 	c.WOut = append([]float32(nil), s.WOut...)
 	c.Elig = append([]float32(nil), s.Elig...)
+	c.V2 = append([]float32(nil), s.V2...)
+	c.Theta2 = append([]float32(nil), s.Theta2...)
+	c.Q2 = append([]float32(nil), s.Q2...)
+	c.S2 = append([]uint32(nil), s.S2...)
+	c.W12 = append([]float32(nil), s.W12...)
 	c.Ring = append([]uint32(nil), s.Ring...)
 	return &c
 }
@@ -130,7 +150,23 @@ func NewStateShape(p Params) *State {
 		WOut:  make([]float32, c*p.OutWidth()),
 		Elig:  make([]float32, c*p.EligWidth()),
 		Ring:  make([]uint32, Window*RingFields),
+
+		V2:     make([]float32, c*p.Layer2()),
+		Theta2: make([]float32, c*p.Layer2()),
+		Q2:     make([]float32, c*p.Layer2()),
+		S2:     make([]uint32, c*p.Layer2()),
+		W12:    make([]float32, c*p.Layer2()*Slots(WinR)),
 	}
+}
+
+// Layer2 is 1 when the network has a second hidden layer (Horizon > 1
+// and not NoCascade),
+// else 0: a multiplier for its buffers' sizes.
+func (p Params) Layer2() int {
+	if p.Horizon > 1 && !p.NoCascade {
+		return 1
+	}
+	return 0
 }
 
 // EligWidth is the number of eligibility traces per hidden cell: one per
@@ -169,6 +205,11 @@ func (s *State) Fields() []Field {
 		{Name: "WRec", F32: &s.WRec},
 		{Name: "WOut", F32: &s.WOut},
 		{Name: "Elig", F32: &s.Elig},
+		{Name: "V2", F32: &s.V2},
+		{Name: "Theta2", F32: &s.Theta2},
+		{Name: "Q2", F32: &s.Q2},
+		{Name: "S2", U32: &s.S2},
+		{Name: "W12", F32: &s.W12},
 		{Name: "Ring", U32: &s.Ring},
 	}
 }

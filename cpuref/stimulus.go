@@ -228,6 +228,9 @@ func (m *Mouse) Frame(t int64, dst []Rect) []Rect {
 
 // checkEnv validates the stimulus parameters.
 func (p Params) checkEnv() error {
+	if p.Dots < 1 || p.Dots > MaxRects {
+		return &RangeError{"dots", fmt.Sprint(p.Dots), fmt.Sprintf("an integer in [1, %d]", MaxRects)}
+	}
 	switch p.Env {
 	case EnvBorder, EnvBar, EnvMouse:
 		return nil

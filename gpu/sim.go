@@ -32,7 +32,12 @@ const (
 	BufWOut
 	BufRing
 	BufElig
-	BufTiles // per-tile activity, GPU only (see common.glsl)
+	BufV2     // second hidden layer (-horizon > 1)
+	BufTheta2 //
+	BufQ2     //
+	BufS2     //
+	BufW12    //
+	BufTiles  // per-tile activity, GPU only (see common.glsl)
 	numBuffers
 )
 
@@ -40,7 +45,7 @@ const (
 // not use, for renderers' own buffers.
 const FirstFreeBinding = int(numBuffers)
 
-var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "SPrev", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring", "Elig", "Tiles"}
+var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "SPrev", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring", "Elig", "V2", "Theta2", "Q2", "S2", "W12", "Tiles"}
 
 func (b Buffer) String() string { return bufferNames[b] }
 
@@ -97,6 +102,7 @@ type Sim struct {
 	T     int64
 
 	stimulus, integrate, output, learnInput, homeostasis *program
+	integrate2, learnHidden2                             *program // -horizon > 1 only
 
 	buf  [numBuffers]uint32
 	size [numBuffers]int // bytes
@@ -131,6 +137,8 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 		{&s.output, "output.comp"},
 		{&s.learnInput, "learnInput.comp"},
 		{&s.homeostasis, "homeostasis.comp"},
+		{&s.integrate2, "integrate2.comp"},
+		{&s.learnHidden2, "learnHidden2.comp"},
 	} {
 		if *pp.dst, err = newComputeProgram(pp.file, defs); err != nil {
 			s.Release()
@@ -151,7 +159,7 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 // BytesFor returns the GPU memory the simulation's buffers take for p.
 func BytesFor(p cpuref.Params) int64 {
 	c := int64(p.N) * int64(p.N)
-	perCell := int64(4 * (10 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec)))
+	perCell := int64(4 * (10 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec) + p.Layer2()*(4+cpuref.Slots(cpuref.WinR))))
 	return c*perCell + c*int64(p.OutWidth()+p.EligWidth())*4 + cpuref.Window*cpuref.RingFields*4
 }
 
@@ -183,7 +191,8 @@ func (s *Sim) hostSlices(st *cpuref.State) [numBuffers]any {
 	// SPrev is scratch for the first step: its contents are overwritten
 	// before they are read.
 	return [numBuffers]any{st.X, st.Y, st.P, st.V, st.Theta, st.Q, make([]uint32, len(st.S)), st.S,
-		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring, st.Elig, tilesOf(st)}
+		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring, st.Elig,
+		st.V2, st.Theta2, st.Q2, st.S2, st.W12, tilesOf(st)}
 }
 
 // tilesOf returns the tile activity buffer for a state about to take step
@@ -234,7 +243,7 @@ func (s *Sim) alloc(b Buffer, data any) error {
 
 func (s *Sim) setUniforms() {
 	p := s.P
-	for _, pr := range []*program{s.stimulus, s.integrate, s.output, s.learnInput, s.homeostasis} {
+	for _, pr := range s.programs() {
 		pr.setInt("uN", int32(p.N))
 	}
 	s.stimulus.setFloat("uLambdaPre", p.LambdaPre)
@@ -260,6 +269,17 @@ func (s *Sim) setUniforms() {
 	s.learnInput.setFloat("uWrecMax", p.WrecMax)
 	s.learnInput.setInt("uRRec", int32(p.RRec))
 	s.homeostasis.setFloat("uEtaTheta", p.EtaTheta)
+	layer2 := p.Layer2() == 1
+	s.homeostasis.setBool("uLayer2", layer2)
+	s.output.setBool("uLayer2", layer2)
+	s.integrate2.setFloat("uRho2", p.Rho2)
+	s.integrate2.setFloat("uBias", p.Bias)
+	s.integrate2.setFloat("uSigma", p.SigmaNoise)
+	s.learnHidden2.setFloat("uEta", p.Eta)
+	s.learnHidden2.setFloat("uAPlus", p.APlus)
+	s.learnHidden2.setFloat("uAMinus", p.AMinus)
+	s.learnHidden2.setFloat("uLambdaPost", p.LambdaPost)
+	s.learnHidden2.setFloat("uWinMax", p.WinMax)
 	s.homeostasis.setFloat("uTargetRate", p.TargetRate)
 	s.homeostasis.setFloat("uThetaMin", p.ThetaMin)
 }
@@ -303,7 +323,7 @@ func (s *Sim) step() error {
 	parity := int32(s.T % 2)
 	s.lit = s.Stim.Frame(s.T, s.lit[:0])
 	nNow := len(s.lit)
-	s.lit = s.Stim.Frame(s.T+1, s.lit)
+	s.lit = s.Stim.Frame(s.T+int64(s.P.Horizon), s.lit)
 	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
 		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
 	}
@@ -321,15 +341,29 @@ func (s *Sim) step() error {
 	s.integrate.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise, uint32(s.T)))
 	s.dispatch(s.integrate, n)
 
+	layer2 := s.P.Layer2() == 1
+	if layer2 {
+		s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise2, uint32(s.T)))
+		s.dispatch(s.integrate2, n)
+		// The output reads the second layer's spikes through the binding
+		// of sCur.
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSCur), s.buf[BufS2])
+	}
 	s.output.setInt("uSlot", slot)
 	s.output.setInt("uParity", parity)
 	s.output.setBool("uLearn", s.Learn)
 	s.dispatch(s.output, n)
+	if layer2 {
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSCur), s.buf[BufSCur])
+	}
 
 	if s.Learn {
 		s.learnInput.setInt("uParity", parity)
 		s.learnInput.setInt("uSlot", slot)
 		s.dispatch(s.learnInput, n)
+		if layer2 {
+			s.dispatch(s.learnHidden2, n)
+		}
 	}
 	s.dispatch(s.homeostasis, n)
 	s.T++
@@ -421,9 +455,13 @@ func (s *Sim) read(b Buffer, dst any) error {
 	return nil
 }
 
+func (s *Sim) programs() []*program {
+	return []*program{s.stimulus, s.integrate, s.output, s.learnInput, s.homeostasis, s.integrate2, s.learnHidden2}
+}
+
 // Release deletes the programs and buffers. It is safe to call twice.
 func (s *Sim) Release() {
-	for _, p := range []*program{s.stimulus, s.integrate, s.output, s.learnInput, s.homeostasis} {
+	for _, p := range s.programs() {
 		p.release()
 	}
 	if s.buf[0] != 0 {

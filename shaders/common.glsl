@@ -57,6 +57,22 @@ layout(std430, binding = B_WOUT) buffer WOutBuf { float wOut[]; };
 #ifdef USE_ELIG
 layout(std430, binding = B_ELIG) buffer EligBuf { float elig[]; };
 #endif
+// The second hidden layer (-horizon > 1).
+#ifdef USE_V2
+layout(std430, binding = B_V2) buffer V2Buf { float v2[]; };
+#endif
+#ifdef USE_THETA2
+layout(std430, binding = B_THETA2) buffer Theta2Buf { float theta2[]; };
+#endif
+#ifdef USE_Q2
+layout(std430, binding = B_Q2) buffer Q2Buf { float q2[]; };
+#endif
+#ifdef USE_S2
+layout(std430, binding = B_S2) buffer S2Buf { uint s2[]; };
+#endif
+#ifdef USE_W12
+layout(std430, binding = B_W12) buffer W12Buf { float w12[]; };
+#endif
 // Activity per 16×16 tile (work group), so a pass can skip sums that are
 // certainly zero: tiles[par·T + t] counts the spikes of tile t at a step
 // of parity par (two slots: this step's and the last), tiles[2T + t]

@@ -10,11 +10,12 @@ uniform float uWoutMax;
 uniform int uROut;
 uniform bool uDense;
 uniform bool uLearn;
+uniform bool uLayer2; // the second hidden layer is bound as sCur; tiles count the first
 
 void main() {
 
     // No spike within reach: u = 0 and no weight can change.
-    bool busy = uDense ? ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u : spikesNear(uParity);
+    bool busy = uLayer2 || (uDense ? ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u : spikesNear(uParity));
     ivec2 c = cell();
     if (inGrid(c)) {
         int k = c.y * uN + c.x;

@@ -1,0 +1,40 @@
+// uses: SCUR Q S2 Q2 W12
+// learnHidden2: STDP on W12, the weights from the first hidden layer to
+// the second. The pre-synaptic trace is the first layer's q, already
+// advanced by learnInput; the second layer's q₂ is folded in last. As
+// cpuref's learnHidden2.
+
+uniform float uEta;
+uniform float uAPlus;
+uniform float uAMinus;
+uniform float uLambdaPost;
+uniform float uWinMax;
+
+void main() {
+    ivec2 c = cell();
+    if (!inGrid(c)) {
+        return;
+    }
+    int i = c.y * uN + c.x;
+    float si = float(s2[i]);
+    float qi = q2[i];
+    int m = 0;
+    for (int dy = -1; dy <= 1; dy++) {
+        for (int dx = -1; dx <= 1; dx++, m++) {
+            ivec2 o = c + ivec2(dx, dy);
+            if (!inGrid(o)) {
+                continue;
+            }
+            int j = o.y * uN + o.x;
+            precise float pot = (uAPlus * si) * q[j];
+            precise float dep = (uAMinus * qi) * float(sCur[j]);
+            precise float dw = uEta * (pot - dep);
+            int k = i * WIN_SLOTS + m;
+            precise float w = w12[k] + dw;
+            w12[k] = clamp(w, 0.0, uWinMax);
+        }
+    }
+    precise float decayed = uLambdaPost * qi;
+    precise float qn = decayed + si;
+    q2[i] = qn;
+}
