@@ -48,6 +48,10 @@ func (c *config) checkPersist(fs *flag.FlagSet, args []string) error {
 	if pf.metricsEvery < 1 || pf.metricsEvery > 1e9 {
 		return &usageError{fmt.Sprintf("invalid -metrics_every %d: want an integer in [1, 1000000000]", pf.metricsEvery)}
 	}
+	if used := pf.save != "" || pf.load != "" || pf.metrics != ""; used && (c.bench || c.headless && c.record != "") {
+		// Those runs build their simulators apart from the ones here.
+		return &usageError{"invalid -save, -load or -metrics with -bench or -headless -record: not supported yet"}
+	}
 	for _, f := range []struct{ name, path string }{{"save", pf.save}, {"metrics", pf.metrics}} {
 		if f.path == "" {
 			continue

@@ -444,28 +444,34 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 // without allocating the buffers. A State's buffer lengths are
 // polynomials in n of degree at most 4: n² per cell, n²·window for the
 // local weights, n⁴ for dense W_out, constants for the ring. So the
-// lengths of states at n = 1…5, which cost nothing to allocate, fix every
-// length at any n (Newton's forward differences), and n = 6 checks that a
-// newly added buffer still obeys the rule.
+// lengths of states at n = 1…5, which cost next to nothing to allocate,
+// fix every length at any n (Newton's forward differences). States at
+// n = 6, 7 and 17 check that every buffer still obeys the rule (17 would
+// catch a buffer per 16×16 tile, which n ≤ 7 cannot tell from a
+// constant); TestCheckpointLengthsMatchShape checks many more sides.
 func lengths(p cpuref.Params) ([]int64, error) {
 	const deg = 4
-	var samples [][deg + 2]int64 // per field, lengths at n = 1…6
-	for k := 1; k <= deg+2; k++ {
+	sample := func(k int) []int64 {
 		q := p
 		q.N = k
-		for i, f := range cpuref.NewStateShape(q).Fields() {
-			if k == 1 {
-				samples = append(samples, [deg + 2]int64{})
-			}
-			if i < len(samples) {
-				samples[i][k-1] = int64(fieldLen(f))
-			}
+		var out []int64
+		for _, f := range cpuref.NewStateShape(q).Fields() {
+			out = append(out, int64(fieldLen(f)))
 		}
+		return out
 	}
-	out := make([]int64, len(samples))
-	for i, s := range samples {
-		var diff [deg + 1]int64 // Δʲ f(1)
-		row := s
+	var at [deg + 1][]int64 // at[k-1][i]: length of buffer i at n = k
+	for k := range deg + 1 {
+		at[k] = sample(k + 1)
+	}
+	checks := map[int64][]int64{6: sample(6), 7: sample(7), 17: sample(17)}
+	out := make([]int64, len(at[0]))
+	for i := range out {
+		var diff [deg + 1]int64 // Δʲ f(1), from the table of differences
+		var row [deg + 1]int64
+		for k := range row {
+			row[k] = at[k][i]
+		}
 		for j := 0; j <= deg; j++ {
 			diff[j] = row[0]
 			for m := 0; m+1 < len(row)-j; m++ {
@@ -473,7 +479,7 @@ func lengths(p cpuref.Params) ([]int64, error) {
 			}
 		}
 		eval := func(n int64) int64 {
-			// f(n) = Σ_j C(n−1, j)·Δʲf(1)
+			// f(n) = Σ_j C(n−1, j)·Δʲf(1); C(n−1, j) is 0 once j > n−1.
 			var sum, c int64 = 0, 1
 			for j := int64(0); j <= deg; j++ {
 				sum += c * diff[j]
@@ -481,8 +487,10 @@ func lengths(p cpuref.Params) ([]int64, error) {
 			}
 			return sum
 		}
-		if eval(deg+2) != s[deg+1] {
-			return nil, fmt.Errorf("cannot bound buffer %d: its length is not a polynomial of degree ≤ %d in n", i, deg)
+		for n, want := range checks {
+			if eval(n) != want[i] {
+				return nil, fmt.Errorf("cannot bound buffer %d: its length at n=%d is %d, not the polynomial of degree ≤ %d the lengths at n=1…5 imply (see checkpoint.lengths)", i, n, want[i], deg)
+			}
 		}
 		out[i] = eval(int64(p.N))
 	}
