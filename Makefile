@@ -45,3 +45,23 @@ bench: build
 # long runs the tests that take minutes (n=256 learning on the GPU).
 long: setup
 	$(GO) test -count=1 -timeout 60m -run Long -v . -args -long
+
+# env-table prints the F1 the default network reaches on each stimulus
+# (n=32, 6,000 steps; the cpu backend, which the gpu matches bit for bit).
+ENVS := "-env border" "-env dots -dots 4" "-env dots -dots 4 -ccw" "-env bounce -dots 1" "-env bar" \
+        "-env bounce -dots 3 -seed 1" "-env bounce -dots 3 -seed 2" "-env bounce -dots 3 -seed 3" \
+        "-env bounce -dots 3 -seed 4" "-env bounce -dots 3 -seed 5" "-rule hebbian" "-rule rstdp" \
+        "-learn_rec" "-rule rstdp -env dots -dots 4"
+env-table: build
+	@for a in $(ENVS); do \
+	  printf '%-34s ' "$$a"; ./spikecast -headless -backend cpu -n 32 -steps 6000 -quiet $$a | tail -1 | \
+	  sed -E 's/.*"f1":([0-9.]+),"precision":([0-9.]+),"recall":([0-9.]+),"hidden_rate":([0-9.]+).*/F1 \1  precision \2  recall \3  hidden rate \4/'; \
+	done
+
+# horizon-table prints F1 by prediction horizon, with and without the
+# second hidden layer.
+horizon-table: build
+	@for k in 1 2 3 4 5 6; do for c in false true; do \
+	  printf 'horizon %d  no_cascade=%-5s ' $$k $$c; ./spikecast -headless -backend cpu -n 32 -steps 6000 -quiet -horizon $$k -no_cascade=$$c | tail -1 | \
+	  sed -E 's/.*"f1":([0-9.]+).*/F1 \1/'; \
+	done; done

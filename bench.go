@@ -109,7 +109,7 @@ func runBench(c *config, stdout, stderr io.Writer) int {
 
 // benchGPU fills row with simulation-only steps/s and frame rates for p.
 func benchGPU(p cpuref.Params, c *config, row *benchRow) error {
-	sim, err := gpu.New(p, cpuref.NewState(p), cpuref.Border{N: p.N})
+	sim, err := gpu.New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
 	if err != nil {
 		return err
 	}

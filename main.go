@@ -121,7 +121,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	f32(&p.SigmaNoise, "sigma_noise", "membrane noise σ [0, 10]")
 	f32(&p.TargetRate, "target_rate", "homeostatic target firing rate [0, 1]")
 	f32(&p.TauOut, "tau_out", "output threshold τ_out [-100, 100]")
-	fs.Var(stringFlag[cpuref.Rule]{&p.Rule}, "rule", "input learning rule: stdp or hebbian")
+	fs.Var(stringFlag[cpuref.Rule]{&p.Rule}, "rule", "input learning rule: stdp, hebbian or rstdp (reward-modulated STDP)")
 	f32(&p.APlus, "a_plus", "STDP potentiation A₊ [0, 100]")
 	f32(&p.AMinus, "a_minus", "STDP depression A₋ [0, 100]")
 	f32(&p.LambdaPre, "lambda_pre", "pre-synaptic trace decay λ_pre [0, 1]")
@@ -138,6 +138,16 @@ func newFlagSet(c *config) *flag.FlagSet {
 	f32(&p.WinMax, "win_max", "W_in ceiling [0, 100]")
 	f32(&p.WoutMax, "wout_max", "W_out clip range ±wout_max [0, 1000]")
 	f32(&p.Wrec0, "wrec0", "initial W_rec drawn from U[-wrec0, wrec0) [0, 10]")
+	f32(&p.LambdaElig, "lambda_elig", "eligibility trace decay λ_e of -rule rstdp [0, 1]")
+	fs.BoolVar(&p.LearnRec, "learn_rec", p.LearnRec, "make W_rec plastic (one-step pair STDP, see docs/MODEL.md)")
+	f32(&p.EtaRec, "eta_rec", "recurrent learning rate η_rec of -learn_rec [0, 10]")
+	f32(&p.WrecMax, "wrec_max", "W_rec clip range ±wrec_max with -learn_rec [0, 10]")
+	fs.IntVar(&p.Horizon, "horizon", p.Horizon, "predict X(t+horizon) [1, 16]; above 1 a second, slower hidden layer feeds the output")
+	fs.BoolVar(&p.NoCascade, "no_cascade", p.NoCascade, "with -horizon > 1, predict from the first hidden layer alone (for comparison)")
+	f32(&p.Rho2, "rho2", "leak factor ρ₂ of the second hidden layer (-horizon > 1) [0, 1]")
+	fs.Var(stringFlag[cpuref.Env]{&p.Env}, "env", "stimulus: border, dots, bounce, bar or mouse (the dot follows the mouse; window only)")
+	fs.IntVar(&p.Dots, "dots", p.Dots, "dots of -env dots and -env bounce [1, 64]")
+	fs.BoolVar(&p.CCW, "ccw", p.CCW, "-env dots: every second dot walks counter-clockwise")
 	fs.Func("seed", "seed of every random number [0, 4294967295] (default 1)", func(s string) error {
 		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 32)
 		if err != nil {
@@ -191,6 +201,9 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 	}
 	if err := c.params.Validate(); err != nil {
 		return nil, &usageError{err.Error()}
+	}
+	if c.params.Env == cpuref.EnvMouse && c.headless {
+		return nil, &usageError{"invalid -env mouse with -headless: the dot follows the mouse, which needs the window"}
 	}
 	if c.backend != "gpu" && c.backend != "cpu" {
 		return nil, &usageError{fmt.Sprintf(`invalid -backend %q: want one of "gpu", "cpu"`, c.backend)}
@@ -413,7 +426,7 @@ func newGPU(c *config) (*gpuSim, error) {
 	}
 	p := c.params
 	err = g.ctx.Do(func() (err error) {
-		g.sim, err = gpu.New(p, initialState(c), cpuref.Border{N: p.N})
+		g.sim, err = gpu.New(p, initialState(c), cpuref.NewStimulus(p))
 		return err
 	})
 	if err != nil {

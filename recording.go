@@ -90,14 +90,14 @@ func runRecord(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		init := cpuref.NewState(p)
 		// As in the window: the gpu.Sim holds the buffers the panels
 		// draw; with -backend cpu it is only loaded from the reference.
-		sim, err := gpu.New(p, init, cpuref.Border{N: p.N})
+		sim, err := gpu.New(p, init, cpuref.NewStimulus(p))
 		if err != nil {
 			return err
 		}
 		defer sim.Release()
 		var ref *cpuref.Sim
 		if c.backend == "cpu" {
-			ref = cpuref.NewFrom(p, init, cpuref.Border{N: p.N})
+			ref = cpuref.NewFrom(p, init, cpuref.NewStimulus(p))
 			ref.SetWorkers(c.workers)
 		}
 		step := func(k int) error {

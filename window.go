@@ -30,14 +30,17 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		init := initialState(c)
 		// The gpu.Sim holds the buffers the panels draw; with -backend cpu
 		// it is never stepped, only loaded from the reference.
-		sim, err := gpu.New(p, init, cpuref.Border{N: p.N})
+		// One stimulus for both backends: with -env mouse the window
+		// moves its dot.
+		stim := cpuref.NewStimulus(p)
+		sim, err := gpu.New(p, init, stim)
 		if err != nil {
 			return err
 		}
 		defer sim.Release()
 		var backend viz.Backend
 		if c.backend == "cpu" {
-			ref := cpuref.NewFrom(p, init, cpuref.Border{N: p.N})
+			ref := cpuref.NewFrom(p, init, stim)
 			ref.SetWorkers(c.workers)
 			backend = &viz.CPUBackend{Ref: ref, Mirror: sim}
 		} else {
@@ -60,6 +63,7 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		}
 		live := &liveRecorder{c: c, ctx: ctx}
 		res, err = viz.Run(ctx, v, backend, viz.AppOptions{
+			Pointer:        pointerFor(stim),
 			StepsPerFrame:  c.stepsPerFrame,
 			MaxSteps:       maxSteps(c),
 			Renderer:       ctx.Renderer,
@@ -125,4 +129,13 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		return exitInterrupt
 	}
 	return exitOK
+}
+
+// pointerFor returns the window's pointer callback for a stimulus that
+// follows the mouse, and nil for any other.
+func pointerFor(stim cpuref.Stimulus) func(row, col int) {
+	if m, ok := stim.(*cpuref.Mouse); ok {
+		return m.Set
+	}
+	return nil
 }

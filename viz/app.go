@@ -84,6 +84,9 @@ func (c *CPUBackend) Name() string     { return "cpu" }
 
 // AppOptions configure the interactive loop.
 type AppOptions struct {
+	// Pointer, when set, is told the cell under the mouse whenever it
+	// moves over the input panel (for -env mouse).
+	Pointer       func(row, col int)
 	StepsPerFrame int
 	MaxSteps      int64       // stop after this many steps; 0: until closed
 	Interrupted   func() bool // polled every frame; true ends the loop
@@ -129,6 +132,7 @@ type Result struct {
 
 // app is the state of the interactive loop.
 type app struct {
+	pointer       func(row, col int)
 	v             *Viz
 	b             Backend
 	win           *glfw.Window
@@ -157,7 +161,7 @@ type app struct {
 // Run shows the window and runs the simulation until the window closes,
 // Esc or Q, MaxSteps, or Interrupted. It runs on the GL thread.
 func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
-	a := &app{v: v, b: b, win: ctx.Window, stepsPerFrame: max(o.StepsPerFrame, 1), learn: true}
+	a := &app{v: v, b: b, win: ctx.Window, stepsPerFrame: max(o.StepsPerFrame, 1), learn: true, pointer: o.Pointer}
 	a.install()
 	defer a.uninstall()
 
@@ -355,6 +359,9 @@ func (a *app) install() {
 		}
 	})
 	w.SetCursorPosCallback(func(_ *glfw.Window, x, y float64) {
+		if a.pointer != nil {
+			a.point(x, y)
+		}
 		if !a.dragging {
 			return
 		}
@@ -502,4 +509,22 @@ func (a *app) recordError(res *Result, err error) {
 		res.RecordErr = err
 	}
 	a.flash("recording failed: " + err.Error())
+}
+
+// point reports the input-panel cell under the cursor at (x, y), in screen
+// coordinates, to the Pointer callback.
+func (a *app) point(x, y float64) {
+	fbW, fbH := a.win.GetFramebufferSize()
+	ww, _ := a.win.GetSize()
+	scale := float32(1)
+	if ww > 0 {
+		scale = max(float32(fbW)/float32(ww), 1)
+	}
+	p := ComputeLayout(fbW, fbH, scale).Panels[PanelInput]
+	px, py := float32(x)*scale, float32(y)*scale
+	if px < p.X || py < p.Y || px >= p.X+p.W || py >= p.Y+p.H {
+		return
+	}
+	n := float32(a.v.sim.P.N)
+	a.pointer(int((py-p.Y)/p.H*n), int((px-p.X)/p.W*n))
 }
