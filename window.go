@@ -115,7 +115,7 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		FPS:        res.FPS,
 	}
 	if res.Seconds > 0 {
-		sum.StepsPerS = round(float64(res.Steps)/res.Seconds, 1)
+		sum.StepsPerS = round(float64(res.Steps-initialT(c))/res.Seconds, 1) // -load starts at the checkpoint's step
 	}
 	printSummary(stdout, sum)
 	if res.RecordErr != nil {
