@@ -101,13 +101,14 @@ type Sim struct {
 	Learn bool // plasticity on (homeostasis always runs)
 	T     int64
 
-	stimulus, integrate, output, learnInput, homeostasis *program
-	integrate2, learnHidden2                             *program // -horizon > 1 only
+	integrate, output, learnInput *program
+	integrate2, learnHidden2      *program // -horizon > 1 only
 
 	buf  [numBuffers]uint32
 	size [numBuffers]int // bytes
 
-	lit []cpuref.Rect
+	lit   []cpuref.Rect
+	tiles int // 16×16 tiles (work groups) in the grid
 
 	// profile, when set, receives the wall time of each pass (with a
 	// glFinish after each: for measuring, not for running).
@@ -123,6 +124,8 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 		return nil, fmt.Errorf("gpu: state is for n=%d, parameters for n=%d", init.N, p.N)
 	}
 	s := &Sim{P: p, Stim: stim, Learn: true, T: init.T}
+	gx, gy := Groups(p.N)
+	s.tiles = int(gx * gy)
 	if err := s.checkLimits(); err != nil {
 		return nil, err
 	}
@@ -132,11 +135,9 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 		dst  **program
 		file string
 	}{
-		{&s.stimulus, "stimulus.comp"},
 		{&s.integrate, "integrate.comp"},
 		{&s.output, "output.comp"},
 		{&s.learnInput, "learnInput.comp"},
-		{&s.homeostasis, "homeostasis.comp"},
 		{&s.integrate2, "integrate2.comp"},
 		{&s.learnHidden2, "learnHidden2.comp"},
 	} {
@@ -246,7 +247,7 @@ func (s *Sim) setUniforms() {
 	for _, pr := range s.programs() {
 		pr.setInt("uN", int32(p.N))
 	}
-	s.stimulus.setFloat("uLambdaPre", p.LambdaPre)
+	s.integrate.setFloat("uLambdaPre", p.LambdaPre)
 	s.integrate.setFloat("uRho", p.Rho)
 	s.integrate.setFloat("uBias", p.Bias)
 	s.integrate.setFloat("uSigma", p.SigmaNoise)
@@ -268,9 +269,9 @@ func (s *Sim) setUniforms() {
 	s.learnInput.setFloat("uEtaRec", p.EtaRec)
 	s.learnInput.setFloat("uWrecMax", p.WrecMax)
 	s.learnInput.setInt("uRRec", int32(p.RRec))
-	s.homeostasis.setFloat("uEtaTheta", p.EtaTheta)
+	s.learnInput.setFloat("uEtaTheta", p.EtaTheta)
 	layer2 := p.Layer2() == 1
-	s.homeostasis.setBool("uLayer2", layer2)
+	s.learnInput.setBool("uLayer2", layer2)
 	s.output.setBool("uLayer2", layer2)
 	s.integrate2.setFloat("uRho2", p.Rho2)
 	s.integrate2.setFloat("uBias", p.Bias)
@@ -280,8 +281,8 @@ func (s *Sim) setUniforms() {
 	s.learnHidden2.setFloat("uAMinus", p.AMinus)
 	s.learnHidden2.setFloat("uLambdaPost", p.LambdaPost)
 	s.learnHidden2.setFloat("uWinMax", p.WinMax)
-	s.homeostasis.setFloat("uTargetRate", p.TargetRate)
-	s.homeostasis.setFloat("uThetaMin", p.ThetaMin)
+	s.learnInput.setFloat("uTargetRate", p.TargetRate)
+	s.learnInput.setFloat("uThetaMin", p.ThetaMin)
 }
 
 // Bind binds every buffer to its binding point. Step does it; a renderer
@@ -327,19 +328,23 @@ func (s *Sim) step() error {
 	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
 		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
 	}
-	st := s.stimulus
-	st.setInt("uSlot", slot)
-	st.setInt("uParity", parity)
-	st.setRects("uNow", s.lit[:nNow])
-	st.setInt("uNumNow", int32(nNow))
-	st.setRects("uNext", s.lit[nNow:])
-	st.setInt("uNumNext", int32(len(s.lit)-nNow))
-	s.dispatch(st, n)
+	// This step's ring slot and tile counts start at zero; the passes
+	// add to them with atomics. (A clear is a buffer update: the barrier
+	// after the last dispatch that touched them covers it.)
+	gl.ClearNamedBufferSubData(s.buf[BufRing], gl.R32UI, int(slot)*cpuref.RingFields*4, cpuref.RingFields*4, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	nt := s.tiles
+	gl.ClearNamedBufferSubData(s.buf[BufTiles], gl.R32UI, int(parity)*nt*4, nt*4, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	gl.ClearNamedBufferSubData(s.buf[BufTiles], gl.R32UI, 2*nt*4, nt*4, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 
-	s.integrate.setInt("uSlot", slot)
-	s.integrate.setInt("uParity", parity)
-	s.integrate.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise, uint32(s.T)))
-	s.dispatch(s.integrate, n)
+	in := s.integrate
+	in.setRects("uNow", s.lit[:nNow])
+	in.setInt("uNumNow", int32(nNow))
+	in.setRects("uNext", s.lit[nNow:])
+	in.setInt("uNumNext", int32(len(s.lit)-nNow))
+	in.setInt("uSlot", slot)
+	in.setInt("uParity", parity)
+	in.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise, uint32(s.T)))
+	s.dispatch(in, n) // cpuref's stimulus and integrate
 
 	layer2 := s.P.Layer2() == 1
 	if layer2 {
@@ -357,15 +362,13 @@ func (s *Sim) step() error {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSCur), s.buf[BufSCur])
 	}
 
-	if s.Learn {
-		s.learnInput.setInt("uParity", parity)
-		s.learnInput.setInt("uSlot", slot)
-		s.dispatch(s.learnInput, n)
-		if layer2 {
-			s.dispatch(s.learnHidden2, n)
-		}
+	s.learnInput.setInt("uParity", parity)
+	s.learnInput.setInt("uSlot", slot)
+	s.learnInput.setBool("uLearn", s.Learn)
+	s.dispatch(s.learnInput, n) // cpuref's learnInput (when learning) and homeostasis
+	if s.Learn && layer2 {
+		s.dispatch(s.learnHidden2, n)
 	}
-	s.dispatch(s.homeostasis, n)
 	s.T++
 	return nil
 }
@@ -379,7 +382,9 @@ func (s *Sim) dispatch(p *program, n int) {
 	gl.UseProgram(p.id)
 	g := uint32((n + WGX - 1) / WGX)
 	gl.DispatchCompute(g, uint32((n+WGY-1)/WGY), 1)
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
+	// The next pass reads what this one wrote; the next step clears the
+	// counts it added to.
+	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.BUFFER_UPDATE_BARRIER_BIT)
 	if s.profile != nil {
 		gl.Finish()
 		s.profile[strings.TrimSuffix(p.name, ".comp")] += time.Since(t0)
@@ -456,7 +461,7 @@ func (s *Sim) read(b Buffer, dst any) error {
 }
 
 func (s *Sim) programs() []*program {
-	return []*program{s.stimulus, s.integrate, s.output, s.learnInput, s.homeostasis, s.integrate2, s.learnHidden2}
+	return []*program{s.integrate, s.output, s.learnInput, s.integrate2, s.learnHidden2}
 }
 
 // Release deletes the programs and buffers. It is safe to call twice.

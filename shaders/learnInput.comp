@@ -1,10 +1,13 @@
-// uses: X P Q SCUR SPREV WIN WREC ELIG RING TILES
+// uses: X P Q SCUR SPREV WIN WREC ELIG RING TILES THETA S2 THETA2
 // learnInput: step 7 for each hidden cell i. The rule's change of W_in,
 // clipped to [0, win_max]; STDP reads p after this step's update (done by
 // the stimulus pass) and q before this step's spike, which is folded in
 // last: q ← λ_post·q + s. Under rstdp the STDP term feeds the eligibility
 // trace and the step's reward converts it; with learn_rec the cell's
-// W_rec learns by one-step pair STDP (cpuref.learnRec).
+// W_rec learns by one-step pair STDP (cpuref.learnRec). It also runs
+// cpuref's homeostasis pass for the cell (θ reads only the cell's own
+// spike), so a step is one dispatch shorter; with learning off
+// (uLearn false) only that part runs.
 
 uniform int uRule; // RULE_STDP, RULE_HEBBIAN or RULE_RSTDP
 uniform float uEta;
@@ -17,6 +20,11 @@ uniform bool uLearnRec;
 uniform float uEtaRec;
 uniform float uWrecMax;
 uniform int uRRec;
+uniform bool uLearn;
+uniform float uEtaTheta;
+uniform float uTargetRate;
+uniform float uThetaMin;
+uniform bool uLayer2; // the second hidden layer adapts too
 
 // reward is cpuref's Sim.reward: 1 when this step's hits outnumber its
 // misses and false alarms together, else 0, from the counts the output
@@ -40,6 +48,20 @@ void main() {
     }
     int i = c.y * uN + c.x;
     float si = float(sCur[i]);
+
+    // Homeostasis: θ ← max(θ + η_θ·(s − target_rate), θ_min).
+    precise float dt = uEtaTheta * (si - uTargetRate);
+    precise float th = theta[i] + dt;
+    theta[i] = max(th, uThetaMin);
+    if (uLayer2) {
+        precise float d2 = uEtaTheta * (float(s2[i]) - uTargetRate);
+        precise float t2 = theta2[i] + d2;
+        theta2[i] = max(t2, uThetaMin);
+    }
+    if (!uLearn) {
+        return;
+    }
+
     float qi = q[i];
     int m = 0;
     for (int dy = -1; busy && dy <= 1; dy++) {
