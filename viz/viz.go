@@ -333,6 +333,9 @@ var Keys = [][2]string{
 	{"C", "reset the camera"},
 	{"drag", "orbit the 3-D view"},
 	{"scroll", "zoom the 3-D view"},
+	{"V", "start / stop recording (-record, or a new .mp4)"},
+	{"P or F12", "save a PNG screenshot"},
+	{"S", "save a checkpoint (-save, or a new .ckpt)"},
 	{"H or ?", "this help"},
 	{"Esc or Q", "quit"},
 }
