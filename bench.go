@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,9 @@ type benchRow struct {
 	CopyShare     float64 `json:"copy_share,omitempty"` // GBPerS over the measured copy bandwidth
 	GPUBytes      int64   `json:"gpu_bytes"`
 	Note          string  `json:"note,omitempty"`
+	// PassMicros is the wall time of each dispatch of a step, drained one
+	// by one (so their sum exceeds a free-running step).
+	PassMicros map[string]float64 `json:"pass_us,omitempty"`
 }
 
 // stepBytes counts the bytes one step moves if every pass touches each
@@ -101,6 +105,18 @@ func runBench(c *config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, rowFmt, n, row.Backend, f("%.1f", row.StepsPerS), f("%.1f", row.FPS), f("%.1f", row.FPSNo3D),
 			f("%.2f", row.NsPerCellStep), f("%.2f", float64(row.BytesPerStep)/1e6), f("%.2f", row.GBPerS),
 			f("%.1f", 100*row.CopyShare), f("%.0f", float64(row.GPUBytes)/1e6), f("%.0f", float64(row.GPUBytes)/cells))
+		if len(row.PassMicros) > 0 {
+			names := make([]string, 0, len(row.PassMicros))
+			for k := range row.PassMicros {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			fmt.Fprintf(stdout, "%6s  per pass (µs, drained):", "")
+			for _, k := range names {
+				fmt.Fprintf(stdout, " %s %.0f", k, row.PassMicros[k])
+			}
+			fmt.Fprintln(stdout)
+		}
 	}
 	line, _ := json.Marshal(map[string]any{"renderer": ctx.Renderer, "copy_gb_per_s": copyGBs, "rows": rows})
 	fmt.Fprintln(stdout, string(line))
@@ -133,6 +149,17 @@ func benchGPU(p cpuref.Params, c *config, row *benchRow) error {
 	}
 	row.StepsPerS = float64(steps) / elapsed.Seconds()
 	row.NsPerCellStep = elapsed.Seconds() * 1e9 / float64(steps) / (float64(p.N) * float64(p.N))
+
+	// Where a step's time goes, pass by pass.
+	profSteps := max(3, min(200, steps/4))
+	prof, err := sim.Profile(profSteps)
+	if err != nil {
+		return err
+	}
+	row.PassMicros = map[string]float64{}
+	for name, d := range prof {
+		row.PassMicros[name] = float64(d.Nanoseconds()) / 1e3
+	}
 
 	// Frames: one step and a whole frame drawn into an offscreen target of
 	// -width×-height, as the window would with vsync off.
