@@ -42,6 +42,11 @@ type Context struct {
 	calls   chan func()
 	done    chan struct{}
 	release sync.Once
+
+	// faults are the KHR_debug errors of a debug context (debug.go); the
+	// callback appends on the GL thread, Faults takes them from any.
+	faultsMu sync.Mutex
+	faults   []Fault
 }
 
 // ErrNoGL43 is wrapped by NewContext's error when no 4.3 core context can
@@ -49,7 +54,16 @@ type Context struct {
 var ErrNoGL43 = errors.New("need OpenGL 4.3 core")
 
 // SoftwareHint says how to get a 4.3 context without a GPU.
-const SoftwareHint = "without a GPU, use Mesa's software renderer: apt-get install xvfb libgl1-mesa-dri, then run under xvfb-run (or with DISPLAY set to an Xvfb server)"
+const SoftwareHint = "without a GPU or with an older driver, use Mesa's software renderer, llvmpipe (OpenGL 4.5 on the CPU): apt-get install xvfb libgl1-mesa-dri, then run with LIBGL_ALWAYS_SOFTWARE=1, or under xvfb-run where there is no display; -backend cpu needs no GL"
+
+// noGL43Hint is SoftwareHint, after a word on Mesa's version override
+// when one is set: it caps what Mesa offers, llvmpipe included.
+func noGL43Hint() string {
+	if v := os.Getenv("MESA_GL_VERSION_OVERRIDE"); v != "" {
+		return fmt.Sprintf("MESA_GL_VERSION_OVERRIDE=%s is set and caps the version Mesa offers: unset it; %s", v, SoftwareHint)
+	}
+	return SoftwareHint
+}
 
 // NewContext creates a window with an OpenGL 4.3 core context on a new
 // locked OS thread. Only one Context may exist at a time, since it owns
@@ -119,7 +133,7 @@ func (c *Context) open(o Options) (err error) {
 	if err != nil {
 		found := probeVersion(hints)
 		glfw.Terminate()
-		return fmt.Errorf("gpu: %w, have %s (%v); %s", ErrNoGL43, found, err, SoftwareHint)
+		return fmt.Errorf("gpu: %w, have %s (%v); %s", ErrNoGL43, found, err, noGL43Hint())
 	}
 	win.MakeContextCurrent()
 	if err := gl.Init(); err != nil {
@@ -142,7 +156,14 @@ func (c *Context) open(o Options) (err error) {
 	if major < 4 || (major == 4 && minor < 3) {
 		win.Destroy()
 		glfw.Terminate()
-		return fmt.Errorf("gpu: %w, have %s (%s); %s", ErrNoGL43, c.Version, c.Renderer, SoftwareHint)
+		return fmt.Errorf("gpu: %w, have %s (%s); %s", ErrNoGL43, c.Version, c.Renderer, noGL43Hint())
+	}
+	if o.Debug {
+		if err := c.installDebug(); err != nil {
+			win.Destroy()
+			glfw.Terminate()
+			return err
+		}
 	}
 	return nil
 }

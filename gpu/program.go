@@ -89,23 +89,32 @@ func NewGraphicsProgram(vert, frag string, defs Defines, prefix string) (uint32,
 }
 
 func newProgram(name string, defs Defines, prefix string, stages ...stage) (*program, error) {
+	return newProgramFrom(shaders.Source, name, defs, prefix, stages...)
+}
+
+// newProgramFrom is newProgram with the stages' sources read by source
+// (tests give it broken ones).
+func newProgramFrom(source func(file string) (string, error), name string, defs Defines, prefix string, stages ...stage) (_ *program, err error) {
 	id := gl.CreateProgram()
 	var attached []uint32
+	// Shaders are detached before the program is deleted: detaching from
+	// a deleted program is GL_INVALID_VALUE.
 	defer func() {
 		for _, sh := range attached {
 			gl.DetachShader(id, sh)
 			gl.DeleteShader(sh)
 		}
-	}()
-	for _, st := range stages {
-		src, err := shaders.Source(st.file)
 		if err != nil {
 			gl.DeleteProgram(id)
+		}
+	}()
+	for _, st := range stages {
+		src, err := source(st.file)
+		if err != nil {
 			return nil, fmt.Errorf("gpu: %w", err)
 		}
 		sh, err := compile(st.file, st.typ, defs.header(), prefix, src)
 		if err != nil {
-			gl.DeleteProgram(id)
 			return nil, err
 		}
 		gl.AttachShader(id, sh)
@@ -115,18 +124,27 @@ func newProgram(name string, defs Defines, prefix string, stages ...stage) (*pro
 	var ok int32
 	gl.GetProgramiv(id, gl.LINK_STATUS, &ok)
 	if ok == gl.FALSE {
-		log := programLog(id)
-		gl.DeleteProgram(id)
-		return nil, fmt.Errorf("gpu: link %s: %s", name, strings.TrimSpace(log))
+		return nil, fmt.Errorf("gpu: link %s: %s", name, strings.TrimSpace(programLog(id)))
 	}
 	return &program{id: id, name: name, uniforms: map[string]int32{}}, nil
 }
 
+// prefixBase numbers the prefix's lines from prefixBase+1 and the file's
+// from 1, so a compiler message names its source by its line alone: Mesa
+// drops the source-string number of #line from errors found after parsing
+// (an undeclared name is "0:5", a syntax error on the same line "1:5").
+const prefixBase = 100000
+
+// prefixName is what error messages call the prefix: the only one in use
+// is the compute passes' common code.
+const prefixName = "common.glsl"
+
 // compile compiles one shader. Its source is header, prefix (common code)
-// and the file; #line directives make the log's line numbers those of the
-// file (source string 1) or of the prefix (source string 0).
+// and the file; #line directives number the file's lines from 1 and the
+// prefix's from prefixBase+1, and the error names file or common.glsl,
+// the line, and shows the lines around the first one the log names.
 func compile(file string, typ uint32, header, prefix, src string) (uint32, error) {
-	full := header + "#line 1 0\n" + prefix + "\n#line 1 1\n" + src + "\x00"
+	full := header + fmt.Sprintf("#line %d 0\n", prefixBase+1) + prefix + "\n#line 1 1\n" + src + "\x00"
 	sh := gl.CreateShader(typ)
 	csrc, free := gl.Strs(full)
 	gl.ShaderSource(sh, 1, csrc, nil)
@@ -140,28 +158,47 @@ func compile(file string, typ uint32, header, prefix, src string) (uint32, error
 		log := strings.Repeat("\x00", int(n+1))
 		gl.GetShaderInfoLog(sh, n, nil, gl.Str(log))
 		gl.DeleteShader(sh)
-		log = strings.TrimRight(log, "\x00")
-		return 0, fmt.Errorf("gpu: compile %s: %s%s", file, strings.TrimSpace(log), context(log, prefix, src))
+		log = strings.TrimSpace(strings.TrimRight(log, "\x00"))
+		return 0, fmt.Errorf("gpu: compile %s: %s%s", file, relocate(log, file), context(log, file, prefix, src))
 	}
 	return sh, nil
 }
 
 // logLine matches the source string and line of a compiler message in the
 // forms of Mesa ("1:42(5): error") and NVIDIA ("1(42) : error").
-var logLine = regexp.MustCompile(`(?m)^(?:ERROR: )?(\d+)[:(](\d+)`)
+var logLine = regexp.MustCompile(`(?m)^(ERROR: )?(\d+)([:(])(\d+)(\)?)`)
+
+// where maps a line number of the compiled source to a file and its line.
+func where(line int, file string) (string, int) {
+	if line > prefixBase {
+		return prefixName, line - prefixBase
+	}
+	return file, line
+}
+
+// relocate rewrites the log's "0:42" locations as "file:42".
+func relocate(log, file string) string {
+	return logLine.ReplaceAllStringFunc(log, func(loc string) string {
+		m := logLine.FindStringSubmatch(loc)
+		line, _ := strconv.Atoi(m[4])
+		name, l := where(line, file)
+		return fmt.Sprintf("%s%s:%d", m[1], name, l)
+	})
+}
 
 // context returns the source lines around the first line a compile log
-// names, for the error message.
-func context(log, prefix, src string) string {
+// names, for the error message, with "> " on that line.
+func context(log, file, prefix, src string) string {
 	m := logLine.FindStringSubmatch(log)
 	if m == nil {
 		return ""
 	}
-	text, name := src, "file"
-	if m[1] == "0" {
-		text, name = prefix, "common.glsl"
+	n, _ := strconv.Atoi(m[4])
+	name, line := where(n, file)
+	text := src
+	if name == prefixName && line != n {
+		text = prefix
 	}
-	line, _ := strconv.Atoi(m[2])
 	lines := strings.Split(text, "\n")
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n  in %s:", name)

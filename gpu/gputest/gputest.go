@@ -3,6 +3,11 @@
 // renders). Where no context can be made, tests fail with the reason;
 // SPIKECAST_SKIP_GPU=1 turns that into a loud skip, for machines that
 // truly have no GL.
+//
+// The context is a debug context: every KHR_debug message of type ERROR or
+// severity HIGH is recorded and fails the test that was running (Do checks
+// after each call, CheckGL on demand, and every test that took the context
+// at its end).
 package gputest
 
 import (
@@ -22,6 +27,7 @@ var shared struct {
 	ctx     *gpu.Context
 	display *gpu.VirtualDisplay
 	err     error
+	checked sync.Map // testing.TB → struct{}: tests with a CheckGL cleanup
 }
 
 // Context returns the process's shared headless context, creating it on
@@ -34,7 +40,7 @@ func Context(tb testing.TB) *gpu.Context {
 		if shared.err != nil {
 			return
 		}
-		shared.ctx, shared.err = gpu.NewContext(gpu.Options{Width: 64, Height: 64})
+		shared.ctx, shared.err = gpu.NewContext(gpu.Options{Width: 64, Height: 64, Debug: true})
 		if shared.err == nil {
 			fmt.Fprintf(os.Stderr, "gputest: GL %s, renderer %s\n", shared.ctx.Version, shared.ctx.Renderer)
 		}
@@ -45,14 +51,37 @@ func Context(tb testing.TB) *gpu.Context {
 		}
 		tb.Fatalf("no OpenGL 4.3 context for GPU tests: %v (set %s=1 to skip GPU tests on a machine without GL)", shared.err, SkipEnv)
 	}
+	// A test that calls the context's Do itself is still checked, at its
+	// end.
+	if _, seen := shared.checked.LoadOrStore(tb, struct{}{}); !seen {
+		tb.Cleanup(func() {
+			shared.checked.Delete(tb)
+			CheckGL(tb)
+		})
+	}
 	return shared.ctx
 }
 
-// Do runs f on the shared context's GL thread and fails tb with its error.
+// Do runs f on the shared context's GL thread, then fails tb with any GL
+// fault f caused and with its error.
 func Do(tb testing.TB, f func() error) {
 	tb.Helper()
-	if err := Context(tb).Do(f); err != nil {
+	err := Context(tb).Do(f)
+	CheckGL(tb)
+	if err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// CheckGL fails tb (without stopping it) with every GL fault recorded
+// since the last check, and forgets them.
+func CheckGL(tb testing.TB) {
+	tb.Helper()
+	if shared.ctx == nil {
+		return
+	}
+	for _, f := range shared.ctx.Faults() {
+		tb.Errorf("gputest: %v", f)
 	}
 }
 
