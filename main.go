@@ -352,19 +352,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		code = exitFailure
 	}
-	sum := Summary{
-		Steps:      done,
-		StepsPerS:  round(float64(done)/elapsed.Seconds(), 1),
+	printSummary(stdout, newSummary(c, m, done, float64(done)/elapsed.Seconds(), sim.Renderer()))
+	return code
+}
+
+// newSummary fills the fields every run reports: steps is the step count
+// reached, rate the steps per second of this run.
+func newSummary(c *config, m cpuref.Measures, steps int64, rate float64, renderer string) Summary {
+	return Summary{
+		Steps:      steps,
+		StepsPerS:  round(rate, 1),
 		F1:         round(m.F1, 4),
 		Precision:  round(m.Precision, 4),
 		Recall:     round(m.Recall, 4),
 		HiddenRate: round(m.HiddenRate, 6),
 		N:          c.params.N,
 		Backend:    c.backend,
-		Renderer:   sim.Renderer(),
+		Renderer:   renderer,
 	}
-	printSummary(stdout, sum)
-	return code
 }
 
 func printSummary(w io.Writer, s Summary) {

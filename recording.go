@@ -206,20 +206,9 @@ func runRecord(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	elapsed := time.Since(start).Seconds()
-	printSummary(stdout, Summary{
-		Steps:      done,
-		StepsPerS:  round(float64(done)/elapsed, 1),
-		F1:         round(m.F1, 4),
-		Precision:  round(m.Precision, 4),
-		Recall:     round(m.Recall, 4),
-		HiddenRate: round(m.HiddenRate, 6),
-		N:          c.params.N,
-		Backend:    c.backend,
-		Renderer:   ctx.Renderer,
-		FPS:        round(float64(frames)/elapsed, 1),
-		Frames:     frames,
-		Record:     c.record,
-	})
+	sum := newSummary(c, m, done, float64(done)/elapsed, ctx.Renderer)
+	sum.FPS, sum.Frames, sum.Record = round(float64(frames)/elapsed, 1), frames, c.record
+	printSummary(stdout, sum)
 	switch {
 	case got == syscall.SIGTERM:
 		return exitTerm

@@ -103,20 +103,12 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spikecast: recorded %s\n", p)
 	}
 	m := res.Measures
-	sum := Summary{
-		Steps:      res.Steps,
-		F1:         round(m.F1, 4),
-		Precision:  round(m.Precision, 4),
-		Recall:     round(m.Recall, 4),
-		HiddenRate: round(m.HiddenRate, 6),
-		N:          c.params.N,
-		Backend:    c.backend,
-		Renderer:   ctx.Renderer,
-		FPS:        res.FPS,
-	}
+	var rate float64
 	if res.Seconds > 0 {
-		sum.StepsPerS = round(float64(res.Steps-initialT(c))/res.Seconds, 1) // -load starts at the checkpoint's step
+		rate = float64(res.Steps-initialT(c)) / res.Seconds // -load starts at the checkpoint's step
 	}
+	sum := newSummary(c, m, res.Steps, rate, ctx.Renderer)
+	sum.FPS = res.FPS
 	printSummary(stdout, sum)
 	if res.RecordErr != nil {
 		fmt.Fprintf(stderr, "spikecast: %v\n", res.RecordErr)
