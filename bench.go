@@ -60,13 +60,7 @@ func runBench(c *config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spikecast: invalid -bench_n %q: %v\n", c.benchN, err)
 		return exitUsage
 	}
-	display, err := gpu.EnsureDisplay()
-	if err != nil {
-		fmt.Fprintf(stderr, "spikecast: %v\n", err)
-		return exitFailure
-	}
-	defer display.Stop()
-	ctx, err := gpu.NewContext(gpu.Options{Width: 64, Height: 64})
+	ctx, err := gpu.NewHeadless()
 	if err != nil {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		return exitFailure

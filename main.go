@@ -414,19 +414,14 @@ func (s *cpuSim) Release()                           {}
 
 // gpuSim runs the compute shaders in a headless context.
 type gpuSim struct {
-	display *gpu.VirtualDisplay
-	ctx     *gpu.Context
-	sim     *gpu.Sim
+	ctx *gpu.Context
+	sim *gpu.Sim
 }
 
 func newGPU(c *config) (*gpuSim, error) {
 	g := &gpuSim{}
 	var err error
-	if g.display, err = gpu.EnsureDisplay(); err != nil {
-		return nil, err
-	}
-	if g.ctx, err = gpu.NewContext(gpu.Options{Width: 64, Height: 64}); err != nil {
-		g.display.Stop()
+	if g.ctx, err = gpu.NewHeadless(); err != nil {
 		return nil, err
 	}
 	p := c.params
@@ -462,7 +457,6 @@ func (g *gpuSim) Release() {
 		})
 		g.ctx.Release()
 	}
-	g.display.Stop()
 }
 
 // checkWritableDir checks, before a run starts, that a file can be created

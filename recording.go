@@ -67,13 +67,7 @@ func recordScale(w, h int) float32 {
 // -steps/-steps_per_frame frames in all, as fast as the machine allows.
 // A signal ends the run early with the file finalised.
 func runRecord(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	display, err := gpu.EnsureDisplay()
-	if err != nil {
-		fmt.Fprintf(stderr, "spikecast: %v\n", err)
-		return exitFailure
-	}
-	defer display.Stop()
-	ctx, err := gpu.NewContext(gpu.Options{Width: 64, Height: 64})
+	ctx, err := gpu.NewHeadless()
 	if err != nil {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		return exitFailure

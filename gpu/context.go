@@ -42,6 +42,7 @@ type Context struct {
 	calls   chan func()
 	done    chan struct{}
 	release sync.Once
+	display *VirtualDisplay // started by NewHeadless, stopped by Release
 
 	// faults are the KHR_debug errors of a debug context (debug.go); the
 	// callback appends on the GL thread, Faults takes them from any.
@@ -220,11 +221,29 @@ func (c *Context) IsSoftware() bool {
 	return strings.Contains(r, "llvmpipe") || strings.Contains(r, "softpipe") || strings.Contains(r, "swrast") || strings.Contains(r, "lavapipe")
 }
 
-// Release destroys the window and ends the thread. It is safe to call
-// twice.
+// Release destroys the window, ends the thread and stops the Xvfb that
+// NewHeadless started, if any. It is safe to call twice.
 func (c *Context) Release() {
 	c.release.Do(func() {
 		close(c.calls)
 		<-c.done
+		c.display.Stop()
 	})
+}
+
+// NewHeadless returns a hidden context for a run without a window: where
+// DISPLAY is unset it first starts a private Xvfb (Mesa's llvmpipe then
+// renders), which Release stops.
+func NewHeadless() (*Context, error) {
+	d, err := EnsureDisplay()
+	if err != nil {
+		return nil, err
+	}
+	c, err := NewContext(Options{Width: 64, Height: 64})
+	if err != nil {
+		d.Stop()
+		return nil, err
+	}
+	c.display = d
+	return c, nil
 }
