@@ -8,7 +8,7 @@ PKGS    := gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl1-mesa-dev \
            libxxf86vm-dev ffmpeg fonts-dejavu-core
 ARGS    ?=
 
-.PHONY: setup build run test test-short bench long
+.PHONY: setup build run test test-short bench long soak
 
 # setup installs the system packages the build and the tests need: a C
 # compiler and the GL/X11 headers for GLFW's cgo build, Xvfb and Mesa's
@@ -65,3 +65,8 @@ horizon-table: build
 	  printf 'horizon %d  no_cascade=%-5s ' $$k $$c; ./spikecast -headless -backend cpu -n 32 -steps 6000 -quiet -horizon $$k -no_cascade=$$c | tail -1 | \
 	  sed -E 's/.*"f1":([0-9.]+).*/F1 \1/'; \
 	done; done
+
+# soak runs the GPU backend for long (1,000,000 steps at n=64, 100,000 at
+# n=256), checking every buffer's range, the resident set and GL objects.
+soak: setup
+	$(GO) test -count=1 -timeout 120m -run Soak -v ./gpu -args -soak
