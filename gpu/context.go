@@ -108,7 +108,7 @@ func (c *Context) open(o Options) (err error) {
 	// vanished, say); a library reports them as errors.
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("gpu: glfw: %v (%s)", p, SoftwareHint)
+			err = fmt.Errorf("gpu: no OpenGL context could be made (glfw: %v); %s", p, SoftwareHint)
 		}
 	}()
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
