@@ -372,6 +372,17 @@ func newSummary(c *config, m cpuref.Measures, steps int64, rate float64, rendere
 	}
 }
 
+// exitFor returns the exit code of a run a signal ended (nil: none).
+func exitFor(sig os.Signal) int {
+	switch {
+	case sig == syscall.SIGTERM:
+		return exitTerm
+	case sig != nil:
+		return exitInterrupt
+	}
+	return exitOK
+}
+
 func printSummary(w io.Writer, s Summary) {
 	line, _ := json.Marshal(s)
 	fmt.Fprintln(w, string(line))

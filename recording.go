@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spikecast/spikecast/cpuref"
@@ -203,13 +202,7 @@ func runRecord(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	sum := newSummary(c, m, done, float64(done)/elapsed, ctx.Renderer)
 	sum.FPS, sum.Frames, sum.Record = round(float64(frames)/elapsed, 1), frames, c.record
 	printSummary(stdout, sum)
-	switch {
-	case got == syscall.SIGTERM:
-		return exitTerm
-	case got != nil:
-		return exitInterrupt
-	}
-	return exitOK
+	return exitFor(got)
 }
 
 // liveRecorder starts the window's recordings: the first to -record, if

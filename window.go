@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
@@ -114,13 +113,7 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spikecast: %v\n", res.RecordErr)
 		return exitFailure
 	}
-	switch {
-	case got == syscall.SIGTERM:
-		return exitTerm
-	case got != nil:
-		return exitInterrupt
-	}
-	return exitOK
+	return exitFor(got)
 }
 
 // pointerFor returns the window's pointer callback for a stimulus that

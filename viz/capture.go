@@ -1,13 +1,11 @@
 package viz
 
 import (
-	"fmt"
 	"image"
-	"image/png"
-	"os"
-	"path/filepath"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/record"
 )
 
 // ReadPixels reads the bound read framebuffer's w×h pixels into an image,
@@ -32,26 +30,8 @@ func ReadPixels(w, h int) *image.RGBA {
 	return img
 }
 
-// WritePNG writes img to path whole or not at all: it encodes into a
-// temporary file beside path and renames it into place.
+// WritePNG writes img to path whole or not at all (a temporary file
+// beside path, then a rename), as the recorder writes its frames.
 func WritePNG(path string, img image.Image) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("viz: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("viz: encode %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("viz: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("viz: write %s: %w", path, err)
-	}
-	return nil
+	return record.WritePNG(path, img, nil)
 }
