@@ -55,6 +55,9 @@ func (s *Sim) SetWorkers(w int) {
 	s.counts = make([][RingFields]uint32, w)
 }
 
+// Target returns the rectangles lit in the last step's target frame.
+func (s *Sim) Target() []Rect { return s.litNext }
+
 // Measures returns the rolling measures after the steps taken so far.
 func (s *Sim) Measures() Measures {
 	return MeasuresOf(s.State.Ring, s.State.T, s.P.N)

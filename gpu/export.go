@@ -33,8 +33,10 @@ func Groups(n int) (uint32, uint32) {
 }
 
 // LoadDisplay uploads the buffers a renderer draws (X, Y, spikes, ŷ, e)
-// from a reference state: how the window shows -backend cpu.
-func (s *Sim) LoadDisplay(st *cpuref.State) error {
+// from a reference state, and the rectangles of its target frame: how the
+// window shows -backend cpu.
+func (s *Sim) LoadDisplay(st *cpuref.State, target []cpuref.Rect) error {
+	s.target = append(s.target[:0], target...)
 	if st.N != s.P.N {
 		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
 	}
@@ -45,3 +47,8 @@ func (s *Sim) LoadDisplay(st *cpuref.State) error {
 	s.T = st.T
 	return nil
 }
+
+// Target returns the rectangles lit in the last step's target frame (the
+// frame the prediction is scored against), for renderers. Empty before the
+// first step after New or Load.
+func (s *Sim) Target() []cpuref.Rect { return s.target }

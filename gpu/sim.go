@@ -107,7 +107,8 @@ type Sim struct {
 	buf  [numBuffers]uint32
 	size [numBuffers]int // bytes
 
-	lit   []cpuref.Rect
+	lit    []cpuref.Rect
+	target []cpuref.Rect // the last step's target frame (a copy), for renderers
 	tiles int // 16×16 tiles (work groups) in the grid
 
 	// profile, when set, receives the wall time of each pass (with a
@@ -328,6 +329,7 @@ func (s *Sim) step() error {
 	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
 		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
 	}
+	s.target = append(s.target[:0], s.lit[nNow:]...)
 	// This step's ring slot and tile counts start at zero; the passes
 	// add to them with atomics. (A clear is a buffer update: the barrier
 	// after the last dispatch that touched them covers it.)

@@ -14,6 +14,8 @@ layout(std430, binding = B_ERR)  readonly buffer ErrBuf  { int err[]; };
 uniform int uN;
 uniform int uKind;     // PANEL_INPUT, PANEL_PREDICTION or PANEL_ERROR
 uniform vec2 uPixels;  // panel size in pixels
+uniform ivec4 uTargets[MAX_RECTS]; // the target frame's lit rectangles
+uniform int uNumTargets;
 
 const vec3 background = vec3(0.055, 0.063, 0.082);
 const vec3 gridLine   = vec3(0.10, 0.11, 0.14);
@@ -66,21 +68,19 @@ void main() {
         // its cell, 2 pixels wide however small the cell, so a hit reads as
         // green inside white and a miss as an empty ring.
         if (target == 0) {
+            // The target's rectangles come as uniforms (a frame is a few
+            // rectangles): testing each is far cheaper than searching the
+            // y buffer around every pixel.
             float halo = 2.0;
-            ivec2 reach = ivec2(ceil(vec2(halo) / cellPx)) + 1;
             vec2 p = uv * uPixels; // pixel position
-            bool near = false;
-            for (int r = max(c0.y - reach.y, 0); r < min(c1.y + reach.y, uN); r++) {
-                for (int c = max(c0.x - reach.x, 0); c < min(c1.x + reach.x, uN); c++) {
-                    if (y[r * uN + c] != 0u) {
-                        vec2 lo = vec2(c, r) * cellPx;
-                        vec2 d = max(max(lo - p, p - (lo + cellPx)), vec2(0.0));
-                        near = near || max(d.x, d.y) <= halo;
-                    }
+            for (int k = 0; k < uNumTargets; k++) {
+                ivec4 r = uTargets[k]; // (row0, col0, row1, col1)
+                vec2 lo = vec2(r.y, r.x) * cellPx;
+                vec2 hi = vec2(r.w, r.z) * cellPx;
+                vec2 d = max(max(lo - p, p - hi), vec2(0.0));
+                if (max(d.x, d.y) <= halo) {
+                    col = targetRing;
                 }
-            }
-            if (near) {
-                col = targetRing;
             }
         }
     } else if (uKind == PANEL_ERROR) {

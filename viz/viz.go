@@ -222,6 +222,12 @@ func (v *Viz) Draw(fbW, fbH int, scale float32, st Stats) error {
 		gl.Uniform1i(loc(v.panelProg, "uN"), int32(v.sim.P.N))
 		gl.Uniform1i(loc(v.panelProg, "uKind"), int32(k))
 		gl.Uniform2f(loc(v.panelProg, "uPixels"), float32(int(p.W)), float32(int(p.H)))
+		target := v.sim.Target()
+		if len(target) > 0 {
+			// cpuref.Rect is four int32s, the layout of an ivec4.
+			gl.Uniform4iv(loc(v.panelProg, "uTargets"), int32(len(target)), &target[0].R0)
+		}
+		gl.Uniform1i(loc(v.panelProg, "uNumTargets"), int32(len(target)))
 		gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
 	}
 	p3 := l.Panels[Panel3D]
