@@ -231,7 +231,9 @@ func (l *liveRecorder) start(w, h int, firstStep int64, stepsPerFrame int) (viz.
 	if err := record.Check(path); err != nil {
 		return nil, path, err
 	}
-	r, err := record.New(path, w, h, l.c.fps, l.c.provenance(l.ctx, firstStep, stepsPerFrame))
+	prov := l.c.provenance(l.ctx, firstStep, stepsPerFrame)
+	prov.Live = true
+	r, err := record.New(path, w, h, l.c.fps, prov)
 	if err != nil {
 		return nil, path, err
 	}

@@ -48,7 +48,7 @@ func newMP4(path string, s *summary) (*mp4, error) {
 		// yuv420p halves chroma in both directions: an odd side is
 		// cropped by one pixel rather than refused.
 		"-vf", "crop=trunc(iw/2)*2:trunc(ih/2)*2",
-		"-c:v", "libx264", "-preset", "medium", "-crf", "18",
+		"-c:v", "libx264", "-preset", preset(s.Live), "-crf", "18",
 		"-pix_fmt", "yuv420p", "-movflags", "+faststart",
 		"-metadata", "comment=" + asciiJSON(s.Provenance),
 	}
@@ -124,4 +124,15 @@ func (m *mp4) close() error {
 	}
 	m.s.finish(m.frames)
 	return m.s.writeSidecar(m.path)
+}
+
+// preset is x264's speed/size trade-off: "medium" offline; "ultrafast" live,
+// where encoding competes with rendering for the CPU (at n=256, 1280×720,
+// on two cores with llvmpipe: the window keeps 74% of its frame rate, against
+// 60% with "medium"; the file is about four times larger).
+func preset(live bool) string {
+	if live {
+		return "ultrafast"
+	}
+	return "medium"
 }

@@ -66,6 +66,10 @@ type Provenance struct {
 	FirstStep     int64    `json:"first_step"`           // the step of the first frame
 	StepsPerFrame int      `json:"steps_per_frame"`
 	Title         string   `json:"title,omitempty"`
+	// Live is set for a recording of the live window: the encoder then
+	// favours speed over file size (it shares the machine with the
+	// frames it records), where an offline recording takes its time.
+	Live bool `json:"live,omitempty"`
 }
 
 // summary is the provenance plus what is known once the recording ends.
