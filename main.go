@@ -26,6 +26,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
@@ -179,7 +180,27 @@ func newFlagSet(c *config) *flag.FlagSet {
 // usageError is a bad command line: exit code 2, one line on stderr.
 type usageError struct{ msg string }
 
-func (e *usageError) Error() string { return e.msg }
+// Error returns the message on one line: control characters (a newline
+// in a file name, say) are escaped as in a Go string literal.
+func (e *usageError) Error() string { return escapeControls(e.msg) }
+
+// escapeControls escapes the control characters of s, so that it prints as one
+// line whatever a user typed.
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 // parse reads the command line into a validated config.
 func parse(args []string, stdout io.Writer) (*config, error) {

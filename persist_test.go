@@ -406,8 +406,8 @@ func FuzzFlags(f *testing.F) {
 			}
 		case errors.Is(err, flag.ErrHelp):
 		case errors.As(err, &ue):
-			if strings.Contains(ue.msg, "\n") {
-				t.Fatalf("%q: usage error of several lines: %q", args, ue.msg)
+			if strings.Contains(ue.Error(), "\n") {
+				t.Fatalf("%q: usage error of several lines: %q", args, ue.Error())
 			}
 		default:
 			t.Fatalf("%q: error %T %v is not a usage error", args, err, err)
