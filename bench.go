@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,12 +55,8 @@ func stepBytes(p cpuref.Params) int64 {
 
 // runBench measures the simulation at each n of -bench_n and prints a
 // table, then a JSON line with the rows.
-func runBench(c *config, stdout, stderr io.Writer) int {
-	sizes, err := parseSizes(c.benchN)
-	if err != nil {
-		fmt.Fprintf(stderr, "spikecast: invalid -bench_n %q: %v\n", c.benchN, err)
-		return exitUsage
-	}
+func runBench(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
+	sizes, _ := parseSizes(c.benchN) // checked by parse
 	ctx, err := gpu.NewHeadless()
 	if err != nil {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
@@ -74,18 +71,24 @@ func runBench(c *config, stdout, stderr io.Writer) int {
 	const rowFmt = "%6v %8v %10v %9v %9v %13v %9v %7v %7v %9v %7v\n"
 	fmt.Fprintf(stdout, rowFmt, "n", "backend", "steps/s", "frames/s", "no 3-D", "ns/cell-step", "MB/step", "GB/s", "% copy", "GPU MB", "B/cell")
 	var rows []benchRow
+	code := exitOK
 	for _, n := range sizes {
+		select {
+		case sig := <-sigs:
+			code = exitFor(sig)
+		default:
+		}
+		if code != exitOK && code != exitFailure {
+			break // a signal: print what was measured
+		}
 		p := c.params
 		p.N = n
-		if err := p.Validate(); err != nil {
-			fmt.Fprintf(stderr, "spikecast: -bench_n %d: %v\n", n, err)
-			return exitUsage
-		}
 		row := benchRow{N: n, Backend: "gpu", BytesPerStep: stepBytes(p), GPUBytes: gpu.BytesFor(p)}
 		err := ctx.Do(func() error { return benchGPU(p, c, &row) })
 		if err != nil {
 			row.Note = err.Error()
 			fmt.Fprintf(stderr, "spikecast: n=%d: %v\n", n, err)
+			code = exitFailure
 		}
 		if row.StepsPerS > 0 {
 			row.GBPerS = float64(row.BytesPerStep) * row.StepsPerS / 1e9
@@ -114,7 +117,7 @@ func runBench(c *config, stdout, stderr io.Writer) int {
 	}
 	line, _ := json.Marshal(map[string]any{"renderer": ctx.Renderer, "copy_gb_per_s": copyGBs, "rows": rows})
 	fmt.Fprintln(stdout, string(line))
-	return exitOK
+	return code
 }
 
 // benchGPU fills row with simulation-only steps/s and frame rates for p.

@@ -226,6 +226,9 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 	if c.params.Env == cpuref.EnvMouse && c.headless {
 		return nil, &usageError{"invalid -env mouse with -headless: the dot follows the mouse, which needs the window"}
 	}
+	if err := checkMemory(c.params); err != nil {
+		return nil, err
+	}
 	if c.backend != "gpu" && c.backend != "cpu" {
 		return nil, &usageError{fmt.Sprintf(`invalid -backend %q: want one of "gpu", "cpu"`, c.backend)}
 	}
@@ -253,6 +256,22 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 		}
 		if err := checkWritableDir(c.screenshot); err != nil {
 			return nil, &usageError{fmt.Sprintf("invalid -screenshot %q: %v", c.screenshot, err)}
+		}
+	}
+	if c.bench && c.backend != "gpu" {
+		return nil, &usageError{fmt.Sprintf("invalid -backend %s with -bench: the benchmark measures the gpu backend (go test -bench . ./cpuref measures the reference)", c.backend)}
+	}
+	if c.bench {
+		sizes, err := parseSizes(c.benchN)
+		if err != nil {
+			return nil, &usageError{fmt.Sprintf("invalid -bench_n %q: %v", c.benchN, err)}
+		}
+		for _, n := range sizes {
+			p := c.params
+			p.N = n
+			if err := p.Validate(); err != nil {
+				return nil, &usageError{fmt.Sprintf("invalid -bench_n %d: %v", n, err)}
+			}
 		}
 	}
 	if !(c.benchSeconds >= 0.1 && c.benchSeconds <= 60) {
@@ -304,7 +323,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(sigs)
 
 	if c.bench {
-		return runBench(c, stdout, stderr)
+		return runBench(c, sigs, stdout, stderr)
 	}
 	if !c.headless {
 		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
@@ -494,6 +513,12 @@ func (g *gpuSim) Release() {
 // checkWritableDir checks, before a run starts, that a file can be created
 // in path's directory, so nothing asked for is lost at the end of a run.
 func checkWritableDir(path string) error {
+	if strings.HasSuffix(path, "/") {
+		return fmt.Errorf("%s is a directory, not a file", path)
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s exists and is not a regular file", path)
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, ".spikecast-check-*")
 	if err != nil {
@@ -502,4 +527,22 @@ func checkWritableDir(path string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// checkMemory refuses, before anything is allocated, a network whose state
+// would not fit in this machine's memory: the state is held once on the
+// host and once by the GL driver (which on a software renderer is host
+// memory too), so twice its size must fit in 80% of RAM.
+func checkMemory(p cpuref.Params) error {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil || si.Totalram == 0 {
+		return nil // unknown: let the allocation decide
+	}
+	ram := int64(si.Totalram) * int64(si.Unit)
+	need := 2 * gpu.BytesFor(p)
+	if need > ram/10*8 {
+		return &usageError{fmt.Sprintf("invalid -n %d: this network needs about %s of memory (its state on the host and in the GL driver), more than 80%% of this machine's %s; use a smaller -n, -rrec or -rout",
+			p.N, cpuref.HumanBytes(need), cpuref.HumanBytes(ram))}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"encoding/json"
 	"flag"
 	"strings"
@@ -52,6 +53,12 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"-workers", "0"}, "-workers 0"},
 		{[]string{"-frobnicate"}, "flag provided but not defined: -frobnicate"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-headless", "-save", os.TempDir()}, "is not a regular file"},
+		{[]string{"-headless", "-metrics", os.TempDir() + "/"}, "is a directory"},
+		{[]string{"-headless", "-steps", "5", "-steps_per_frame", "10", "-record", os.TempDir() + "/x.gif"}, "no frame would be recorded"},
+		{[]string{"-bench", "-backend", "cpu"}, "invalid -backend cpu with -bench"},
+		{[]string{"-bench", "-bench_n", "16,0"}, "invalid -bench_n"},
+		{[]string{"-n", "8192", "-rrec", "8", "-rout", "8"}, "of memory"},
 	}
 	for _, c := range cases {
 		code, stdout, stderr := runCmd(t, c.args...)

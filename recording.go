@@ -35,6 +35,9 @@ func (c *config) checkRecord() error {
 	if err := record.Check(c.record); err != nil {
 		return &usageError{fmt.Sprintf("invalid -record %q: %s", c.record, strings.TrimPrefix(err.Error(), "record: "))}
 	}
+	if c.headless && c.steps > 0 && c.steps < c.stepsPerFrame {
+		return &usageError{fmt.Sprintf("invalid -steps %d with -record and -steps_per_frame %d: no frame would be recorded (want -steps ≥ -steps_per_frame)", c.steps, c.stepsPerFrame)}
+	}
 	return nil
 }
 
@@ -224,7 +227,7 @@ func (l *liveRecorder) start(w, h int, firstStep int64, stepsPerFrame int) (viz.
 		if _, err := exec.LookPath("ffmpeg"); err != nil {
 			ext = ".gif"
 		}
-		path = "spikecast-" + time.Now().Format("20060102-150405") + ext
+		path = freshName("spikecast-"+time.Now().Format("20060102-150405"), ext)
 	case l.count > 1:
 		path = numbered(path, l.count)
 	}
@@ -255,4 +258,16 @@ func numbered(path string, k int) string {
 func (l *liveRecorder) snapshot(img *image.RGBA, step int64) (string, error) {
 	path := fmt.Sprintf("spikecast-%d.png", step)
 	return path, record.WritePNG(path, img, record.ProvenanceText(l.c.provenance(l.ctx, step, 0)))
+}
+
+// freshName returns base+ext, or base-2+ext, base-3+ext, … whichever does
+// not exist yet, so two recordings started within a second keep both.
+func freshName(base, ext string) string {
+	name := base + ext
+	for k := 2; ; k++ {
+		if _, err := os.Stat(name); os.IsNotExist(err) {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d%s", base, k, ext)
+	}
 }

@@ -106,7 +106,9 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	if res.Seconds > 0 {
 		rate = float64(res.Steps-initialT(c)) / res.Seconds // -load starts at the checkpoint's step
 	}
-	sum := newSummary(c, m, res.Steps, rate, ctx.Renderer)
+	// Like a headless run, "steps" counts the steps of this run (after
+	// -load, those beyond the checkpoint).
+	sum := newSummary(c, m, res.Steps-initialT(c), rate, ctx.Renderer)
 	sum.FPS = res.FPS
 	printSummary(stdout, sum)
 	if res.RecordErr != nil {

@@ -49,7 +49,7 @@ func NewStimulus(p Params) Stimulus {
 	case EnvBar:
 		return Bar{N: p.N}
 	case EnvMouse:
-		return NewMouse(p.N)
+		return NewMouse(p.N, p.Horizon)
 	}
 	return Border{N: p.N}
 }
@@ -192,16 +192,18 @@ func (b Bar) Frame(t int64, dst []Rect) []Rect {
 // the pointer was when step t−1 ran, so the target X(t+1) is always known:
 // the network predicts where the pointer goes next, one step behind it.
 type Mouse struct {
-	N    int
-	mu   sync.Mutex
-	row  int
-	col  int
-	seen map[int64][2]int
+	N       int
+	horizon int // frames are asked for at t and t+horizon
+	mu      sync.Mutex
+	row     int
+	col     int
+	seen    map[int64][2]int
 }
 
-// NewMouse returns a mouse stimulus with the dot in the centre.
-func NewMouse(n int) *Mouse {
-	return &Mouse{N: n, row: n / 2, col: n / 2, seen: map[int64][2]int{}}
+// NewMouse returns a mouse stimulus with the dot in the centre, for a
+// network that predicts horizon steps ahead.
+func NewMouse(n, horizon int) *Mouse {
+	return &Mouse{N: n, horizon: max(horizon, 1), row: n / 2, col: n / 2, seen: map[int64][2]int{}}
 }
 
 // Set moves the dot to (row, col), clamped to the grid.
@@ -221,7 +223,9 @@ func (m *Mouse) Frame(t int64, dst []Rect) []Rect {
 	if !ok {
 		pos = [2]int{m.row, m.col}
 		m.seen[t] = pos
-		delete(m.seen, t-4) // frames are asked for at t and t+1 only
+		// Frames are asked for at t and t+horizon only: anything older
+		// than the input frame is done with.
+		delete(m.seen, t-int64(m.horizon)-4)
 	}
 	return append(dst, Dot(pos[0], pos[1]))
 }

@@ -114,7 +114,7 @@ func TestBarSweepsBothWays(t *testing.T) {
 }
 
 func TestMouseIsOneStepBehind(t *testing.T) {
-	m := NewMouse(10)
+	m := NewMouse(10, 1)
 	m.Set(2, 3)
 	if got := m.Frame(5, nil); got[0] != Dot(2, 3) {
 		t.Fatalf("frame 5 = %v", got)
@@ -158,4 +158,21 @@ func TestStimulusValidation(t *testing.T) {
 		}
 	}
 	_ = fmt.Sprint
+}
+
+// TestMouseKeepsTargetsForLongHorizons: with -horizon k the frame shown as
+// input at step t is the target recorded at step t−k, however far ahead k.
+func TestMouseKeepsTargetsForLongHorizons(t *testing.T) {
+	for _, h := range []int{1, 4, 5, 8, 16} {
+		m := NewMouse(32, h)
+		targets := map[int64]Rect{}
+		for step := int64(0); step < 60; step++ {
+			m.Set(int(step%32), int(step*7%32)) // the pointer moves every step
+			in := m.Frame(step, nil)[0]
+			if want, ok := targets[step]; ok && in != want {
+				t.Fatalf("horizon %d, step %d: input %v, but the target recorded for it was %v", h, step, in, want)
+			}
+			targets[step+int64(h)] = m.Frame(step+int64(h), nil)[0]
+		}
+	}
 }

@@ -41,6 +41,10 @@ func EnsureDisplay() (*VirtualDisplay, error) {
 	// there once it accepts connections.
 	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "1920x1200x24", "-nolisten", "tcp", "-noreset")
 	cmd.ExtraFiles = []*os.File{w}
+	// Its own process group: a terminal's Ctrl-C goes to the whole
+	// foreground group, and the server must outlive it long enough for
+	// us to finish cleanly (we stop it ourselves).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// No Pdeathsig: Linux sends it when the starting *thread* exits, and
 	// Go may retire threads at will, which would end the server mid-run.
 	if err := cmd.Start(); err != nil {

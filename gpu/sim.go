@@ -109,7 +109,7 @@ type Sim struct {
 
 	lit    []cpuref.Rect
 	target []cpuref.Rect // the last step's target frame (a copy), for renderers
-	tiles int // 16×16 tiles (work groups) in the grid
+	tiles  int           // 16×16 tiles (work groups) in the grid
 
 	// profile, when set, receives the wall time of each pass (with a
 	// glFinish after each: for measuring, not for running).
