@@ -477,6 +477,10 @@ func newGPU(c *config) (*gpuSim, error) {
 	}
 	p := c.params
 	err = g.ctx.Do(func() (err error) {
+		// Refuse what the GL cannot hold before building the state.
+		if err := gpu.CheckLimits(p); err != nil {
+			return err
+		}
 		g.sim, err = gpu.New(p, initialState(c), cpuref.NewStimulus(p))
 		return err
 	})

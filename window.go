@@ -26,6 +26,9 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	var got os.Signal
 	err = ctx.Do(func() error {
 		p := c.params
+		if err := gpu.CheckLimits(p); err != nil {
+			return err
+		}
 		init := initialState(c)
 		// The gpu.Sim holds the buffers the panels draw; with -backend cpu
 		// it is never stepped, only loaded from the reference.

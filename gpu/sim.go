@@ -166,12 +166,18 @@ func BytesFor(p cpuref.Params) int64 {
 }
 
 // checkLimits refuses buffers larger than GL allows for one storage block.
-func (s *Sim) checkLimits() error {
+func (s *Sim) checkLimits() error { return CheckLimits(s.P) }
+
+// CheckLimits reports whether this GL can hold the buffers of a network
+// with parameters p, before anything is allocated: no buffer may exceed
+// GL_MAX_SHADER_STORAGE_BLOCK_SIZE or a shader's 32-bit index. Run it on
+// the GL thread.
+func CheckLimits(p cpuref.Params) error {
 	var maxBlock int64
 	gl.GetInteger64v(gl.MAX_SHADER_STORAGE_BLOCK_SIZE, &maxBlock)
-	c := int64(s.P.N) * int64(s.P.N)
-	largest := c * int64(s.P.OutWidth()) * 4
-	if w := c * int64(cpuref.Slots(s.P.RRec)) * 4; w > largest {
+	c := int64(p.N) * int64(p.N)
+	largest := c * int64(p.OutWidth()) * 4
+	if w := c * int64(cpuref.Slots(p.RRec)) * 4; w > largest {
 		largest = w
 	}
 	if w := c * int64(cpuref.Slots(cpuref.WinR)) * 4; w > largest {
@@ -179,11 +185,11 @@ func (s *Sim) checkLimits() error {
 	}
 	// Shaders index buffers with 32-bit signed ints.
 	if largest/4 > 1<<31-1 {
-		return fmt.Errorf("gpu: n=%d needs a buffer of %s, more elements than a shader's 32-bit index reaches", s.P.N, cpuref.HumanBytes(largest))
+		return fmt.Errorf("gpu: n=%d needs a buffer of %s, more elements than a shader's 32-bit index reaches", p.N, cpuref.HumanBytes(largest))
 	}
 	if maxBlock > 0 && largest > maxBlock {
 		return fmt.Errorf("gpu: n=%d needs a %s storage buffer, over this GL's limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
-			s.P.N, cpuref.HumanBytes(largest), cpuref.HumanBytes(maxBlock))
+			p.N, cpuref.HumanBytes(largest), cpuref.HumanBytes(maxBlock))
 	}
 	return nil
 }
