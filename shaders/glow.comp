@@ -30,7 +30,11 @@ void main() {
     uint fired[3] = uint[3](x[i], sCur[i], yhat[i]);
     for (int layer = 0; layer < 3; layer++) {
         int g = layer * nn + i;
-        float v = fired[layer] != 0u ? 1.0 : glow[g] * uDecay;
+        float old = glow[g];
+        if (fired[layer] == 0u && old == 0.0) {
+            continue; // dark and staying dark: the common case, no write
+        }
+        float v = fired[layer] != 0u ? 1.0 : old * uDecay;
         if (v < 0.02) {
             v = 0.0;
         }
