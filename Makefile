@@ -2,6 +2,8 @@
 # both install what they need first (Debian/Ubuntu, as root or via sudo).
 
 GO      ?= go
+# Go's own installer puts it here; make works whether or not PATH has it.
+export PATH := $(PATH):/usr/local/go/bin
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKGS    := gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl1-mesa-dev \
            libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev \
@@ -20,7 +22,12 @@ setup:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(PKGS); \
 	fi
-	@$(GO) version >/dev/null 2>&1 || { echo "Go is not installed: get Go 1.26 or newer from https://go.dev/dl and put it on PATH"; exit 1; }
+	@# No Go at all: take the distribution's. Any Go from 1.21 on fetches
+	@# the toolchain go.mod names (1.26) from the module proxy by itself.
+	@command -v $(GO) >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || { \
+	  echo "installing Go from the distribution (it fetches the Go toolchain go.mod asks for)"; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends golang-go ca-certificates; }
+	@$(GO) version >/dev/null 2>&1 || { echo "no working Go: get Go 1.26 or newer from https://go.dev/dl and put it on PATH (a distribution Go older than 1.21 cannot fetch a newer toolchain)"; exit 1; }
 
 build: setup
 	$(GO) build -o spikecast .
