@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/spikecast/spikecast/record/recordtest"
 	"image/gif"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -34,50 +34,11 @@ func runRecorded(t *testing.T, args ...string) Summary {
 	return s
 }
 
-// ffprobeResult is what ffprobe says of a video's first stream, decoding
-// every frame.
-type ffprobeResult struct {
-	Codec, PixFmt, Rate string
-	Width, Height       int
-	Frames              string
-	Comment             string
-}
-
-func ffprobe(t *testing.T, path string) ffprobeResult {
-	t.Helper()
-	cmd := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=codec_name,pix_fmt,width,height,r_frame_rate,nb_read_frames:format_tags=comment",
-		"-of", "json", path)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil || errb.Len() > 0 {
-		t.Fatalf("ffprobe %s: %v: %s", path, err, errb.String())
-	}
-	var j struct {
-		Streams []struct {
-			Codec  string `json:"codec_name"`
-			PixFmt string `json:"pix_fmt"`
-			Width  int    `json:"width"`
-			Height int    `json:"height"`
-			Rate   string `json:"r_frame_rate"`
-			Frames string `json:"nb_read_frames"`
-		} `json:"streams"`
-		Format struct {
-			Tags map[string]string `json:"tags"`
-		} `json:"format"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &j); err != nil || len(j.Streams) != 1 {
-		t.Fatalf("ffprobe %s: %v: %s", path, err, out.String())
-	}
-	s := j.Streams[0]
-	return ffprobeResult{s.Codec, s.PixFmt, s.Rate, s.Width, s.Height, s.Frames, j.Format.Tags["comment"]}
-}
-
 func TestRecordMP4(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "talk.mp4")
 	runRecorded(t, recordArgs(path, "-fps", "25", "-seed", "5", "-title", "demo")...)
-	p := ffprobe(t, path)
-	if p.Codec != "h264" || p.PixFmt != "yuv420p" || p.Width != 320 || p.Height != 240 || p.Rate != "25/1" || p.Frames != "120" {
+	p := recordtest.Probe(t, path)
+	if p.Codec != "h264" || p.PixFmt != "yuv420p" || p.Width != 320 || p.Height != 240 || p.Rate != "25/1" || p.Frames != 120 {
 		t.Errorf("ffprobe: %+v, want h264 yuv420p 320×240 at 25/1, 120 frames", p)
 	}
 	for _, s := range []string{`"seed":5`, `"first_step":1`, `"backend":"gpu"`, `"renderer":"`, `"-title","demo"`} {
@@ -209,14 +170,12 @@ func TestRecordInterruptFinalises(t *testing.T) {
 		t.Fatalf("exit %d, want %d: %s", code, exitInterrupt, stderr)
 	}
 	s := summary(t, stdout)
-	p := ffprobe(t, path)
-	if p.Codec != "h264" || p.Frames == "0" || p.Frames != itoa(s.Frames) {
+	p := recordtest.Probe(t, path)
+	if p.Codec != "h264" || p.Frames == 0 || p.Frames != int(s.Frames) {
 		t.Errorf("after SIGINT: ffprobe %+v, summary %d frames", p, s.Frames)
 	}
 	t.Logf("interrupted after %d frames", s.Frames)
 }
-
-func itoa(v int64) string { b, _ := json.Marshal(v); return string(b) }
 
 // TestRecordWindow records from the live window (on a virtual screen):
 // -record starts at the first frame and -steps ends the run, which
