@@ -51,7 +51,7 @@ bench: build
 
 # long runs the tests that take minutes (n=256 learning on the GPU).
 long: setup
-	$(GO) test -count=1 -timeout 60m -run Long -v . -args -long
+	$(GO) test -tags long -count=1 -timeout 60m -run Long -v .
 
 # env-table prints the F1 the default network reaches on each stimulus
 # (n=32, 6,000 steps; the cpu backend, which the gpu matches bit for bit).

@@ -2,14 +2,11 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"encoding/json"
-	"flag"
+	"os"
 	"strings"
 	"testing"
 )
-
-var long = flag.Bool("long", false, "run the tests that take minutes")
 
 // runCmd runs the command in-process and returns its exit code, stdout
 // and stderr.
@@ -129,22 +126,5 @@ func TestBackendsAgreeOnSummary(t *testing.T) {
 	a, b := got[0], got[1]
 	if a.F1 != b.F1 || a.Precision != b.Precision || a.Recall != b.Recall || a.HiddenRate != b.HiddenRate {
 		t.Errorf("cpu %+v\ngpu %+v", a, b)
-	}
-}
-
-// TestLongLearnsAtN256 is the n=256 claim: F1 ≥ 0.95 after 8,000 steps on
-// the GPU. It takes minutes on llvmpipe: go test -run Long . -args -long
-func TestLongLearnsAtN256(t *testing.T) {
-	if !*long {
-		t.Skip("long test: run with -args -long (make long)")
-	}
-	code, stdout, stderr := runCmd(t, "-headless", "-n", "256", "-steps", "8000")
-	if code != exitOK {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	s := summary(t, stdout)
-	t.Logf("%+v", s)
-	if s.F1 < 0.95 {
-		t.Errorf("rolling F1 after 8000 steps at n=256 = %.4f, want ≥ 0.95", s.F1)
 	}
 }
