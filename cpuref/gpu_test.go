@@ -59,79 +59,80 @@ func (m *mismatch) Error() string {
 // skips the weight arrays (large ones are compared less often). It returns
 // the first difference beyond tol and whether any difference was seen.
 func compare(step int64, got, want *cpuref.State, tol tolerance, withWeights bool) (error, bool) {
-	floats := []struct {
-		name string
-		g, w []float32
-	}{
-		{"V", got.V, want.V}, {"Theta", got.Theta, want.Theta},
-		{"P", got.P, want.P}, {"Q", got.Q, want.Q},
-		{"V2", got.V2, want.V2}, {"Theta2", got.Theta2, want.Theta2}, {"Q2", got.Q2, want.Q2},
-	}
-	if withWeights {
-		floats = append(floats, struct {
-			name string
-			g, w []float32
-		}{"WIn", got.WIn, want.WIn}, struct {
-			name string
-			g, w []float32
-		}{"WRec", got.WRec, want.WRec}, struct {
-			name string
-			g, w []float32
-		}{"WOut", got.WOut, want.WOut})
-	}
-	bins := []struct {
-		name string
-		g, w []uint32
-	}{
-		{"S", got.S, want.S}, {"S2", got.S2, want.S2}, {"YHat", got.YHat, want.YHat},
-		{"X", got.X, want.X}, {"Y", got.Y, want.Y}, {"Ring", got.Ring, want.Ring},
-	}
-	differ := false
-	for _, b := range bins {
-		flips := 0
-		var first *mismatch
-		for i := range b.w {
-			if b.g[i] != b.w[i] {
-				flips++
-				if first == nil {
-					first = &mismatch{step, b.name, i, b.g[i], b.w[i]}
-				}
-			}
-		}
-		if flips == 0 {
-			continue
-		}
-		differ = true
-		allowed := int(math.Max(1, tol.flipShare*float64(len(b.w))))
-		if tol.exact || b.name == "X" || b.name == "Y" || flips > allowed {
-			return first, true
-		}
-	}
-	for i := range want.Err {
-		if got.Err[i] != want.Err[i] {
-			differ = true
-			if tol.exact {
-				return &mismatch{step, "Err", i, got.Err[i], want.Err[i]}, true
-			}
-			break
-		}
-	}
-	for _, f := range floats {
-		for i := range f.w {
-			g, w := f.g[i], f.w[i]
-			if math.Float32bits(g) == math.Float32bits(w) {
-				continue
-			}
-			differ = true
-			if tol.exact || math.Abs(float64(g-w)) > tol.abs+tol.rel*math.Abs(float64(w)) {
-				return &mismatch{step, f.name, i, g, w}, true
-			}
-		}
-	}
 	if got.T != want.T {
 		return &mismatch{step, "T", 0, got.T, want.T}, true
 	}
+	gf, differ := got.Fields(), false
+	for k, w := range want.Fields() {
+		if weightFields[w.Name] && !withWeights {
+			continue
+		}
+		g := gf[k]
+		var err error
+		var d bool
+		switch {
+		case w.F32 != nil:
+			err, d = compareFloats(step, w.Name, *g.F32, *w.F32, tol)
+		case w.U32 != nil:
+			err, d = compareExact(step, w.Name, *g.U32, *w.U32, tol)
+		default:
+			err, d = compareExact(step, w.Name, *g.I32, *w.I32, tol)
+		}
+		if err != nil {
+			return err, true
+		}
+		differ = differ || d
+	}
 	return nil, differ
+}
+
+// weightFields are the buffers compared only now and then (they are most
+// of the bytes; a weight that differs soon shows in v or a spike).
+var weightFields = map[string]bool{"WIn": true, "WRec": true, "WOut": true, "Elig": true, "W12": true}
+
+// compareFloats compares a float buffer bit for bit, or within tol.
+func compareFloats(step int64, name string, g, w []float32, tol tolerance) (error, bool) {
+	if len(g) != len(w) {
+		return &mismatch{step, name + " length", 0, len(g), len(w)}, true
+	}
+	differ := false
+	for i := range w {
+		if math.Float32bits(g[i]) == math.Float32bits(w[i]) {
+			continue
+		}
+		differ = true
+		if tol.exact || math.Abs(float64(g[i]-w[i])) > tol.abs+tol.rel*math.Abs(float64(w[i])) {
+			return &mismatch{step, name, i, g[i], w[i]}, true
+		}
+	}
+	return nil, differ
+}
+
+// compareExact compares a buffer of binary values or counts: equal, or in
+// tolerance mode with at most tol.flipShare of its entries flipped. The
+// frames X and Y come from the stimulus, not arithmetic: they must match.
+func compareExact[T comparable](step int64, name string, g, w []T, tol tolerance) (error, bool) {
+	if len(g) != len(w) {
+		return &mismatch{step, name + " length", 0, len(g), len(w)}, true
+	}
+	flips := 0
+	var first *mismatch
+	for i := range w {
+		if g[i] != w[i] {
+			flips++
+			if first == nil {
+				first = &mismatch{step, name, i, g[i], w[i]}
+			}
+		}
+	}
+	if flips == 0 {
+		return nil, false
+	}
+	allowed := int(math.Max(1, tol.flipShare*float64(len(w))))
+	if tol.exact || name == "X" || name == "Y" || flips > allowed {
+		return first, true
+	}
+	return nil, true
 }
 
 // lockstep runs the reference and the GPU side by side from the same

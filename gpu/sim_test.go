@@ -18,43 +18,29 @@ func sameState(t *testing.T, got, want *cpuref.State) {
 	if got.N != want.N || got.T != want.T {
 		t.Fatalf("got n=%d t=%d, want n=%d t=%d", got.N, got.T, want.N, want.T)
 	}
-	floats := []struct {
-		name string
-		g, w []float32
-	}{
-		{"P", got.P, want.P}, {"V", got.V, want.V}, {"Theta", got.Theta, want.Theta}, {"Q", got.Q, want.Q},
-		{"WIn", got.WIn, want.WIn}, {"WRec", got.WRec, want.WRec}, {"WOut", got.WOut, want.WOut},
-	}
-	for _, f := range floats {
-		if len(f.g) != len(f.w) {
-			t.Fatalf("%s: %d values, want %d", f.name, len(f.g), len(f.w))
-		}
-		for i := range f.w {
-			if math.Float32bits(f.g[i]) != math.Float32bits(f.w[i]) {
-				t.Fatalf("%s[%d]: got %v, want %v", f.name, i, f.g[i], f.w[i])
-			}
+	gf := got.Fields()
+	for k, w := range want.Fields() {
+		g := gf[k]
+		switch {
+		case w.F32 != nil:
+			sameBits(t, w.Name, *g.F32, *w.F32, math.Float32bits)
+		case w.U32 != nil:
+			sameBits(t, w.Name, *g.U32, *w.U32, func(v uint32) uint32 { return v })
+		default:
+			sameBits(t, w.Name, *g.I32, *w.I32, func(v int32) uint32 { return uint32(v) })
 		}
 	}
-	ints := []struct {
-		name string
-		g, w []uint32
-	}{
-		{"X", got.X, want.X}, {"Y", got.Y, want.Y}, {"S", got.S, want.S},
-		{"YHat", got.YHat, want.YHat}, {"Ring", got.Ring, want.Ring},
+}
+
+// sameBits fails t at the first element whose bits differ.
+func sameBits[T any](t *testing.T, name string, g, w []T, bits func(T) uint32) {
+	t.Helper()
+	if len(g) != len(w) {
+		t.Fatalf("%s: %d values, want %d", name, len(g), len(w))
 	}
-	for _, u := range ints {
-		if len(u.g) != len(u.w) {
-			t.Fatalf("%s: %d values, want %d", u.name, len(u.g), len(u.w))
-		}
-		for i := range u.w {
-			if u.g[i] != u.w[i] {
-				t.Fatalf("%s[%d]: got %d, want %d", u.name, i, u.g[i], u.w[i])
-			}
-		}
-	}
-	for i := range want.Err {
-		if got.Err[i] != want.Err[i] {
-			t.Fatalf("Err[%d]: got %d, want %d", i, got.Err[i], want.Err[i])
+	for i := range w {
+		if bits(g[i]) != bits(w[i]) {
+			t.Fatalf("%s[%d]: got %v, want %v", name, i, g[i], w[i])
 		}
 	}
 }
