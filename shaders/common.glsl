@@ -95,15 +95,6 @@ bool inGrid(ivec2 c) {
     return c.x >= 0 && c.y >= 0 && c.x < uN && c.y < uN;
 }
 
-// neighbour is cpuref.Neighbour: the cell at slot m of the radius-r
-// window around c, numbered row-major from (−r, −r).
-bool neighbour(ivec2 c, int r, int m, out int j) {
-    int w = 2 * r + 1;
-    ivec2 o = c + ivec2(m % w - r, m / w - r);
-    j = o.y * uN + o.x;
-    return inGrid(o);
-}
-
 // pcg is the PCG-RXS-M-XS hash, as cpuref.PCG.
 uint pcg(uint v) {
     uint state = v * 747796405u + 2891336453u;

@@ -77,7 +77,6 @@ type scatter struct {
 	vao      uint32
 	planes   uint32 // vertex buffer of the plane outlines
 	nPlane   int32
-	lastCnt  uint32
 }
 
 func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {

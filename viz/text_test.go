@@ -18,10 +18,7 @@ import (
 // Greek, punctuation and digits.
 const sample = "spikecast θ=1.0 F1 0.99"
 
-var (
-	white = [4]float32{1, 1, 1, 1}
-	black = [4]float32{0, 0, 0, 1}
-)
+var white = [4]float32{1, 1, 1, 1}
 
 // withText makes a Text at pixelSize on the GL thread, runs f with it
 // and releases it.
