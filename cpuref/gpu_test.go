@@ -274,6 +274,24 @@ func TestGPUSingleStepRandomStates(t *testing.T) {
 	}
 }
 
+// TestGPUSingleStepWindows checks steps from random states across window
+// radii: the shaders read spikes as bit sets a row of a window at a time,
+// and windows up to radius 8 cross 32-cell words and the grid's edges at
+// every column.
+func TestGPUSingleStepWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, n := range []int{37, 70} {
+		for _, r := range [][2]int{{0, 8}, {3, 5}, {8, 0}, {8, 8}} {
+			t.Run(fmt.Sprintf("n=%d/rrec=%d/rout=%d", n, r[0], r[1]), func(t *testing.T) {
+				p := cpuref.Defaults()
+				p.N, p.RRec, p.ROut, p.LearnRec = n, r[0], r[1], true
+				p.SigmaNoise, p.ThetaMin = 0.3, 0.05
+				lockstep(t, p, randomState(p, rng), 3, 1)
+			})
+		}
+	}
+}
+
 // TestGPUMatchesReferenceStimuli runs every frame-generating stimulus
 // (the mouse needs a pointer) through the lockstep comparison.
 func TestGPUMatchesReferenceStimuli(t *testing.T) {

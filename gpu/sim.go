@@ -23,8 +23,7 @@ const (
 	BufV
 	BufTheta
 	BufQ
-	BufSPrev // spikes of the step before the last
-	BufSCur  // spikes of the last step
+	BufSCur // spikes of the last step (cpuref.State.S)
 	BufYHat
 	BufErr
 	BufWIn
@@ -37,7 +36,11 @@ const (
 	BufQ2     //
 	BufS2     //
 	BufW12    //
-	BufTiles  // per-tile activity, GPU only (see common.glsl)
+	// GPU only: the spikes as bit sets (see common.glsl), which the passes
+	// read instead of BufSCur.
+	BufBitsPrev // s(t−1)
+	BufBits     // s(t)
+	BufBits2    // s₂(t)
 	numBuffers
 )
 
@@ -45,7 +48,7 @@ const (
 // not use, for renderers' own buffers.
 const FirstFreeBinding = int(numBuffers)
 
-var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "SPrev", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring", "Elig", "V2", "Theta2", "Q2", "S2", "W12", "Tiles"}
+var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring", "Elig", "V2", "Theta2", "Q2", "S2", "W12", "BitsPrev", "Bits", "Bits2"}
 
 func (b Buffer) String() string { return bufferNames[b] }
 
@@ -83,6 +86,26 @@ func computeDefines() Defines {
 	return d
 }
 
+// configDefines adds to computeDefines what the passes are specialised
+// for: the rule, the W_out layout, -learn_rec and the second layer. They
+// are #defines rather than uniforms because a software renderer executes
+// both sides of every branch (see learnInput.comp).
+func configDefines(p cpuref.Params) Defines {
+	d := computeDefines()
+	d["RULE"] = map[cpuref.Rule]int{cpuref.RuleSTDP: 0, cpuref.RuleHebbian: 1, cpuref.RuleRSTDP: 2}[p.Rule]
+	d["DENSE"] = boolInt(p.WOut == cpuref.Dense)
+	d["LEARN_REC"] = boolInt(p.LearnRec)
+	d["LAYER2"] = p.Layer2()
+	return d
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func upper(s string) string {
 	b := []byte(s)
 	for i, c := range b {
@@ -109,7 +132,6 @@ type Sim struct {
 
 	lit    []cpuref.Rect
 	target []cpuref.Rect // the last step's target frame (a copy), for renderers
-	tiles  int           // 16×16 tiles (work groups) in the grid
 
 	// profile, when set, receives the wall time of each pass (with a
 	// glFinish after each: for measuring, not for running).
@@ -125,12 +147,10 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 		return nil, fmt.Errorf("gpu: state is for n=%d, parameters for n=%d", init.N, p.N)
 	}
 	s := &Sim{P: p, Stim: stim, Learn: true, T: init.T}
-	gx, gy := Groups(p.N)
-	s.tiles = int(gx * gy)
 	if err := s.checkLimits(); err != nil {
 		return nil, err
 	}
-	defs := computeDefines()
+	defs := configDefines(p)
 	var err error
 	for _, pp := range []struct {
 		dst  **program
@@ -161,8 +181,9 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 // BytesFor returns the GPU memory the simulation's buffers take for p.
 func BytesFor(p cpuref.Params) int64 {
 	c := int64(p.N) * int64(p.N)
-	perCell := int64(4 * (10 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec) + p.Layer2()*(4+cpuref.Slots(cpuref.WinR))))
-	return c*perCell + c*int64(p.OutWidth()+p.EligWidth())*4 + cpuref.Window*cpuref.RingFields*4
+	perCell := int64(4 * (9 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec) + p.Layer2()*(4+cpuref.Slots(cpuref.WinR))))
+	bitSets := int64(2+p.Layer2()) * int64(bitWords(p.N)) * 4
+	return c*perCell + c*int64(p.OutWidth()+p.EligWidth())*4 + bitSets + cpuref.Window*cpuref.RingFields*4
 }
 
 // checkLimits refuses buffers larger than GL allows for one storage block.
@@ -196,29 +217,39 @@ func CheckLimits(p cpuref.Params) error {
 
 // hostSlices lists st's buffers in Buffer order.
 func (s *Sim) hostSlices(st *cpuref.State) [numBuffers]any {
-	// SPrev is scratch for the first step: its contents are overwritten
-	// before they are read.
-	return [numBuffers]any{st.X, st.Y, st.P, st.V, st.Theta, st.Q, make([]uint32, len(st.S)), st.S,
+	// Bits holds st.S as a bit set (the next step reads it as s(t−1));
+	// BitsPrev and Bits2 are cleared and written before they are read.
+	words, words2 := bitWords(st.N), 0
+	if len(st.S2) > 0 {
+		words2 = words
+	}
+	return [numBuffers]any{st.X, st.Y, st.P, st.V, st.Theta, st.Q, st.S,
 		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring, st.Elig,
-		st.V2, st.Theta2, st.Q2, st.S2, st.W12, tilesOf(st)}
+		st.V2, st.Theta2, st.Q2, st.S2, st.W12,
+		make([]uint32, words), bitsOf(st.S, st.N), make([]uint32, words2)}
 }
 
-// tilesOf returns the tile activity buffer for a state about to take step
-// st.T: the spikes of st.S counted per 16×16 tile in the slot of the last
-// step's parity; the other slots are written before they are read.
-func tilesOf(st *cpuref.State) []uint32 {
-	n := st.N
-	gx, gy := Groups(n)
-	nt := int(gx * gy)
-	tiles := make([]uint32, 3*nt)
-	prev := int((st.T + 1) % 2)
-	for i, v := range st.S {
-		if v != 0 {
-			r, c := i/n, i%n
-			tiles[prev*nt+(r/WGY)*int(gx)+c/WGX]++
+// bitWords is the length in words of a bit set of an n×n layer: ⌈n/16⌉
+// overlapping words a row (see common.glsl).
+func bitWords(n int) int { return n * ((n + 15) / 16) }
+
+// bitsOf packs binary cells (0/1, row-major) into the bit-set layout of
+// common.glsl: word w of a row holds columns 16w−8 … 16w+23 as bits 0–31.
+func bitsOf(cells []uint32, n int) []uint32 {
+	wpr := (n + 15) / 16
+	out := make([]uint32, n*wpr)
+	for i, v := range cells {
+		if v == 0 {
+			continue
+		}
+		row, col := i/n, i%n
+		for w := max(0, (col-23+15)/16); w < wpr && 16*w-8 <= col; w++ {
+			if col <= 16*w+23 {
+				out[row*wpr+w] |= 1 << (col - 16*w + 8)
+			}
 		}
 	}
-	return tiles
+	return out
 }
 
 func bytesOf(data any) (unsafe.Pointer, int) {
@@ -263,23 +294,16 @@ func (s *Sim) setUniforms() {
 	s.output.setFloat("uEtaOut", p.EtaOut)
 	s.output.setFloat("uWoutMax", p.WoutMax)
 	s.output.setInt("uROut", int32(p.ROut))
-	s.output.setBool("uDense", p.WOut == cpuref.Dense)
-	rule := map[cpuref.Rule]int32{cpuref.RuleSTDP: 0, cpuref.RuleHebbian: 1, cpuref.RuleRSTDP: 2}[p.Rule]
-	s.learnInput.setInt("uRule", rule)
 	s.learnInput.setFloat("uEta", p.Eta)
 	s.learnInput.setFloat("uAPlus", p.APlus)
 	s.learnInput.setFloat("uAMinus", p.AMinus)
 	s.learnInput.setFloat("uLambdaPost", p.LambdaPost)
 	s.learnInput.setFloat("uWinMax", p.WinMax)
 	s.learnInput.setFloat("uLambdaElig", p.LambdaElig)
-	s.learnInput.setBool("uLearnRec", p.LearnRec)
 	s.learnInput.setFloat("uEtaRec", p.EtaRec)
 	s.learnInput.setFloat("uWrecMax", p.WrecMax)
 	s.learnInput.setInt("uRRec", int32(p.RRec))
 	s.learnInput.setFloat("uEtaTheta", p.EtaTheta)
-	layer2 := p.Layer2() == 1
-	s.learnInput.setBool("uLayer2", layer2)
-	s.output.setBool("uLayer2", layer2)
 	s.integrate2.setFloat("uRho2", p.Rho2)
 	s.integrate2.setFloat("uBias", p.Bias)
 	s.integrate2.setFloat("uSigma", p.SigmaNoise)
@@ -322,55 +346,59 @@ func (s *Sim) Step() error { return s.Run(1) }
 
 func (s *Sim) step() error {
 	n := s.P.N
-	// The last step's spikes become s(t−1); this step writes the other buffer.
-	s.buf[BufSPrev], s.buf[BufSCur] = s.buf[BufSCur], s.buf[BufSPrev]
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSPrev), s.buf[BufSPrev])
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSCur), s.buf[BufSCur])
+	// The last step's spikes become s(t−1); this step sets bits in the
+	// other set, cleared first.
+	s.buf[BufBitsPrev], s.buf[BufBits] = s.buf[BufBits], s.buf[BufBitsPrev]
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBitsPrev), s.buf[BufBitsPrev])
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits])
+	clear := func(b Buffer, offset, size int) {
+		gl.ClearNamedBufferSubData(s.buf[b], gl.R32UI, offset, size, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	}
+	clear(BufBits, 0, s.size[BufBits])
 
 	slot := int32(s.T % cpuref.Window)
-	parity := int32(s.T % 2)
 	s.lit = s.Stim.Frame(s.T, s.lit[:0])
 	nNow := len(s.lit)
 	s.lit = s.Stim.Frame(s.T+int64(s.P.Horizon), s.lit)
 	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
 		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
 	}
-	s.target = append(s.target[:0], s.lit[nNow:]...)
-	// This step's ring slot and tile counts start at zero; the passes
-	// add to them with atomics. (A clear is a buffer update: the barrier
-	// after the last dispatch that touched them covers it.)
-	gl.ClearNamedBufferSubData(s.buf[BufRing], gl.R32UI, int(slot)*cpuref.RingFields*4, cpuref.RingFields*4, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
-	nt := s.tiles
-	gl.ClearNamedBufferSubData(s.buf[BufTiles], gl.R32UI, int(parity)*nt*4, nt*4, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
-	gl.ClearNamedBufferSubData(s.buf[BufTiles], gl.R32UI, 2*nt*4, nt*4, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+	now, next := s.lit[:nNow], s.lit[nNow:]
+	s.target = append(s.target[:0], next...)
+	// This step's ring slot starts at zero; the passes add to it with
+	// atomics. (A clear is a buffer update: the barrier after the last
+	// dispatch that touched the buffers covers it.)
+	clear(BufRing, int(slot)*cpuref.RingFields*4, cpuref.RingFields*4)
 
 	in := s.integrate
-	in.setRects("uNow", s.lit[:nNow])
-	in.setInt("uNumNow", int32(nNow))
-	in.setRects("uNext", s.lit[nNow:])
-	in.setInt("uNumNext", int32(len(s.lit)-nNow))
+	in.setRects("uNow", now)
+	in.setInt("uNumNow", int32(len(now)))
+	in.setRects("uNext", next)
+	in.setInt("uNumNext", int32(len(next)))
 	in.setInt("uSlot", slot)
-	in.setInt("uParity", parity)
 	in.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise, uint32(s.T)))
 	s.dispatch(in, n) // cpuref's stimulus and integrate
 
 	layer2 := s.P.Layer2() == 1
 	if layer2 {
+		clear(BufBits2, 0, s.size[BufBits2])
 		s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise2, uint32(s.T)))
 		s.dispatch(s.integrate2, n)
 		// The output reads the second layer's spikes through the binding
-		// of sCur.
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSCur), s.buf[BufS2])
+		// of the first's.
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits2])
 	}
+	s.output.setRects("uNext", next)
+	s.output.setInt("uNumNext", int32(len(next)))
 	s.output.setInt("uSlot", slot)
-	s.output.setInt("uParity", parity)
 	s.output.setBool("uLearn", s.Learn)
 	s.dispatch(s.output, n)
 	if layer2 {
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufSCur), s.buf[BufSCur])
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits])
 	}
 
-	s.learnInput.setInt("uParity", parity)
+	s.learnInput.setRects("uNow", now)
+	s.learnInput.setInt("uNumNow", int32(len(now)))
 	s.learnInput.setInt("uSlot", slot)
 	s.learnInput.setBool("uLearn", s.Learn)
 	s.dispatch(s.learnInput, n) // cpuref's learnInput (when learning) and homeostasis
@@ -439,7 +467,7 @@ func (s *Sim) ReadState() (*cpuref.State, error) {
 func (s *Sim) ReadInto(st *cpuref.State, weights bool) error {
 	st.T = s.T
 	dst := s.hostSlices(st)
-	dst[BufSPrev], dst[BufTiles] = nil, nil
+	dst[BufBitsPrev], dst[BufBits], dst[BufBits2] = nil, nil, nil
 	if !weights {
 		dst[BufWIn], dst[BufWRec], dst[BufWOut] = nil, nil, nil
 	}

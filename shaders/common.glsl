@@ -73,18 +73,26 @@ layout(std430, binding = B_S2) buffer S2Buf { uint s2[]; };
 #ifdef USE_W12
 layout(std430, binding = B_W12) buffer W12Buf { float w12[]; };
 #endif
-// Activity per 16×16 tile (work group), so a pass can skip sums that are
-// certainly zero: tiles[par·T + t] counts the spikes of tile t at a step
-// of parity par (two slots: this step's and the last), tiles[2T + t]
-// counts the cells of tile t with a lit input pixel in their 3×3 patch.
-// Skipping a sum whose terms are all zero leaves it +0, bit for bit.
-#ifdef USE_TILES
-layout(std430, binding = B_TILES) buffer TileBuf { uint tiles[]; };
+// Spikes as bit sets, row by row, in overlapping words: word w of a row
+// holds columns 16w−8 … 16w+23 (bit b = column 16w−8+b), so every column
+// is in two words, and any window of radius ≤ 8 (MaxR) around column c
+// lies within the one word c/16. ⌈n/16⌉ words a row; bits for columns off
+// the grid stay 0. A spiking cell sets its two bits with atomicOr in a set
+// the step cleared first, so only the rare spikes write. Passes read a
+// cell's window with one load a row instead of one a cell: on a software
+// renderer every storage-buffer access costs the same, whatever it holds.
+#ifdef USE_BITSPREV
+layout(std430, binding = B_BITSPREV) buffer BitsPrevBuf { uint bitsPrev[]; }; // s(t−1)
+#endif
+#ifdef USE_BITS
+layout(std430, binding = B_BITS) buffer BitsBuf { uint bits[]; }; // s(t)
+#endif
+#ifdef USE_BITS2
+layout(std430, binding = B_BITS2) buffer Bits2Buf { uint bits2[]; }; // s₂(t)
 #endif
 
 uniform int uN;    // grid side
 uniform int uSlot; // ring slot of this step: t % WINDOW
-uniform int uParity; // t % 2: which tile slot holds this step's spikes
 
 // cell returns this invocation's grid position (x = column, y = row).
 ivec2 cell() {
@@ -124,33 +132,89 @@ float normalKeyed(uint key, uint index) {
     return z;
 }
 
-#ifdef USE_TILES
-int tileCount() {
-    return int(gl_NumWorkGroups.x * gl_NumWorkGroups.y);
+int wordsPerRow() {
+    return (uN + 15) >> 4;
 }
 
-int tileIndex(ivec2 t) {
-    return t.y * int(gl_NumWorkGroups.x) + t.x;
+// WINDOW_BITS defines NAME(row, col, r): the bits of columns col−r …
+// col+r (r ≤ 8) of one row of bit set BUF, as bit j = column col−r+j.
+// Rows and columns off the grid read 0.
+#define WINDOW_BITS(NAME, BUF)                                      \
+uint NAME(int row, int col, int r) {                                \
+    if (row < 0 || row >= uN) {                                     \
+        return 0u;                                                  \
+    }                                                               \
+    int w = col >> 4;                                               \
+    uint word = BUF[row * wordsPerRow() + w];                       \
+    return (word >> uint(col - r - (w << 4) + 8)) & ((2u << uint(2 * r)) - 1u); \
 }
 
-// spikesNear reports whether the tiles around this work group (its own
-// and the eight beside it) had any spike at the step of the given parity.
-// Windows reach at most 8 cells (MaxR), less than a tile, so no spike
-// outside them can touch a cell of this group. The result is the same for
-// every invocation of the group.
-bool spikesNear(int parity) {
-    ivec2 g = ivec2(gl_WorkGroupID.xy);
-    ivec2 ng = ivec2(gl_NumWorkGroups.xy);
-    int base = parity * tileCount();
-    uint total = 0u;
-    for (int dy = -1; dy <= 1; dy++) {
-        for (int dx = -1; dx <= 1; dx++) {
-            ivec2 t = g + ivec2(dx, dy);
-            if (t.x >= 0 && t.y >= 0 && t.x < ng.x && t.y < ng.y) {
-                total += tiles[base + tileIndex(t)];
-            }
+// SET_SPIKE defines NAME(c): marks cell c in bit set BUF, in the one or
+// two words that hold its column.
+#define SET_SPIKE(NAME, BUF)                                        \
+void NAME(ivec2 c) {                                                \
+    int hi = (c.x + 8) >> 4;                                        \
+    int base = c.y * wordsPerRow();                                 \
+    if (hi < wordsPerRow()) {                                       \
+        atomicOr(BUF[base + hi], 1u << uint(c.x - (hi << 4) + 8));  \
+    }                                                               \
+    if (hi > 0) {                                                   \
+        atomicOr(BUF[base + hi - 1], 1u << uint(c.x - (hi << 4) + 24)); \
+    }                                                               \
+}
+
+#ifdef USE_BITSPREV
+WINDOW_BITS(prevWindow, bitsPrev)
+#endif
+#ifdef USE_BITS
+WINDOW_BITS(curWindow, bits)
+SET_SPIKE(setSpike, bits)
+#endif
+#ifdef USE_BITS2
+SET_SPIKE(setSpike2, bits2)
+#endif
+
+// The frames of the step as lit rectangles, (row0, col0, row1, col1),
+// half-open: X_t (uNow) and the target X_{t+k} (uNext). Passes test
+// pixels against them instead of reading X and Y.
+uniform ivec4 uNow[MAX_RECTS];
+uniform int uNumNow;
+uniform ivec4 uNext[MAX_RECTS];
+uniform int uNumNext;
+
+bool inRect(ivec2 c, ivec4 r) {
+    return c.y >= r.x && c.x >= r.y && c.y < r.z && c.x < r.w;
+}
+
+bool litIn(ivec2 c, int num, bool next) {
+    for (int k = 0; k < num; k++) {
+        if (inRect(c, next ? uNext[k] : uNow[k])) {
+            return true;
         }
     }
-    return total != 0u;
+    return false;
 }
-#endif
+
+// span returns the bits [max(lo, 0), min(hi, 3)) of a 3-bit row or column
+// of the patch.
+uint span(int lo, int hi) {
+    lo = max(lo, 0);
+    hi = min(hi, 3);
+    return lo < hi ? (1u << uint(hi)) - (1u << uint(lo)) : 0u;
+}
+
+// patchMask returns bit m set when slot m of the 3×3 patch around c is a
+// lit pixel of X_t. Rectangles are clipped to the grid, so a lit pixel is
+// on it. Per rectangle: the patch rows and columns it covers, as 3-bit
+// masks; spreading the rows to bits 0, 3, 6 and multiplying by the
+// columns lays the columns out on each covered row (no carries).
+uint patchMask(ivec2 c) {
+    uint mask = 0u;
+    for (int k = 0; k < uNumNow; k++) {
+        ivec4 r = uNow[k];
+        uint rows = span(r.x - c.y + 1, r.z - c.y + 1);
+        uint cols = span(r.y - c.x + 1, r.w - c.x + 1);
+        mask |= ((rows & 1u) | ((rows & 2u) << 2) | ((rows & 4u) << 4)) * cols;
+    }
+    return mask;
+}

@@ -1,4 +1,4 @@
-// uses: SCUR V2 THETA2 S2 W12
+// uses: V2 THETA2 S2 W12 BITS BITS2
 // integrate2: the second hidden layer (-horizon > 1), cascaded after the
 // first. Current from the 3×3 patch of the first layer's spikes of this
 // step through W12, plus bias and its own noise stream; leak with its own,
@@ -16,13 +16,9 @@ void main() {
     }
     int i = c.y * uN + c.x;
     precise float inp = 0.0;
-    int m = 0;
-    for (int dy = -1; dy <= 1; dy++) {
-        for (int dx = -1; dx <= 1; dx++, m++) {
-            ivec2 o = c + ivec2(dx, dy);
-            if (inGrid(o) && sCur[o.y * uN + o.x] != 0u) {
-                inp = inp + w12[i * WIN_SLOTS + m];
-            }
+    for (int dy = -1, m = i * WIN_SLOTS; dy <= 1; dy++, m += 3) {
+        for (uint b = curWindow(c.y + dy, c.x, 1); b != 0u; b &= b - 1u) {
+            inp = inp + w12[m + findLSB(b)];
         }
     }
     precise float noise = uSigma * normalKeyed(uNoiseKey, uint(i));
@@ -33,6 +29,7 @@ void main() {
     if (vi >= theta2[i]) {
         s = 1u;
         vi = 0.0;
+        setSpike2(c);
     }
     v2[i] = vi;
     s2[i] = s;

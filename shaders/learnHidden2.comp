@@ -1,4 +1,4 @@
-// uses: SCUR Q S2 Q2 W12
+// uses: Q S2 Q2 W12 BITS
 // learnHidden2: STDP on W12, the weights from the first hidden layer to
 // the second. The pre-synaptic trace is the first layer's q, already
 // advanced by learnInput; the second layer's q₂ is folded in last. As
@@ -20,6 +20,7 @@ void main() {
     float qi = q2[i];
     int m = 0;
     for (int dy = -1; dy <= 1; dy++) {
+        uint row = curWindow(c.y + dy, c.x, 1); // the first layer's spikes
         for (int dx = -1; dx <= 1; dx++, m++) {
             ivec2 o = c + ivec2(dx, dy);
             if (!inGrid(o)) {
@@ -27,7 +28,7 @@ void main() {
             }
             int j = o.y * uN + o.x;
             precise float pot = (uAPlus * si) * q[j];
-            precise float dep = (uAMinus * qi) * float(sCur[j]);
+            precise float dep = (uAMinus * qi) * float((row >> uint(dx + 1)) & 1u);
             precise float dw = uEta * (pot - dep);
             int k = i * WIN_SLOTS + m;
             precise float w = w12[k] + dw;

@@ -1,4 +1,4 @@
-// uses: X P Q SCUR SPREV WIN WREC ELIG RING TILES THETA S2 THETA2
+// uses: P Q SCUR WIN WREC ELIG RING THETA S2 THETA2 BITSPREV BITS
 // learnInput: step 7 for each hidden cell i. The rule's change of W_in,
 // clipped to [0, win_max]; STDP reads p after this step's update (done by
 // the stimulus pass) and q before this step's spike, which is folded in
@@ -8,15 +8,18 @@
 // cpuref's homeostasis pass for the cell (θ reads only the cell's own
 // spike), so a step is one dispatch shorter; with learning off
 // (uLearn false) only that part runs.
-
-uniform int uRule; // RULE_STDP, RULE_HEBBIAN or RULE_RSTDP
+//
+// The rule (RULE), -learn_rec (LEARN_REC) and the second layer (LAYER2)
+// are #defines fixed when Go builds the program, not uniforms: a software
+// renderer runs every side of an if for every group of invocations (the
+// untaken side with its lanes masked off), so code a configuration never
+// takes must not be there.
 uniform float uEta;
 uniform float uAPlus;
 uniform float uAMinus;
 uniform float uLambdaPost;
 uniform float uWinMax;
 uniform float uLambdaElig;
-uniform bool uLearnRec;
 uniform float uEtaRec;
 uniform float uWrecMax;
 uniform int uRRec;
@@ -24,7 +27,6 @@ uniform bool uLearn;
 uniform float uEtaTheta;
 uniform float uTargetRate;
 uniform float uThetaMin;
-uniform bool uLayer2; // the second hidden layer adapts too
 
 // reward is cpuref's Sim.reward: 1 when this step's hits outnumber its
 // misses and false alarms together, else 0, from the counts the output
@@ -36,12 +38,6 @@ float reward() {
 }
 
 void main() {
-    // Where no cell of the tile spiked and none has a lit input pixel in
-    // its patch, every ΔW_in of STDP and hebbian is 0 (each term has a
-    // factor s_i or x_j). Eligibility traces decay everywhere: no skip.
-    int t = tileIndex(ivec2(gl_WorkGroupID.xy));
-    bool busy = uRule == RULE_RSTDP || tiles[uParity * tileCount() + t] != 0u || tiles[2 * tileCount() + t] != 0u;
-    float r = uRule == RULE_RSTDP ? reward() : 0.0;
     ivec2 c = cell();
     if (!inGrid(c)) {
         return;
@@ -53,15 +49,25 @@ void main() {
     precise float dt = uEtaTheta * (si - uTargetRate);
     precise float th = theta[i] + dt;
     theta[i] = max(th, uThetaMin);
-    if (uLayer2) {
-        precise float d2 = uEtaTheta * (float(s2[i]) - uTargetRate);
-        precise float t2 = theta2[i] + d2;
-        theta2[i] = max(t2, uThetaMin);
-    }
+#if LAYER2 // the second hidden layer adapts too
+    precise float d2 = uEtaTheta * (float(s2[i]) - uTargetRate);
+    precise float t2 = theta2[i] + d2;
+    theta2[i] = max(t2, uThetaMin);
+#endif
     if (!uLearn) {
         return;
     }
 
+    // Where the cell did not spike and no pixel of its patch is lit, every
+    // ΔW_in of STDP and hebbian is 0 (each term has a factor s_i or x_j).
+    // Eligibility traces decay everywhere: no skip.
+    uint lit = patchMask(c); // bit m: x_j of slot m
+#if RULE == RULE_RSTDP
+    bool busy = true;
+    float r = reward();
+#else
+    bool busy = si != 0.0 || lit != 0u;
+#endif
     float qi = q[i];
     int m = 0;
     for (int dy = -1; busy && dy <= 1; dy++) {
@@ -71,22 +77,21 @@ void main() {
                 continue;
             }
             int j = o.y * uN + o.x;
-            float xj = float(x[j]);
+            float xj = float((lit >> uint(m)) & 1u);
             int k = i * WIN_SLOTS + m;
-            precise float dw;
-            if (uRule == RULE_HEBBIAN) {
-                dw = (uEta * si) * xj;
-            } else {
-                precise float pot = (uAPlus * si) * p[j];
-                precise float dep = (uAMinus * qi) * xj;
-                if (uRule == RULE_STDP) {
-                    dw = uEta * (pot - dep);
-                } else {
-                    precise float e = (uLambdaElig * elig[k]) + (pot - dep);
-                    elig[k] = e;
-                    dw = (uEta * r) * e;
-                }
-            }
+#if RULE == RULE_HEBBIAN
+            precise float dw = (uEta * si) * xj;
+#else
+            precise float pot = (uAPlus * si) * p[j];
+            precise float dep = (uAMinus * qi) * xj;
+#if RULE == RULE_STDP
+            precise float dw = uEta * (pot - dep);
+#else
+            precise float e = (uLambdaElig * elig[k]) + (pot - dep);
+            elig[k] = e;
+            precise float dw = (uEta * r) * e;
+#endif
+#endif
             precise float w = wIn[k] + dw;
             wIn[k] = clamp(w, 0.0, uWinMax);
         }
@@ -95,24 +100,29 @@ void main() {
     precise float qn = decayed + si;
     q[i] = qn;
 
-    float siPrev = float(sPrev[i]);
-    if (uLearnRec && (si != 0.0 || siPrev != 0.0)) {
-        int nrec = (2 * uRRec + 1) * (2 * uRRec + 1);
-        m = 0;
-        for (int dy = -uRRec; dy <= uRRec; dy++) {
-            for (int dx = -uRRec; dx <= uRRec; dx++, m++) {
-                ivec2 o = c + ivec2(dx, dy);
-                if ((dx == 0 && dy == 0) || !inGrid(o)) {
-                    continue;
-                }
-                int j = o.y * uN + o.x;
-                precise float pot = (uAPlus * si) * float(sPrev[j]);
-                precise float dep = (uAMinus * siPrev) * float(sCur[j]);
-                precise float dw = uEtaRec * (pot - dep);
-                int k = i * nrec + m;
-                precise float w = wRec[k] + dw;
-                wRec[k] = clamp(w, -uWrecMax, uWrecMax);
+#if LEARN_REC
+    float siPrev = float(prevWindow(c.y, c.x, 0));
+    if (si == 0.0 && siPrev == 0.0) {
+        return;
+    }
+    int side = 2 * uRRec + 1;
+    m = 0;
+    for (int dy = -uRRec; dy <= uRRec; dy++) {
+        uint before = prevWindow(c.y + dy, c.x, uRRec); // s(t−1)
+        uint now = curWindow(c.y + dy, c.x, uRRec);     // s(t)
+        for (int dx = -uRRec; dx <= uRRec; dx++, m++) {
+            ivec2 o = c + ivec2(dx, dy);
+            if ((dx == 0 && dy == 0) || !inGrid(o)) {
+                continue;
             }
+            uint bit = uint(dx + uRRec);
+            precise float pot = (uAPlus * si) * float((before >> bit) & 1u);
+            precise float dep = (uAMinus * siPrev) * float((now >> bit) & 1u);
+            precise float dw = uEtaRec * (pot - dep);
+            int k = i * side * side + m;
+            precise float w = wRec[k] + dw;
+            wRec[k] = clamp(w, -uWrecMax, uWrecMax);
         }
     }
+#endif
 }

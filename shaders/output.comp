@@ -1,81 +1,81 @@
-// uses: Y SCUR YHAT ERR WOUT RING TILES
+// uses: YHAT ERR WOUT RING BITS
 // output: steps 4–6 for each output cell k. Prediction ŷ = [u > τ_out]
 // from this step's spikes, error e = y − ŷ, and the delta rule on row k of
-// W_out, which only this invocation touches. Dense W_out sums over every
-// hidden cell in index order, the order cpuref uses.
+// W_out, which only this invocation touches. Local W_out reads the spike
+// window a row of bits at a time; dense W_out walks every hidden cell's
+// bit in index order, the order cpuref uses. With -horizon > 1 the second
+// hidden layer's bit set is bound in place of the first's. DENSE and
+// LAYER2 are #defines fixed when the program is built (see learnInput).
 
 uniform float uTauOut;
 uniform float uEtaOut;
 uniform float uWoutMax;
 uniform int uROut;
-uniform bool uDense;
 uniform bool uLearn;
-uniform bool uLayer2; // the second hidden layer is bound as sCur; tiles count the first
+
+// FOR_SPIKES runs BODY with J = the weight slot of every spike in reach,
+// ascending; the two loops differ only in what they do with a weight.
+#if DENSE
+#define FOR_SPIKES(J, BODY)                                         \
+    {                                                               \
+        int wpr = wordsPerRow();                                    \
+        for (int row = 0, w = 0; row < uN; row++) {                 \
+            for (int wc = 0; wc < wpr; wc++, w++) {                 \
+                /* bits 8–23: columns 16·wc … 16·wc+15, each once */ \
+                for (uint b = bits[w] & 0xffff00u; b != 0u; b &= b - 1u) { \
+                    int J = row * uN + wc * 16 + findLSB(b) - 8;    \
+                    BODY                                            \
+                }                                                   \
+            }                                                       \
+        }                                                           \
+    }
+#else
+#define FOR_SPIKES(J, BODY)                                         \
+    {                                                               \
+        int side = 2 * uROut + 1;                                   \
+        for (int dy = -uROut, m = 0; dy <= uROut; dy++, m += side) { \
+            uint b = curWindow(c.y + dy, c.x, uROut);               \
+            for (; b != 0u; b &= b - 1u) {                          \
+                int J = m + findLSB(b);                             \
+                BODY                                                \
+            }                                                       \
+        }                                                           \
+    }
+#endif
 
 void main() {
-
-    // No spike within reach: u = 0 and no weight can change.
-    bool busy = uLayer2 || (uDense ? ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u : spikesNear(uParity));
     ivec2 c = cell();
-    if (inGrid(c)) {
-        int k = c.y * uN + c.x;
-        int nn = uN * uN;
-        int width = uDense ? nn : (2 * uROut + 1) * (2 * uROut + 1);
-        int base = k * width;
-        precise float u = 0.0;
-        if (!busy) {
-            // u stays 0
-        } else if (uDense) {
-            for (int j = 0; j < nn; j++) {
-                if (sCur[j] != 0u) {
-                    u = u + wOut[base + j];
-                }
-            }
-        } else {
-            int m = 0;
-            for (int dy = -uROut; dy <= uROut; dy++) {
-                for (int dx = -uROut; dx <= uROut; dx++, m++) {
-                    ivec2 o = c + ivec2(dx, dy);
-                    if (inGrid(o) && sCur[o.y * uN + o.x] != 0u) {
-                        u = u + wOut[base + m];
-                    }
-                }
-            }
-        }
-        uint yh = u > uTauOut ? 1u : 0u;
-        int e = int(y[k]) - int(yh);
-        yhat[k] = yh;
-        err[k] = e;
-        // Global atomics: predictions and targets are rare (see integrate).
-        int b = uSlot * RING_FIELDS;
-        if (yh == 1u && e == 0) {
-            atomicAdd(ring[b + RING_TP], 1u);
-        } else if (e < 0) {
-            atomicAdd(ring[b + RING_FP], 1u);
-        } else if (e > 0) {
-            atomicAdd(ring[b + RING_FN], 1u);
-        }
-        if (e != 0 && uLearn && busy) {
-            precise float d = uEtaOut * float(e);
-            if (uDense) {
-                for (int j = 0; j < nn; j++) {
-                    if (sCur[j] != 0u) {
-                        precise float w = wOut[base + j] + d;
-                        wOut[base + j] = clamp(w, -uWoutMax, uWoutMax);
-                    }
-                }
-            } else {
-                int m = 0;
-                for (int dy = -uROut; dy <= uROut; dy++) {
-                    for (int dx = -uROut; dx <= uROut; dx++, m++) {
-                        ivec2 o = c + ivec2(dx, dy);
-                        if (inGrid(o) && sCur[o.y * uN + o.x] != 0u) {
-                            precise float w = wOut[base + m] + d;
-                            wOut[base + m] = clamp(w, -uWoutMax, uWoutMax);
-                        }
-                    }
-                }
-            }
-        }
+    if (!inGrid(c)) {
+        return;
+    }
+    // No spike anywhere (dense) leaves u = 0 without a walk. (The ring
+    // counts the first layer's spikes only.)
+    bool any = DENSE == 0 || LAYER2 == 1 || ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u;
+    int k = c.y * uN + c.x;
+    int width = DENSE == 1 ? uN * uN : (2 * uROut + 1) * (2 * uROut + 1);
+    int base = k * width;
+    precise float u = 0.0;
+    if (any) {
+        FOR_SPIKES(j, { u = u + wOut[base + j]; })
+    }
+    uint yh = u > uTauOut ? 1u : 0u;
+    int e = (litIn(c, uNumNext, true) ? 1 : 0) - int(yh);
+    yhat[k] = yh;
+    err[k] = e;
+    // Global atomics: predictions and targets are rare.
+    int r = uSlot * RING_FIELDS;
+    if (yh == 1u && e == 0) {
+        atomicAdd(ring[r + RING_TP], 1u);
+    } else if (e < 0) {
+        atomicAdd(ring[r + RING_FP], 1u);
+    } else if (e > 0) {
+        atomicAdd(ring[r + RING_FN], 1u);
+    }
+    if (e != 0 && uLearn && any) {
+        precise float d = uEtaOut * float(e);
+        FOR_SPIKES(j, {
+            precise float w = wOut[base + j] + d;
+            wOut[base + j] = clamp(w, -uWoutMax, uWoutMax);
+        })
     }
 }
