@@ -1,7 +1,9 @@
 // panel: draws one of the 2-D panels straight from the simulation's
 // storage buffers. Each screen pixel covers a rectangle of cells; it shows
 // the strongest thing in that rectangle (a dot must not vanish when the
-// grid has more cells than the panel has pixels).
+// grid has more cells than the panel has pixels). PANEL_KIND (a #define:
+// PANEL_INPUT, PANEL_PREDICTION or PANEL_ERROR) says which panel, so each
+// program reads only the buffers its panel shows.
 
 in vec2 uv;
 out vec4 colour;
@@ -12,7 +14,6 @@ layout(std430, binding = B_YHAT) readonly buffer YHatBuf { uint yhat[]; };
 layout(std430, binding = B_ERR)  readonly buffer ErrBuf  { int err[]; };
 
 uniform int uN;
-uniform int uKind;     // PANEL_INPUT, PANEL_PREDICTION or PANEL_ERROR
 uniform vec2 uPixels;  // panel size in pixels
 uniform ivec4 uTargets[MAX_RECTS]; // the target frame's lit rectangles
 uniform int uNumTargets;
@@ -37,15 +38,16 @@ void main() {
     for (int r = c0.y; r < c1.y; r++) {
         for (int c = c0.x; c < c1.x; c++) {
             int i = r * uN + c;
-            if (uKind == PANEL_INPUT) {
-                lit |= int(x[i]);
-            } else if (uKind == PANEL_PREDICTION) {
-                lit |= int(yhat[i]);
-                target |= int(y[i]);
-            } else {
-                miss |= int(err[i] > 0);
-                alarm |= int(err[i] < 0);
-            }
+#if PANEL_KIND == PANEL_INPUT
+            lit |= int(x[i]);
+#elif PANEL_KIND == PANEL_PREDICTION
+            lit |= int(yhat[i]);
+            target |= int(y[i]);
+#else
+            int e = err[i];
+            miss |= int(e > 0);
+            alarm |= int(e < 0);
+#endif
         }
     }
 
@@ -58,9 +60,9 @@ void main() {
             col = gridLine;
         }
     }
-    if (uKind == PANEL_INPUT && lit != 0) {
+    if (PANEL_KIND == PANEL_INPUT && lit != 0) {
         col = dotRed;
-    } else if (uKind == PANEL_PREDICTION) {
+    } else if (PANEL_KIND == PANEL_PREDICTION) {
         if (lit != 0) {
             col = predGreen;
         }
@@ -83,7 +85,7 @@ void main() {
                 }
             }
         }
-    } else if (uKind == PANEL_ERROR) {
+    } else if (PANEL_KIND == PANEL_ERROR) {
         if (miss != 0) {
             col = missRed;
         } else if (alarm != 0) {

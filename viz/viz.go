@@ -109,7 +109,7 @@ type Options struct {
 type Viz struct {
 	sim       *gpu.Sim
 	opts      Options
-	panelProg uint32
+	panelProg [3]uint32 // one per 2-D panel kind (PANEL_KIND is a #define)
 	lineProg  uint32
 	emptyVAO  uint32
 	scatter   *scatter
@@ -132,9 +132,17 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 	defs["PANEL_PREDICTION"] = PanelPrediction
 	defs["PANEL_ERROR"] = PanelError
 	var err error
-	if v.panelProg, err = gpu.NewGraphicsProgram("panel.vert", "panel.frag", defs, ""); err != nil {
-		return nil, err
+	// One program per panel kind rather than a uniform: a software
+	// renderer runs every side of a branch, so a shared program would read
+	// all four buffers at every pixel.
+	for k := range v.panelProg {
+		defs["PANEL_KIND"] = k
+		if v.panelProg[k], err = gpu.NewGraphicsProgram("panel.vert", "panel.frag", defs, ""); err != nil {
+			v.Release()
+			return nil, err
+		}
 	}
+	delete(defs, "PANEL_KIND")
 	if v.lineProg, err = gpu.NewGraphicsProgram("lines.vert", "lines.frag", defs, ""); err != nil {
 		v.Release()
 		return nil, err
@@ -214,20 +222,20 @@ func (v *Viz) Draw(fbW, fbH int, scale float32, st Stats) error {
 	t.Flush(fbW, fbH)
 
 	gl.Disable(gl.BLEND)
-	gl.UseProgram(v.panelProg)
 	gl.BindVertexArray(v.emptyVAO)
 	for k := PanelInput; k <= PanelError; k++ {
 		p := l.Panels[k]
 		setViewport(p, fbH)
-		gl.Uniform1i(loc(v.panelProg, "uN"), int32(v.sim.P.N))
-		gl.Uniform1i(loc(v.panelProg, "uKind"), int32(k))
-		gl.Uniform2f(loc(v.panelProg, "uPixels"), float32(int(p.W)), float32(int(p.H)))
+		prog := v.panelProg[k]
+		gl.UseProgram(prog)
+		gl.Uniform1i(loc(prog, "uN"), int32(v.sim.P.N))
+		gl.Uniform2f(loc(prog, "uPixels"), float32(int(p.W)), float32(int(p.H)))
 		target := v.sim.Target()
 		if len(target) > 0 {
 			// cpuref.Rect is four int32s, the layout of an ivec4.
-			gl.Uniform4iv(loc(v.panelProg, "uTargets"), int32(len(target)), &target[0].R0)
+			gl.Uniform4iv(loc(prog, "uTargets"), int32(len(target)), &target[0].R0)
 		}
-		gl.Uniform1i(loc(v.panelProg, "uNumTargets"), int32(len(target)))
+		gl.Uniform1i(loc(prog, "uNumTargets"), int32(len(target)))
 		gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
 	}
 	p3 := l.Panels[Panel3D]
@@ -396,7 +404,7 @@ func (v *Viz) Release() {
 		v.text.Release()
 		v.text = nil
 	}
-	for _, p := range []*uint32{&v.panelProg, &v.lineProg} {
+	for _, p := range []*uint32{&v.panelProg[0], &v.panelProg[1], &v.panelProg[2], &v.lineProg} {
 		if *p != 0 {
 			gl.DeleteProgram(*p)
 			*p = 0
