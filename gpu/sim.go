@@ -87,7 +87,8 @@ func computeDefines() Defines {
 }
 
 // configDefines adds to computeDefines what the passes are specialised
-// for: the rule, the W_out layout, -learn_rec and the second layer. They
+// for: the rule, the W_out layout and window radii, -learn_rec and the
+// second layer. They
 // are #defines rather than uniforms because a software renderer executes
 // both sides of every branch (see learnInput.comp).
 func configDefines(p cpuref.Params) Defines {
@@ -96,6 +97,8 @@ func configDefines(p cpuref.Params) Defines {
 	d["DENSE"] = boolInt(p.WOut == cpuref.Dense)
 	d["LEARN_REC"] = boolInt(p.LearnRec)
 	d["LAYER2"] = p.Layer2()
+	d["RREC"] = p.RRec
+	d["ROUT"] = p.ROut
 	return d
 }
 
@@ -289,11 +292,9 @@ func (s *Sim) setUniforms() {
 	s.integrate.setFloat("uRho", p.Rho)
 	s.integrate.setFloat("uBias", p.Bias)
 	s.integrate.setFloat("uSigma", p.SigmaNoise)
-	s.integrate.setInt("uRRec", int32(p.RRec))
 	s.output.setFloat("uTauOut", p.TauOut)
 	s.output.setFloat("uEtaOut", p.EtaOut)
 	s.output.setFloat("uWoutMax", p.WoutMax)
-	s.output.setInt("uROut", int32(p.ROut))
 	s.learnInput.setFloat("uEta", p.Eta)
 	s.learnInput.setFloat("uAPlus", p.APlus)
 	s.learnInput.setFloat("uAMinus", p.AMinus)
@@ -302,7 +303,6 @@ func (s *Sim) setUniforms() {
 	s.learnInput.setFloat("uLambdaElig", p.LambdaElig)
 	s.learnInput.setFloat("uEtaRec", p.EtaRec)
 	s.learnInput.setFloat("uWrecMax", p.WrecMax)
-	s.learnInput.setInt("uRRec", int32(p.RRec))
 	s.learnInput.setFloat("uEtaTheta", p.EtaTheta)
 	s.integrate2.setFloat("uRho2", p.Rho2)
 	s.integrate2.setFloat("uBias", p.Bias)

@@ -91,6 +91,13 @@ layout(std430, binding = B_BITS) buffer BitsBuf { uint bits[]; }; // s(t)
 layout(std430, binding = B_BITS2) buffer Bits2Buf { uint bits2[]; }; // s₂(t)
 #endif
 
+// Window sides and slot counts of W_rec and local W_out (RREC and ROUT
+// are #defines: a program is built for one network).
+#define REC_SIDE (2 * RREC + 1)
+#define REC_SLOTS (REC_SIDE * REC_SIDE)
+#define OUT_SIDE (2 * ROUT + 1)
+#define OUT_SLOTS (OUT_SIDE * OUT_SIDE)
+
 uniform int uN;    // grid side
 uniform int uSlot; // ring slot of this step: t % WINDOW
 

@@ -14,7 +14,6 @@ uniform uint uNoiseKey; // cpuref.NoiseKey(seed, noise stream, step)
 uniform float uRho;
 uniform float uBias;
 uniform float uSigma;
-uniform int uRRec;
 
 void main() {
     ivec2 c = cell();
@@ -35,21 +34,34 @@ void main() {
     for (uint rest = lit; rest != 0u; rest &= rest - 1u) {
         inp = inp + wIn[i * WIN_SLOTS + findLSB(rest)];
     }
-    // Recurrence: last step's spikes in the window, a row of bits at a
-    // time, slots ascending (row-major, as cpuref's numbering); the
-    // centre is no synapse.
-    int side = 2 * uRRec + 1;
-    int base = i * side * side;
+    // Recurrence: last step's spikes in the window (RREC, a #define),
+    // slots ascending (row-major, as cpuref's numbering); the centre is no
+    // synapse. A window of at most 32 slots is gathered into one slot mask
+    // first, so one loop walks it.
     precise float rec = 0.0;
-    for (int dy = -uRRec; dy <= uRRec; dy++, base += side) {
-        uint row = prevWindow(c.y + dy, c.x, uRRec);
+#if RREC > 0
+    int base = i * REC_SLOTS;
+#if REC_SLOTS <= 32
+    uint slots = 0u;
+    for (int dy = -RREC; dy <= RREC; dy++) {
+        slots |= prevWindow(c.y + dy, c.x, RREC) << uint((dy + RREC) * REC_SIDE);
+    }
+    slots &= ~(1u << uint(REC_SLOTS / 2));
+    for (; slots != 0u; slots &= slots - 1u) {
+        rec = rec + wRec[base + findLSB(slots)];
+    }
+#else
+    for (int dy = -RREC; dy <= RREC; dy++, base += REC_SIDE) {
+        uint row = prevWindow(c.y + dy, c.x, RREC);
         if (dy == 0) {
-            row &= ~(1u << uint(uRRec));
+            row &= ~(1u << uint(RREC));
         }
         for (; row != 0u; row &= row - 1u) {
             rec = rec + wRec[base + findLSB(row)];
         }
     }
+#endif
+#endif
     precise float noise = uSigma * normalKeyed(uNoiseKey, uint(i));
     precise float current = ((inp + rec) + uBias) + noise;
     precise float leaked = uRho * v[i];

@@ -22,7 +22,6 @@ uniform float uWinMax;
 uniform float uLambdaElig;
 uniform float uEtaRec;
 uniform float uWrecMax;
-uniform int uRRec;
 uniform bool uLearn;
 uniform float uEtaTheta;
 uniform float uTargetRate;
@@ -58,43 +57,44 @@ void main() {
         return;
     }
 
-    // Where the cell did not spike and no pixel of its patch is lit, every
-    // ΔW_in of STDP and hebbian is 0 (each term has a factor s_i or x_j).
-    // Eligibility traces decay everywhere: no skip.
+    // The slots whose weight can change, as a mask over the 3×3 patch:
+    // with s_i = 0 every term of STDP but the depression of a lit pixel is
+    // +0 (p, q ≥ 0), and hebbian changes only lit pixels of a spiking cell,
+    // so leaving the other slots alone leaves them bit for bit as the
+    // reference does; eligibility traces decay at every on-grid slot.
     uint lit = patchMask(c); // bit m: x_j of slot m
+    uint rows = span(1 - c.y, uN + 1 - c.y), cols = span(1 - c.x, uN + 1 - c.x);
+    uint onGrid = ((rows & 1u) | ((rows & 2u) << 2) | ((rows & 4u) << 4)) * cols;
 #if RULE == RULE_RSTDP
-    bool busy = true;
+    uint slots = onGrid;
     float r = reward();
+#elif RULE == RULE_STDP
+    uint slots = si != 0.0 ? onGrid : lit;
 #else
-    bool busy = si != 0.0 || lit != 0u;
+    uint slots = si != 0.0 ? lit : 0u;
 #endif
     float qi = q[i];
-    int m = 0;
-    for (int dy = -1; busy && dy <= 1; dy++) {
-        for (int dx = -1; dx <= 1; dx++, m++) {
-            ivec2 o = c + ivec2(dx, dy);
-            if (!inGrid(o)) {
-                continue;
-            }
-            int j = o.y * uN + o.x;
-            float xj = float((lit >> uint(m)) & 1u);
-            int k = i * WIN_SLOTS + m;
+    for (; slots != 0u; slots &= slots - 1u) {
+        int m = findLSB(slots);
+        int dy = (m * 11) >> 5; // m / 3 for m < 9
+        int j = i + (dy - 1) * uN + (m - 3 * dy - 1);
+        float xj = float((lit >> uint(m)) & 1u);
+        int k = i * WIN_SLOTS + m;
 #if RULE == RULE_HEBBIAN
-            precise float dw = (uEta * si) * xj;
+        precise float dw = (uEta * si) * xj;
 #else
-            precise float pot = (uAPlus * si) * p[j];
-            precise float dep = (uAMinus * qi) * xj;
+        precise float pot = (uAPlus * si) * p[j];
+        precise float dep = (uAMinus * qi) * xj;
 #if RULE == RULE_STDP
-            precise float dw = uEta * (pot - dep);
+        precise float dw = uEta * (pot - dep);
 #else
-            precise float e = (uLambdaElig * elig[k]) + (pot - dep);
-            elig[k] = e;
-            precise float dw = (uEta * r) * e;
+        precise float e = (uLambdaElig * elig[k]) + (pot - dep);
+        elig[k] = e;
+        precise float dw = (uEta * r) * e;
 #endif
 #endif
-            precise float w = wIn[k] + dw;
-            wIn[k] = clamp(w, 0.0, uWinMax);
-        }
+        precise float w = wIn[k] + dw;
+        wIn[k] = clamp(w, 0.0, uWinMax);
     }
     precise float decayed = uLambdaPost * qi;
     precise float qn = decayed + si;
@@ -105,21 +105,20 @@ void main() {
     if (si == 0.0 && siPrev == 0.0) {
         return;
     }
-    int side = 2 * uRRec + 1;
-    m = 0;
-    for (int dy = -uRRec; dy <= uRRec; dy++) {
-        uint before = prevWindow(c.y + dy, c.x, uRRec); // s(t−1)
-        uint now = curWindow(c.y + dy, c.x, uRRec);     // s(t)
-        for (int dx = -uRRec; dx <= uRRec; dx++, m++) {
+    int m = 0;
+    for (int dy = -RREC; dy <= RREC; dy++) {
+        uint before = prevWindow(c.y + dy, c.x, RREC); // s(t−1)
+        uint now = curWindow(c.y + dy, c.x, RREC);     // s(t)
+        for (int dx = -RREC; dx <= RREC; dx++, m++) {
             ivec2 o = c + ivec2(dx, dy);
             if ((dx == 0 && dy == 0) || !inGrid(o)) {
                 continue;
             }
-            uint bit = uint(dx + uRRec);
+            uint bit = uint(dx + RREC);
             precise float pot = (uAPlus * si) * float((before >> bit) & 1u);
             precise float dep = (uAMinus * siPrev) * float((now >> bit) & 1u);
             precise float dw = uEtaRec * (pot - dep);
-            int k = i * side * side + m;
+            int k = i * REC_SLOTS + m;
             precise float w = wRec[k] + dw;
             wRec[k] = clamp(w, -uWrecMax, uWrecMax);
         }

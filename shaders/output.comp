@@ -10,7 +10,6 @@
 uniform float uTauOut;
 uniform float uEtaOut;
 uniform float uWoutMax;
-uniform int uROut;
 uniform bool uLearn;
 
 // FOR_SPIKES runs BODY with J = the weight slot of every spike in reach,
@@ -29,16 +28,19 @@ uniform bool uLearn;
             }                                                       \
         }                                                           \
     }
+#elif OUT_SLOTS <= 32
+// The window's spikes gathered into one slot mask (outSlots, below).
+#define FOR_SPIKES(J, BODY)                                         \
+    for (uint b = outSlots; b != 0u; b &= b - 1u) {                 \
+        int J = findLSB(b);                                         \
+        BODY                                                        \
+    }
 #else
 #define FOR_SPIKES(J, BODY)                                         \
-    {                                                               \
-        int side = 2 * uROut + 1;                                   \
-        for (int dy = -uROut, m = 0; dy <= uROut; dy++, m += side) { \
-            uint b = curWindow(c.y + dy, c.x, uROut);               \
-            for (; b != 0u; b &= b - 1u) {                          \
-                int J = m + findLSB(b);                             \
-                BODY                                                \
-            }                                                       \
+    for (int dy = -ROUT, m = 0; dy <= ROUT; dy++, m += OUT_SIDE) {  \
+        for (uint b = curWindow(c.y + dy, c.x, ROUT); b != 0u; b &= b - 1u) { \
+            int J = m + findLSB(b);                                 \
+            BODY                                                    \
         }                                                           \
     }
 #endif
@@ -52,7 +54,13 @@ void main() {
     // counts the first layer's spikes only.)
     bool any = DENSE == 0 || LAYER2 == 1 || ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u;
     int k = c.y * uN + c.x;
-    int width = DENSE == 1 ? uN * uN : (2 * uROut + 1) * (2 * uROut + 1);
+    int width = DENSE == 1 ? uN * uN : OUT_SLOTS;
+#if DENSE == 0 && OUT_SLOTS <= 32
+    uint outSlots = 0u;
+    for (int dy = -ROUT; dy <= ROUT; dy++) {
+        outSlots |= curWindow(c.y + dy, c.x, ROUT) << uint((dy + ROUT) * OUT_SIDE);
+    }
+#endif
     int base = k * width;
     precise float u = 0.0;
     if (any) {
