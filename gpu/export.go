@@ -10,7 +10,7 @@ import (
 )
 
 // SimDefines returns the #defines the simulation's passes see: work-group
-// size, sizes and the binding point of every buffer (B_X, B_SCUR, …), so a
+// size, sizes and the binding point of every buffer (B_X, B_BITS, …), so a
 // renderer's shaders can read the same buffers by the same names.
 func SimDefines() Defines { return computeDefines() }
 
@@ -32,7 +32,7 @@ func Groups(n int) (uint32, uint32) {
 	return uint32((n + WGX - 1) / WGX), uint32((n + WGY - 1) / WGY)
 }
 
-// LoadDisplay uploads the buffers a renderer draws (X, Y, spikes, ŷ, e)
+// LoadDisplay uploads the buffers a renderer draws (X, Y, spikes, ŷ)
 // from a reference state, and the rectangles of its target frame: how the
 // window shows -backend cpu.
 func (s *Sim) LoadDisplay(st *cpuref.State, target []cpuref.Rect) error {
@@ -40,8 +40,9 @@ func (s *Sim) LoadDisplay(st *cpuref.State, target []cpuref.Rect) error {
 	if st.N != s.P.N {
 		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
 	}
-	for _, b := range []Buffer{BufX, BufY, BufSCur, BufYHat, BufErr, BufRing} {
-		ptr, n := bytesOf(s.hostSlices(st)[b])
+	up := s.uploads(st)
+	for _, b := range []Buffer{BufX, BufY, BufBits, BufYHat, BufRing} {
+		ptr, n := bytesOf(up[b])
 		gl.NamedBufferSubData(s.buf[b], 0, n, ptr)
 	}
 	s.T = st.T

@@ -15,31 +15,31 @@ import (
 // is also the binding point the compute passes use for it.
 type Buffer int
 
-// The simulation's buffers, in the layout of cpuref.State.
+// The simulation's buffers. Real-valued ones have the layout of the
+// cpuref.State field of the same name; binary ones are bit sets (see
+// common.glsl), which ReadInto unpacks: X, Y and YHat plain, the spikes
+// S in overlapping words, double-buffered. The error e = y − ŷ is not
+// stored on the GPU.
 const (
-	BufX Buffer = iota
-	BufY
+	BufX Buffer = iota // X_t, plain bit set
+	BufY               // the target, plain bit set
 	BufP
 	BufV
 	BufTheta
 	BufQ
-	BufSCur // spikes of the last step (cpuref.State.S)
-	BufYHat
-	BufErr
+	BufYHat // ŷ, plain bit set
 	BufWIn
 	BufWRec
 	BufWOut
 	BufRing
 	BufElig
-	BufV2     // second hidden layer (-horizon > 1)
-	BufTheta2 //
-	BufQ2     //
-	BufS2     //
-	BufW12    //
-	// GPU only: the spikes as bit sets (see common.glsl), which the passes
-	// read instead of BufSCur.
-	BufBitsPrev // s(t−1)
-	BufBits     // s(t)
+	BufV2       // second hidden layer (-horizon > 1)
+	BufTheta2   //
+	BufQ2       //
+	BufS2       //
+	BufW12      //
+	BufBitsPrev // s(t−1), overlapping bit set
+	BufBits     // s(t): cpuref.State.S after the step
 	BufBits2    // s₂(t)
 	numBuffers
 )
@@ -48,7 +48,7 @@ const (
 // not use, for renderers' own buffers.
 const FirstFreeBinding = int(numBuffers)
 
-var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "S", "YHat", "Err", "WIn", "WRec", "WOut", "Ring", "Elig", "V2", "Theta2", "Q2", "S2", "W12", "BitsPrev", "Bits", "Bits2"}
+var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "YHat", "WIn", "WRec", "WOut", "Ring", "Elig", "V2", "Theta2", "Q2", "S2", "W12", "BitsPrev", "Bits", "Bits2"}
 
 func (b Buffer) String() string { return bufferNames[b] }
 
@@ -82,7 +82,6 @@ func computeDefines() Defines {
 	for b := Buffer(0); b < numBuffers; b++ {
 		d["B_"+upper(b.String())] = int(b)
 	}
-	d["B_SCUR"] = int(BufSCur)
 	return d
 }
 
@@ -171,7 +170,7 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 		}
 	}
 	gl.CreateBuffers(int32(numBuffers), &s.buf[0])
-	for b, data := range s.hostSlices(init) {
+	for b, data := range s.uploads(init) {
 		if err := s.alloc(Buffer(b), data); err != nil {
 			s.Release()
 			return nil, err
@@ -184,8 +183,8 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 // BytesFor returns the GPU memory the simulation's buffers take for p.
 func BytesFor(p cpuref.Params) int64 {
 	c := int64(p.N) * int64(p.N)
-	perCell := int64(4 * (9 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec) + p.Layer2()*(4+cpuref.Slots(cpuref.WinR))))
-	bitSets := int64(2+p.Layer2()) * int64(bitWords(p.N)) * 4
+	perCell := int64(4 * (4 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec) + p.Layer2()*(4+cpuref.Slots(cpuref.WinR))))
+	bitSets := (int64(2+p.Layer2())*int64(bitWords(p.N)) + 3*int64(plainWords(p.N))) * 4
 	return c*perCell + c*int64(p.OutWidth()+p.EligWidth())*4 + bitSets + cpuref.Window*cpuref.RingFields*4
 }
 
@@ -218,18 +217,54 @@ func CheckLimits(p cpuref.Params) error {
 	return nil
 }
 
-// hostSlices lists st's buffers in Buffer order.
-func (s *Sim) hostSlices(st *cpuref.State) [numBuffers]any {
-	// Bits holds st.S as a bit set (the next step reads it as s(t−1));
-	// BitsPrev and Bits2 are cleared and written before they are read.
+// uploads lists st's buffers in Buffer order, as the GPU holds them.
+func (s *Sim) uploads(st *cpuref.State) [numBuffers]any {
+	// Bits holds st.S (the next step reads it as s(t−1)); BitsPrev and
+	// Bits2 are cleared and written before they are read.
 	words, words2 := bitWords(st.N), 0
 	if len(st.S2) > 0 {
 		words2 = words
 	}
-	return [numBuffers]any{st.X, st.Y, st.P, st.V, st.Theta, st.Q, st.S,
-		st.YHat, st.Err, st.WIn, st.WRec, st.WOut, st.Ring, st.Elig,
+	n := st.N
+	return [numBuffers]any{plainBitsOf(st.X, n), plainBitsOf(st.Y, n), st.P, st.V, st.Theta, st.Q,
+		plainBitsOf(st.YHat, n), st.WIn, st.WRec, st.WOut, st.Ring, st.Elig,
 		st.V2, st.Theta2, st.Q2, st.S2, st.W12,
-		make([]uint32, words), bitsOf(st.S, st.N), make([]uint32, words2)}
+		make([]uint32, words), bitsOf(st.S, n), make([]uint32, words2)}
+}
+
+// plainWords is the length in words of a plain bit set of an n×n layer:
+// ⌈n/32⌉ words a row.
+func plainWords(n int) int { return n * ((n + 31) / 32) }
+
+// plainBitsOf packs binary cells (0/1, row-major) into a plain bit set:
+// bit col%32 of word row·⌈n/32⌉ + col/32.
+func plainBitsOf(cells []uint32, n int) []uint32 {
+	wpr := (n + 31) / 32
+	out := make([]uint32, plainWords(n))
+	for i, v := range cells {
+		if v != 0 {
+			out[i/n*wpr+i%n/32] |= 1 << (i % n % 32)
+		}
+	}
+	return out
+}
+
+// unpackPlain is the inverse of plainBitsOf, into cells.
+func unpackPlain(words []uint32, n int, cells []uint32) {
+	wpr := (n + 31) / 32
+	for i := range cells {
+		cells[i] = words[i/n*wpr+i%n/32] >> (i % n % 32) & 1
+	}
+}
+
+// unpackBits is the inverse of bitsOf, into cells: cell (row, col) is
+// bit col%16+8 of word row·⌈n/16⌉ + col/16.
+func unpackBits(words []uint32, n int, cells []uint32) {
+	wpr := (n + 15) / 16
+	for i := range cells {
+		col := i % n
+		cells[i] = words[i/n*wpr+col/16] >> (col%16 + 8) & 1
+	}
 }
 
 // bitWords is the length in words of a bit set of an n×n layer: ⌈n/16⌉
@@ -354,7 +389,10 @@ func (s *Sim) step() error {
 	clear := func(b Buffer, offset, size int) {
 		gl.ClearNamedBufferSubData(s.buf[b], gl.R32UI, offset, size, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 	}
-	clear(BufBits, 0, s.size[BufBits])
+	// This step's spikes, X, Y and ŷ are set bit by bit: clear them.
+	for _, b := range []Buffer{BufBits, BufX, BufY, BufYHat} {
+		clear(b, 0, s.size[b])
+	}
 
 	slot := int32(s.T % cpuref.Window)
 	s.lit = s.Stim.Frame(s.T, s.lit[:0])
@@ -466,18 +504,31 @@ func (s *Sim) ReadState() (*cpuref.State, error) {
 // bytes), for tests that compare the per-cell buffers every step.
 func (s *Sim) ReadInto(st *cpuref.State, weights bool) error {
 	st.T = s.T
-	dst := s.hostSlices(st)
-	dst[BufBitsPrev], dst[BufBits], dst[BufBits2] = nil, nil, nil
-	if !weights {
-		dst[BufWIn], dst[BufWRec], dst[BufWOut] = nil, nil, nil
+	n := st.N
+	direct := map[Buffer]any{BufP: st.P, BufV: st.V, BufTheta: st.Theta, BufQ: st.Q, BufRing: st.Ring,
+		BufElig: st.Elig, BufV2: st.V2, BufTheta2: st.Theta2, BufQ2: st.Q2, BufS2: st.S2, BufW12: st.W12}
+	if weights {
+		direct[BufWIn], direct[BufWRec], direct[BufWOut] = st.WIn, st.WRec, st.WOut
 	}
-	for b, d := range dst {
-		if d == nil {
-			continue
-		}
-		if err := s.read(Buffer(b), d); err != nil {
+	for b, d := range direct {
+		if err := s.read(b, d); err != nil {
 			return err
 		}
+	}
+	plain := make([]uint32, plainWords(n))
+	for b, cells := range map[Buffer][]uint32{BufX: st.X, BufY: st.Y, BufYHat: st.YHat} {
+		if err := s.read(b, plain); err != nil {
+			return err
+		}
+		unpackPlain(plain, n, cells)
+	}
+	bits := make([]uint32, bitWords(n))
+	if err := s.read(BufBits, bits); err != nil {
+		return err
+	}
+	unpackBits(bits, n, st.S)
+	for i := range st.Err {
+		st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
 	}
 	return nil
 }
@@ -517,7 +568,7 @@ func (s *Sim) Load(st *cpuref.State) error {
 	if st.N != s.P.N {
 		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
 	}
-	for b, data := range s.hostSlices(st) {
+	for b, data := range s.uploads(st) {
 		ptr, n := bytesOf(data)
 		if n != s.size[b] && !(n == 0 && s.size[b] == 4) {
 			return fmt.Errorf("gpu: load %s: %d bytes, buffer holds %d", Buffer(b), n, s.size[b])

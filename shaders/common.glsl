@@ -12,23 +12,18 @@ layout(local_size_x = WG_X, local_size_y = WG_Y) in;
 // Storage buffers. GL promises only 16 storage blocks a shader, so each
 // pass names the buffers it uses in a "// uses:" line, and Go defines
 // USE_<NAME> for each; only those are declared.
+// X, Y and ŷ are plain bit sets (bit col & 31 of word row·⌈n/32⌉ + col/32),
+// cleared by the step and set with atomicOr by the few cells that are 1:
+// on a software renderer a store to every cell costs far more than an
+// atomic on the rare ones. The error e = y − ŷ is not stored.
 #ifdef USE_X
 layout(std430, binding = B_X) buffer XBuf { uint x[]; };
 #endif
 #ifdef USE_Y
 layout(std430, binding = B_Y) buffer YBuf { uint y[]; };
 #endif
-#ifdef USE_SPREV
-layout(std430, binding = B_SPREV) buffer SPrevBuf { uint sPrev[]; };
-#endif
-#ifdef USE_SCUR
-layout(std430, binding = B_SCUR) buffer SCurBuf { uint sCur[]; };
-#endif
 #ifdef USE_YHAT
 layout(std430, binding = B_YHAT) buffer YHatBuf { uint yhat[]; };
-#endif
-#ifdef USE_ERR
-layout(std430, binding = B_ERR) buffer ErrBuf { int err[]; };
 #endif
 #ifdef USE_RING
 layout(std430, binding = B_RING) buffer RingBuf { uint ring[]; };
@@ -170,6 +165,21 @@ void NAME(ivec2 c) {                                                \
     }                                                               \
 }
 
+// SET_BIT defines NAME(c): sets cell c in plain bit set BUF.
+#define SET_BIT(NAME, BUF)                                          \
+void NAME(ivec2 c) {                                                \
+    atomicOr(BUF[c.y * ((uN + 31) >> 5) + (c.x >> 5)], 1u << uint(c.x & 31)); \
+}
+
+#ifdef USE_X
+SET_BIT(setX, x)
+#endif
+#ifdef USE_Y
+SET_BIT(setY, y)
+#endif
+#ifdef USE_YHAT
+SET_BIT(setYHat, yhat)
+#endif
 #ifdef USE_BITSPREV
 WINDOW_BITS(prevWindow, bitsPrev)
 #endif

@@ -1,4 +1,4 @@
-// uses: X SCUR YHAT
+// uses: X YHAT BITS
 // glow: once a frame, fade every cell's afterglow in the three layers and
 // append the visible ones to the point list the 3-D panel draws. A spike
 // sets its glow to 1; otherwise glow ← glow·uDecay. The list's order is
@@ -27,7 +27,9 @@ void main() {
     }
     int i = c.y * uN + c.x;
     int nn = uN * uN;
-    uint fired[3] = uint[3](x[i], sCur[i], yhat[i]);
+    int plain = c.y * ((uN + 31) >> 5) + (c.x >> 5);
+    uint bit = uint(c.x & 31);
+    uint fired[3] = uint[3]((x[plain] >> bit) & 1u, curWindow(c.y, c.x, 0), (yhat[plain] >> bit) & 1u);
     for (int layer = 0; layer < 3; layer++) {
         int g = layer * nn + i;
         float old = glow[g];

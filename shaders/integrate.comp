@@ -1,4 +1,4 @@
-// uses: X Y P SCUR V THETA WIN WREC RING BITSPREV BITS
+// uses: X Y P V THETA WIN WREC RING BITSPREV BITS
 // integrate: cpuref's stimulus and integrate passes in one dispatch.
 // First the cell's own pixel: X_t and its target X_{t+k} from the frames'
 // lit rectangles, and the pre-synaptic trace p ← λ_pre·p + x. Then steps
@@ -22,8 +22,12 @@ void main() {
     }
     int i = c.y * uN + c.x;
     uint xi = litIn(c, uNumNow, false) ? 1u : 0u;
-    x[i] = xi;
-    y[i] = litIn(c, uNumNext, true) ? 1u : 0u;
+    if (xi != 0u) {
+        setX(c);
+    }
+    if (litIn(c, uNumNext, true)) {
+        setY(c);
+    }
     precise float decayed = uLambdaPre * p[i];
     precise float pi = decayed + float(xi);
     p[i] = pi;
@@ -71,10 +75,10 @@ void main() {
         s = 1u;
         vi = 0.0;
         // Spikes are rare: the bit set (cleared by Sim.step) and the
-        // ring's count are written only by the cells that fire.
+        // ring's count are written only by the cells that fire; S is the
+        // bit set.
         setSpike(c);
         atomicAdd(ring[uSlot * RING_FIELDS + RING_SPIKES], 1u);
     }
     v[i] = vi;
-    sCur[i] = s;
 }

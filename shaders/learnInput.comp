@@ -1,4 +1,4 @@
-// uses: P Q SCUR WIN WREC ELIG RING THETA S2 THETA2 BITSPREV BITS
+// uses: P Q WIN WREC ELIG RING THETA S2 THETA2 BITSPREV BITS
 // learnInput: step 7 for each hidden cell i. The rule's change of W_in,
 // clipped to [0, win_max]; STDP reads p after this step's update (done by
 // the stimulus pass) and q before this step's spike, which is folded in
@@ -42,7 +42,7 @@ void main() {
         return;
     }
     int i = c.y * uN + c.x;
-    float si = float(sCur[i]);
+    float si = float(curWindow(c.y, c.x, 0)); // s_i(t)
 
     // Homeostasis: θ ← max(θ + η_θ·(s − target_rate), θ_min).
     precise float dt = uEtaTheta * (si - uTargetRate);

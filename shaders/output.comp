@@ -1,4 +1,4 @@
-// uses: YHAT ERR WOUT RING BITS
+// uses: YHAT WOUT RING BITS
 // output: steps 4–6 for each output cell k. Prediction ŷ = [u > τ_out]
 // from this step's spikes, error e = y − ŷ, and the delta rule on row k of
 // W_out, which only this invocation touches. Local W_out reads the spike
@@ -68,8 +68,9 @@ void main() {
     }
     uint yh = u > uTauOut ? 1u : 0u;
     int e = (litIn(c, uNumNext, true) ? 1 : 0) - int(yh);
-    yhat[k] = yh;
-    err[k] = e;
+    if (yh != 0u) {
+        setYHat(c); // cleared by Sim.step; e = y − ŷ is not stored
+    }
     // Global atomics: predictions and targets are rare.
     int r = uSlot * RING_FIELDS;
     if (yh == 1u && e == 0) {

@@ -8,10 +8,10 @@
 in vec2 uv;
 out vec4 colour;
 
+// Plain bit sets (see common.glsl): bit col & 31 of word row·⌈n/32⌉ + col/32.
 layout(std430, binding = B_X)    readonly buffer XBuf    { uint x[]; };
 layout(std430, binding = B_Y)    readonly buffer YBuf    { uint y[]; };
 layout(std430, binding = B_YHAT) readonly buffer YHatBuf { uint yhat[]; };
-layout(std430, binding = B_ERR)  readonly buffer ErrBuf  { int err[]; };
 
 uniform int uN;
 uniform vec2 uPixels;  // panel size in pixels
@@ -37,16 +37,16 @@ void main() {
     int lit = 0, target = 0, miss = 0, alarm = 0;
     for (int r = c0.y; r < c1.y; r++) {
         for (int c = c0.x; c < c1.x; c++) {
-            int i = r * uN + c;
+            int w = r * ((uN + 31) >> 5) + (c >> 5);
+            uint bit = uint(c & 31);
 #if PANEL_KIND == PANEL_INPUT
-            lit |= int(x[i]);
-#elif PANEL_KIND == PANEL_PREDICTION
-            lit |= int(yhat[i]);
-            target |= int(y[i]);
+            lit |= int((x[w] >> bit) & 1u);
 #else
-            int e = err[i];
-            miss |= int(e > 0);
-            alarm |= int(e < 0);
+            int yh = int((yhat[w] >> bit) & 1u), yt = int((y[w] >> bit) & 1u);
+            lit |= yh;
+            target |= yt;
+            miss |= yt & (1 - yh);  // e = y − ŷ > 0
+            alarm |= yh & (1 - yt); // e < 0
 #endif
         }
     }
