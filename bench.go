@@ -38,19 +38,19 @@ type benchRow struct {
 // stepBytes counts the bytes one step moves if every pass touches each
 // buffer it uses once, in full: the floor of a step that skips nothing.
 // (The passes skip sums they can prove zero, so they may move less; the
-// GB/s derived from this count is an effective figure.)
+// GB/s derived from this count is an effective figure.) Binary buffers
+// are bit sets on the GPU (docs/MODEL.md, §7): an eighth of a byte a cell.
 func stepBytes(p cpuref.Params) int64 {
 	c := int64(p.N) * int64(p.N)
 	win := int64(cpuref.Slots(cpuref.WinR)) * 4
 	rec := int64(cpuref.Slots(p.RRec)) * 4
 	out := int64(p.OutWidth()) * 4
 	perCell := int64(0)
-	perCell += 4 + 4 + 8                     // stimulus: write x, y; read and write p
-	perCell += 4 + 4 + win + rec + 8 + 4 + 4 // integrate: x, s(t−1), W_in, W_rec, v r/w, θ, s(t)
-	perCell += 4 + 4 + out + 4 + 4           // output: s, y, W_out, write ŷ, e
-	perCell += 4 + 4 + 4 + 8 + 2*win         // learnInput: s, x, p, q r/w, W_in r/w
-	perCell += 4 + 8                         // homeostasis: s, θ r/w
-	return c * perCell
+	perCell += 8 + 8 + 4 + win + rec // integrate: p r/w, v r/w, θ, W_in, W_rec
+	perCell += out                   // output: W_out
+	perCell += 8 + 8 + 4 + 2*win     // learnInput: θ r/w, q r/w, p, W_in r/w
+	// Bit sets: s(t−1) read; s(t) written, read twice; x, y, ŷ written.
+	return c*perCell + 7*c/8
 }
 
 // runBench measures the simulation at each n of -bench_n and prints a
