@@ -103,7 +103,7 @@ func runRecord(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			for range k {
 				ref.Step()
 			}
-			return sim.LoadDisplay(ref.State, ref.Target())
+			return sim.LoadDisplay(ref.State, ref.Frame(), ref.Target())
 		}
 		// Measures are read every frame and waited for: the window reads
 		// them asynchronously, which would make a frame depend on timing.

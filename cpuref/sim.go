@@ -55,6 +55,9 @@ func (s *Sim) SetWorkers(w int) {
 	s.counts = make([][RingFields]uint32, w)
 }
 
+// Frame returns the rectangles lit in the last step's input frame X_t.
+func (s *Sim) Frame() []Rect { return s.litNow }
+
 // Target returns the rectangles lit in the last step's target frame.
 func (s *Sim) Target() []Rect { return s.litNext }
 

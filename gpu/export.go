@@ -33,13 +33,14 @@ func Groups(n int) (uint32, uint32) {
 }
 
 // LoadDisplay uploads the buffers a renderer draws (X, Y, spikes, ŷ)
-// from a reference state, and the rectangles of its target frame: how the
-// window shows -backend cpu.
-func (s *Sim) LoadDisplay(st *cpuref.State, target []cpuref.Rect) error {
-	s.target = append(s.target[:0], target...)
+// from a reference state, and the rectangles of its input and target
+// frames: how the window shows -backend cpu.
+func (s *Sim) LoadDisplay(st *cpuref.State, frame, target []cpuref.Rect) error {
 	if st.N != s.P.N {
 		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
 	}
+	s.frame = append(s.frame[:0], frame...)
+	s.target = append(s.target[:0], target...)
 	up := s.uploads(st)
 	for _, b := range []Buffer{BufX, BufY, BufBits, BufYHat, BufRing} {
 		ptr, n := bytesOf(up[b])
@@ -49,7 +50,9 @@ func (s *Sim) LoadDisplay(st *cpuref.State, target []cpuref.Rect) error {
 	return nil
 }
 
-// Target returns the rectangles lit in the last step's target frame (the
-// frame the prediction is scored against), for renderers. Empty before the
-// first step after New or Load.
+// Frame and Target return the rectangles lit in the last step's input
+// frame X_t and in its target frame (the one the prediction is scored
+// against), for renderers. After New or Load they are the frames of the
+// step that produced the state (none for a state at t = 0).
+func (s *Sim) Frame() []cpuref.Rect  { return s.frame }
 func (s *Sim) Target() []cpuref.Rect { return s.target }

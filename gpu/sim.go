@@ -132,8 +132,8 @@ type Sim struct {
 	buf  [numBuffers]uint32
 	size [numBuffers]int // bytes
 
-	lit    []cpuref.Rect
-	target []cpuref.Rect // the last step's target frame (a copy), for renderers
+	lit           []cpuref.Rect
+	frame, target []cpuref.Rect // the last step's input and target frames (copies), for renderers
 
 	// profile, when set, receives the wall time of each pass (with a
 	// glFinish after each: for measuring, not for running).
@@ -177,6 +177,7 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 		}
 	}
 	s.setUniforms()
+	s.framesOf(init.T)
 	return s, nil
 }
 
@@ -402,6 +403,7 @@ func (s *Sim) step() error {
 		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
 	}
 	now, next := s.lit[:nNow], s.lit[nNow:]
+	s.frame = append(s.frame[:0], now...)
 	s.target = append(s.target[:0], next...)
 	// This step's ring slot starts at zero; the passes add to it with
 	// atomics. (A clear is a buffer update: the barrier after the last
@@ -578,5 +580,16 @@ func (s *Sim) Load(st *cpuref.State) error {
 		}
 	}
 	s.T = st.T
+	s.framesOf(st.T)
 	return nil
+}
+
+// framesOf sets the frames renderers draw for a state after t steps: the
+// input and target frames of step t−1, none at t = 0.
+func (s *Sim) framesOf(t int64) {
+	s.frame, s.target = s.frame[:0], s.target[:0]
+	if t > 0 {
+		s.frame = s.Stim.Frame(t-1, s.frame)
+		s.target = s.Stim.Frame(t-1+int64(s.P.Horizon), s.target)
+	}
 }

@@ -8,14 +8,16 @@
 in vec2 uv;
 out vec4 colour;
 
-// Plain bit sets (see common.glsl): bit col & 31 of word row·⌈n/32⌉ + col/32.
-layout(std430, binding = B_X)    readonly buffer XBuf    { uint x[]; };
-layout(std430, binding = B_Y)    readonly buffer YBuf    { uint y[]; };
+// ŷ, a plain bit set (see common.glsl): bit col & 31 of word
+// row·⌈n/32⌉ + col/32. X and Y come as the frames' lit rectangles, which
+// cost no memory reads.
 layout(std430, binding = B_YHAT) readonly buffer YHatBuf { uint yhat[]; };
 
 uniform int uN;
 uniform vec2 uPixels;  // panel size in pixels
-uniform ivec4 uTargets[MAX_RECTS]; // the target frame's lit rectangles
+uniform ivec4 uFrame[MAX_RECTS];   // X_t's lit rectangles: (row0, col0, row1, col1)
+uniform int uNumFrame;
+uniform ivec4 uTargets[MAX_RECTS]; // the target frame's (Y's)
 uniform int uNumTargets;
 
 const vec3 background = vec3(0.055, 0.063, 0.082);
@@ -26,6 +28,12 @@ const vec3 missRed    = vec3(1.00, 0.25, 0.20);
 const vec3 alarmBlue  = vec3(0.25, 0.55, 1.00);
 const vec3 targetRing = vec3(0.95, 0.95, 0.95);
 
+// overlaps reports whether rectangle r (row0, col0, row1, col1) meets
+// the cells [c0, c1) (x = column, y = row).
+bool overlaps(ivec4 r, ivec2 c0, ivec2 c1) {
+    return r.x < c1.y && r.z > c0.y && r.y < c1.x && r.w > c0.x;
+}
+
 void main() {
     float n = float(uN);
     // The cells this pixel covers: [c0, c1) in x and y.
@@ -35,21 +43,29 @@ void main() {
     c1 = min(c1, ivec2(uN));
 
     int lit = 0, target = 0, miss = 0, alarm = 0;
+#if PANEL_KIND == PANEL_INPUT
+    for (int k = 0; k < uNumFrame; k++) {
+        lit |= int(overlaps(uFrame[k], c0, c1));
+    }
+#else
+    for (int k = 0; k < uNumTargets; k++) {
+        target |= int(overlaps(uTargets[k], c0, c1));
+    }
     for (int r = c0.y; r < c1.y; r++) {
         for (int c = c0.x; c < c1.x; c++) {
-            int w = r * ((uN + 31) >> 5) + (c >> 5);
-            uint bit = uint(c & 31);
-#if PANEL_KIND == PANEL_INPUT
-            lit |= int((x[w] >> bit) & 1u);
-#else
-            int yh = int((yhat[w] >> bit) & 1u), yt = int((y[w] >> bit) & 1u);
+            int yh = int((yhat[r * ((uN + 31) >> 5) + (c >> 5)] >> uint(c & 31)) & 1u);
             lit |= yh;
-            target |= yt;
+#if PANEL_KIND == PANEL_ERROR
+            int yt = 0;
+            for (int k = 0; k < uNumTargets; k++) {
+                yt |= int(overlaps(uTargets[k], ivec2(c, r), ivec2(c + 1, r + 1)));
+            }
             miss |= yt & (1 - yh);  // e = y − ŷ > 0
             alarm |= yh & (1 - yt); // e < 0
 #endif
         }
     }
+#endif
 
     vec3 col = background;
     // Faint cell grid where cells are at least 6 pixels wide.

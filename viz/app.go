@@ -68,7 +68,7 @@ func (c *CPUBackend) Step(k int) error {
 	for range k {
 		c.Ref.Step()
 	}
-	return c.Mirror.LoadDisplay(c.Ref.State, c.Ref.Target())
+	return c.Mirror.LoadDisplay(c.Ref.State, c.Ref.Frame(), c.Ref.Target())
 }
 func (c *CPUBackend) RequestMeasures() {}
 func (c *CPUBackend) Measures() (cpuref.Measures, int64, bool) {
@@ -76,7 +76,7 @@ func (c *CPUBackend) Measures() (cpuref.Measures, int64, bool) {
 }
 func (c *CPUBackend) Reset() error {
 	c.Ref.State = cpuref.NewState(c.Ref.P)
-	return c.Mirror.LoadDisplay(c.Ref.State, c.Ref.Target())
+	return c.Mirror.LoadDisplay(c.Ref.State, c.Ref.Frame(), c.Ref.Target())
 }
 func (c *CPUBackend) SetLearn(on bool) { c.Ref.Learn = on }
 func (c *CPUBackend) Steps() int64     { return c.Ref.State.T }

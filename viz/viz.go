@@ -233,9 +233,13 @@ func (v *Viz) Draw(fbW, fbH int, scale float32, st Stats) error {
 		gl.UseProgram(prog)
 		gl.Uniform1i(loc(prog, "uN"), int32(v.sim.P.N))
 		gl.Uniform2f(loc(prog, "uPixels"), float32(int(p.W)), float32(int(p.H)))
-		target := v.sim.Target()
+		// cpuref.Rect is four int32s, the layout of an ivec4.
+		frame, target := v.sim.Frame(), v.sim.Target()
+		if len(frame) > 0 {
+			gl.Uniform4iv(loc(prog, "uFrame"), int32(len(frame)), &frame[0].R0)
+		}
+		gl.Uniform1i(loc(prog, "uNumFrame"), int32(len(frame)))
 		if len(target) > 0 {
-			// cpuref.Rect is four int32s, the layout of an ivec4.
 			gl.Uniform4iv(loc(prog, "uTargets"), int32(len(target)), &target[0].R0)
 		}
 		gl.Uniform1i(loc(prog, "uNumTargets"), int32(len(target)))
