@@ -140,6 +140,13 @@ func compareExact[T comparable](step int64, name string, g, w []T, tol tolerance
 // and the weights every weightsEvery steps and at the end.
 func lockstep(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsEvery int) {
 	t.Helper()
+	lockstepLearn(t, p, init, steps, weightsEvery, nil)
+}
+
+// lockstepLearn is lockstep with plasticity switched on or off before
+// each step by learn(step) (always on when learn is nil).
+func lockstepLearn(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsEvery int, learn func(step int) bool) {
+	t.Helper()
 	ctx := gputest.Context(t)
 	tol := toleranceFor(t, ctx)
 	ref := cpuref.NewFrom(p, init.Clone(), cpuref.NewStimulus(p))
@@ -152,6 +159,10 @@ func lockstep(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsE
 	realigned := 0
 	got := cpuref.NewStateShape(p)
 	for step := 1; step <= steps; step++ {
+		if learn != nil {
+			ref.Learn = learn(step)
+			g.Learn = ref.Learn
+		}
 		ref.Step()
 		withWeights := step%weightsEvery == 0 || step == steps
 		gputest.Do(t, func() error {
@@ -289,6 +300,22 @@ func TestGPUSingleStepWindows(t *testing.T) {
 				lockstep(t, p, randomState(p, rng), 3, 1)
 			})
 		}
+	}
+}
+
+// TestGPUMatchesReferenceLearnOff switches plasticity off for a stretch
+// of steps (the window's L key): the GPU then skips the learning passes
+// while homeostasis, done by integrate, goes on.
+func TestGPUMatchesReferenceLearnOff(t *testing.T) {
+	for _, c := range []struct {
+		rule    cpuref.Rule
+		horizon int
+	}{{cpuref.RuleSTDP, 1}, {cpuref.RuleRSTDP, 3}} {
+		t.Run(fmt.Sprintf("%s/horizon=%d", c.rule, c.horizon), func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.Rule, p.Horizon = 40, c.rule, c.horizon
+			lockstepLearn(t, p, cpuref.NewState(p), 300, 25, func(step int) bool { return step <= 100 || step > 200 })
+		})
 	}
 }
 

@@ -339,7 +339,6 @@ func (s *Sim) setUniforms() {
 	s.learnInput.setFloat("uLambdaElig", p.LambdaElig)
 	s.learnInput.setFloat("uEtaRec", p.EtaRec)
 	s.learnInput.setFloat("uWrecMax", p.WrecMax)
-	s.learnInput.setFloat("uEtaTheta", p.EtaTheta)
 	s.integrate2.setFloat("uRho2", p.Rho2)
 	s.integrate2.setFloat("uBias", p.Bias)
 	s.integrate2.setFloat("uSigma", p.SigmaNoise)
@@ -348,8 +347,11 @@ func (s *Sim) setUniforms() {
 	s.learnHidden2.setFloat("uAMinus", p.AMinus)
 	s.learnHidden2.setFloat("uLambdaPost", p.LambdaPost)
 	s.learnHidden2.setFloat("uWinMax", p.WinMax)
-	s.learnInput.setFloat("uTargetRate", p.TargetRate)
-	s.learnInput.setFloat("uThetaMin", p.ThetaMin)
+	for _, pr := range []*program{s.integrate, s.integrate2} {
+		pr.setFloat("uEtaTheta", p.EtaTheta)
+		pr.setFloat("uTargetRate", p.TargetRate)
+		pr.setFloat("uThetaMin", p.ThetaMin)
+	}
 }
 
 // Bind binds every buffer to its binding point. Step does it; a renderer
@@ -440,10 +442,11 @@ func (s *Sim) step() error {
 	s.learnInput.setRects("uNow", now)
 	s.learnInput.setInt("uNumNow", int32(len(now)))
 	s.learnInput.setInt("uSlot", slot)
-	s.learnInput.setBool("uLearn", s.Learn)
-	s.dispatch(s.learnInput, n) // cpuref's learnInput (when learning) and homeostasis
-	if s.Learn && layer2 {
-		s.dispatch(s.learnHidden2, n)
+	if s.Learn {
+		s.dispatch(s.learnInput, n) // cpuref's learnInput; integrate did homeostasis
+		if layer2 {
+			s.dispatch(s.learnHidden2, n)
+		}
 	}
 	s.T++
 	return nil

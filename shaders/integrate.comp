@@ -14,6 +14,9 @@ uniform uint uNoiseKey; // cpuref.NoiseKey(seed, noise stream, step)
 uniform float uRho;
 uniform float uBias;
 uniform float uSigma;
+uniform float uEtaTheta;
+uniform float uTargetRate;
+uniform float uThetaMin;
 
 void main() {
     ivec2 c = cell();
@@ -70,8 +73,9 @@ void main() {
     precise float current = ((inp + rec) + uBias) + noise;
     precise float leaked = uRho * v[i];
     precise float vi = leaked + current;
+    float th = theta[i];
     uint s = 0u;
-    if (vi >= theta[i]) {
+    if (vi >= th) {
         s = 1u;
         vi = 0.0;
         // Spikes are rare: the bit set (cleared by Sim.step) and the
@@ -81,4 +85,10 @@ void main() {
         atomicAdd(ring[uSlot * RING_FIELDS + RING_SPIKES], 1u);
     }
     v[i] = vi;
+    // Homeostasis (cpuref's last pass, step 8), here because it reads only
+    // the cell's own spike and no pass between reads θ:
+    // θ ← max(θ + η_θ·(s − target_rate), θ_min).
+    precise float dt = uEtaTheta * (float(s) - uTargetRate);
+    precise float adapted = th + dt;
+    theta[i] = max(adapted, uThetaMin);
 }

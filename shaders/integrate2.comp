@@ -8,6 +8,9 @@ uniform uint uNoiseKey; // cpuref.NoiseKey(seed, second-layer noise stream, step
 uniform float uRho2;
 uniform float uBias;
 uniform float uSigma;
+uniform float uEtaTheta;
+uniform float uTargetRate;
+uniform float uThetaMin;
 
 void main() {
     ivec2 c = cell();
@@ -25,12 +28,17 @@ void main() {
     precise float current = (inp + uBias) + noise;
     precise float leaked = uRho2 * v2[i];
     precise float vi = leaked + current;
+    float th = theta2[i];
     uint s = 0u;
-    if (vi >= theta2[i]) {
+    if (vi >= th) {
         s = 1u;
         vi = 0.0;
         setSpike2(c);
     }
     v2[i] = vi;
+    // Homeostasis of θ₂, as integrate's.
+    precise float dt = uEtaTheta * (float(s) - uTargetRate);
+    precise float adapted = th + dt;
+    theta2[i] = max(adapted, uThetaMin);
     s2[i] = s;
 }

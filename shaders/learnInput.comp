@@ -1,19 +1,18 @@
-// uses: P Q WIN WREC ELIG RING THETA S2 THETA2 BITSPREV BITS
-// learnInput: step 7 for each hidden cell i. The rule's change of W_in,
-// clipped to [0, win_max]; STDP reads p after this step's update (done by
-// the stimulus pass) and q before this step's spike, which is folded in
-// last: q ← λ_post·q + s. Under rstdp the STDP term feeds the eligibility
-// trace and the step's reward converts it; with learn_rec the cell's
-// W_rec learns by one-step pair STDP (cpuref.learnRec). It also runs
-// cpuref's homeostasis pass for the cell (θ reads only the cell's own
-// spike), so a step is one dispatch shorter; with learning off
-// (uLearn false) only that part runs.
+// uses: P Q WIN WREC ELIG RING BITSPREV BITS
+// learnInput: step 7 for each hidden cell i, run only when learning is on.
+// The rule's change of W_in, clipped to [0, win_max]; STDP reads p after
+// this step's update (done by the stimulus pass) and q before this step's
+// spike, which is folded in last: q ← λ_post·q + s. Under rstdp the STDP
+// term feeds the eligibility trace and the step's reward converts it; with
+// learn_rec the cell's W_rec learns by one-step pair STDP
+// (cpuref.learnRec). (Homeostasis, which the reference runs after this
+// pass, is done by integrate: θ reads only the cell's own spike, and
+// nothing between reads θ.)
 //
-// The rule (RULE), -learn_rec (LEARN_REC) and the second layer (LAYER2)
-// are #defines fixed when Go builds the program, not uniforms: a software
-// renderer runs every side of an if for every group of invocations (the
-// untaken side with its lanes masked off), so code a configuration never
-// takes must not be there.
+// The rule (RULE) and -learn_rec (LEARN_REC) are #defines fixed when Go
+// builds the program, not uniforms: a software renderer runs every side of
+// an if for every group of invocations (the untaken side with its lanes
+// masked off), so code a configuration never takes must not be there.
 uniform float uEta;
 uniform float uAPlus;
 uniform float uAMinus;
@@ -22,10 +21,6 @@ uniform float uWinMax;
 uniform float uLambdaElig;
 uniform float uEtaRec;
 uniform float uWrecMax;
-uniform bool uLearn;
-uniform float uEtaTheta;
-uniform float uTargetRate;
-uniform float uThetaMin;
 
 // reward is cpuref's Sim.reward: 1 when this step's hits outnumber its
 // misses and false alarms together, else 0, from the counts the output
@@ -43,19 +38,6 @@ void main() {
     }
     int i = c.y * uN + c.x;
     float si = float(curWindow(c.y, c.x, 0)); // s_i(t)
-
-    // Homeostasis: θ ← max(θ + η_θ·(s − target_rate), θ_min).
-    precise float dt = uEtaTheta * (si - uTargetRate);
-    precise float th = theta[i] + dt;
-    theta[i] = max(th, uThetaMin);
-#if LAYER2 // the second hidden layer adapts too
-    precise float d2 = uEtaTheta * (float(s2[i]) - uTargetRate);
-    precise float t2 = theta2[i] + d2;
-    theta2[i] = max(t2, uThetaMin);
-#endif
-    if (!uLearn) {
-        return;
-    }
 
     // The slots whose weight can change, as a mask over the 3×3 patch:
     // with s_i = 0 every term of STDP but the depression of a lit pixel is
