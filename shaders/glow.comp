@@ -1,11 +1,11 @@
-// uses: X YHAT BITS
+// uses: YHAT BITS
 // glow: once a frame, fade every cell's afterglow in the three layers and
 // append the visible ones to the point list the 3-D panel draws. A spike
 // sets its glow to 1; otherwise glow ← glow·uDecay. The list's order is
 // that of the atomic counter (unordered); the points are blended
 // additively, so order barely matters.
 
-layout(std430, binding = B_GLOW)   buffer GlowBuf   { float glow[]; };  // 3·n²: input, hidden, output
+layout(std430, binding = B_GLOW) buffer GlowBuf { vec4 glow[]; }; // per cell: input, hidden, output, unused
 // The point list starts with the DrawArraysIndirectCommand that draws it,
 // so the count needs no buffer of its own (GL guarantees only 16 storage
 // blocks a shader, and common.glsl declares 14).
@@ -26,25 +26,21 @@ void main() {
         return;
     }
     int i = c.y * uN + c.x;
-    int nn = uN * uN;
-    int plain = c.y * ((uN + 31) >> 5) + (c.x >> 5);
-    uint bit = uint(c.x & 31);
-    uint fired[3] = uint[3]((x[plain] >> bit) & 1u, curWindow(c.y, c.x, 0), (yhat[plain] >> bit) & 1u);
+    // X_t from its rectangles; s(t) and ŷ from their bit sets.
+    uint yh = (yhat[c.y * ((uN + 31) >> 5) + (c.x >> 5)] >> uint(c.x & 31)) & 1u;
+    bvec3 fired = bvec3(litIn(c, uNumNow, false), curWindow(c.y, c.x, 0) != 0u, yh != 0u);
+    vec3 old = glow[i].xyz;
+    if (!any(fired) && old == vec3(0.0)) {
+        return; // dark and staying dark: the common case, no write
+    }
+    vec3 v = mix(old * uDecay, vec3(1.0), fired);
+    v *= step(0.02, v); // below 0.02 a glow goes out
+    glow[i] = vec4(v, 0.0);
     for (int layer = 0; layer < 3; layer++) {
-        int g = layer * nn + i;
-        float old = glow[g];
-        if (fired[layer] == 0u && old == 0.0) {
-            continue; // dark and staying dark: the common case, no write
-        }
-        float v = fired[layer] != 0u ? 1.0 : old * uDecay;
-        if (v < 0.02) {
-            v = 0.0;
-        }
-        glow[g] = v;
-        if (v > 0.0) {
+        if (v[layer] > 0.0) {
             uint k = atomicAdd(count, 1u);
             if (k < uCapacity) {
-                points[k] = vec4(float(c.x), float(c.y), float(layer), v);
+                points[k] = vec4(float(c.x), float(c.y), float(layer), v[layer]);
             }
         }
     }

@@ -7,6 +7,7 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 	"github.com/go-gl/mathgl/mgl32"
 
+	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 )
 
@@ -71,7 +72,7 @@ type scatter struct {
 	glowProg uint32
 	drawProg uint32
 	lineProg uint32
-	glow     uint32 // 3·n² floats
+	glow     uint32 // a vec4 a cell: input, hidden and output glow
 	points   uint32 // DrawArraysIndirectCommand (count written by glow.comp), then the points
 	capacity int
 	vao      uint32
@@ -92,7 +93,7 @@ func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
 	cells := n * n
 	s.capacity = min(3*cells, maxPoints)
 	gl.CreateBuffers(1, &s.glow)
-	gl.NamedBufferData(s.glow, 3*cells*4, nil, gl.DYNAMIC_COPY)
+	gl.NamedBufferData(s.glow, 4*cells*4, nil, gl.DYNAMIC_COPY)
 	gl.ClearNamedBufferData(s.glow, gl.R32F, gl.RED, gl.FLOAT, nil)
 	gl.CreateBuffers(1, &s.points)
 	gl.NamedBufferData(s.points, 16+s.capacity*16, nil, gl.DYNAMIC_COPY)
@@ -126,13 +127,18 @@ func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
 // update fades the glow and rebuilds the point list from the last step's
 // buffers. decay is the per-frame afterglow factor (0: spikes of the last
 // step only).
-func (s *scatter) update(decay float32) {
+func (s *scatter) update(decay float32, frame []cpuref.Rect) {
 	gl.NamedBufferSubData(s.points, 0, 4, gl.Ptr([]uint32{0}))
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindGlow), s.glow)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindPoints), s.points)
 	gl.UseProgram(s.glowProg)
 	setInt(s.glowProg, "uN", int32(s.n))
 	setFloat(s.glowProg, "uDecay", decay)
+	if len(frame) > 0 {
+		// cpuref.Rect is four int32s, the layout of an ivec4.
+		gl.ProgramUniform4iv(s.glowProg, loc(s.glowProg, "uNow"), int32(len(frame)), &frame[0].R0)
+	}
+	gl.ProgramUniform1i(s.glowProg, loc(s.glowProg, "uNumNow"), int32(len(frame)))
 	gl.ProgramUniform1ui(s.glowProg, loc(s.glowProg, "uCapacity"), uint32(s.capacity))
 	gx, gy := gpu.Groups(s.n)
 	gl.DispatchCompute(gx, gy, 1)

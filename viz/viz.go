@@ -178,7 +178,7 @@ func (v *Viz) ensureText(scale float32) error {
 // step's buffers. Call it once per drawn frame, after stepping.
 func (v *Viz) Update() {
 	v.sim.Bind()
-	v.scatter.update(v.opts.Afterglow)
+	v.scatter.update(v.opts.Afterglow, v.sim.Frame())
 }
 
 // PointCount returns how many points the 3-D panel lists (waits for the
