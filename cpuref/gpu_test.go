@@ -140,19 +140,28 @@ func compareExact[T comparable](step int64, name string, g, w []T, tol tolerance
 // and the weights every weightsEvery steps and at the end.
 func lockstep(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsEvery int) {
 	t.Helper()
-	lockstepLearn(t, p, init, steps, weightsEvery, nil)
+	lockstepWith(t, p, init, steps, weightsEvery, lockOptions{})
 }
 
-// lockstepLearn is lockstep with plasticity switched on or off before
-// each step by learn(step) (always on when learn is nil).
-func lockstepLearn(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsEvery int, learn func(step int) bool) {
+// lockOptions vary a lockstep run.
+type lockOptions struct {
+	learn    func(step int) bool // plasticity before each step (nil: always on)
+	bandRows int                 // dispatch bands of this many rows (0: as the GL allows)
+}
+
+// lockstepWith is lockstep with options.
+func lockstepWith(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsEvery int, o lockOptions) {
 	t.Helper()
+	learn := o.learn
 	ctx := gputest.Context(t)
 	tol := toleranceFor(t, ctx)
 	ref := cpuref.NewFrom(p, init.Clone(), cpuref.NewStimulus(p))
 	var g *gpu.Sim
 	gputest.Do(t, func() (err error) {
 		g, err = gpu.New(p, init, cpuref.NewStimulus(p))
+		if err == nil && o.bandRows > 0 {
+			err = g.SetBandRows(o.bandRows)
+		}
 		return err
 	})
 	defer ctx.Do(func() error { g.Release(); return nil })
@@ -314,7 +323,35 @@ func TestGPUMatchesReferenceLearnOff(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/horizon=%d", c.rule, c.horizon), func(t *testing.T) {
 			p := cpuref.Defaults()
 			p.N, p.Rule, p.Horizon = 40, c.rule, c.horizon
-			lockstepLearn(t, p, cpuref.NewState(p), 300, 25, func(step int) bool { return step <= 100 || step > 200 })
+			lockstepWith(t, p, cpuref.NewState(p), 300, 25, lockOptions{learn: func(step int) bool { return step <= 100 || step > 200 }})
+		})
+	}
+}
+
+// TestGPUMatchesReferenceBands dispatches every pass in bands of 16 rows
+// with only each band's weights bound, as the GPU does when the weights
+// are larger than a storage block (n=2048 on llvmpipe, n=8192 on a 2 GiB
+// limit), from random states and from the start, in every configuration
+// whose programs index weights.
+func TestGPUMatchesReferenceBands(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 13))
+	for _, c := range []struct {
+		rule     cpuref.Rule
+		wout     cpuref.Layout
+		n, rrec  int
+		horizon  int
+		learnRec bool
+	}{
+		{cpuref.RuleSTDP, cpuref.Local, 70, 1, 1, false},
+		{cpuref.RuleRSTDP, cpuref.Local, 53, 8, 3, true},
+		{cpuref.RuleHebbian, cpuref.Dense, 40, 2, 1, false},
+	} {
+		t.Run(fmt.Sprintf("%s/%s/n=%d", c.rule, c.wout, c.n), func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.Rule, p.WOut, p.RRec, p.Horizon, p.LearnRec = c.n, c.rule, c.wout, c.rrec, c.horizon, c.learnRec
+			p.SigmaNoise, p.ThetaMin = 0.3, 0.05
+			lockstepWith(t, p, randomState(p, rng), 3, 1, lockOptions{bandRows: 16})
+			lockstepWith(t, p, cpuref.NewState(p), 150, 30, lockOptions{bandRows: 16})
 		})
 	}
 }

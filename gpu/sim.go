@@ -132,6 +132,10 @@ type Sim struct {
 	buf  [numBuffers]uint32
 	size [numBuffers]int // bytes
 
+	// bandRows is the grid rows a dispatch covers: n, unless the weights
+	// are larger than a storage block (see bandRowsFor).
+	bandRows int
+
 	lit           []cpuref.Rect
 	frame, target []cpuref.Rect // the last step's input and target frames (copies), for renderers
 
@@ -178,6 +182,8 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 	}
 	s.setUniforms()
 	s.framesOf(init.T)
+	maxBlock, align := storageLimits()
+	s.bandRows = bandRowsFor(p, maxBlock, align)
 	return s, nil
 }
 
@@ -192,30 +198,121 @@ func BytesFor(p cpuref.Params) int64 {
 // checkLimits refuses buffers larger than GL allows for one storage block.
 func (s *Sim) checkLimits() error { return CheckLimits(s.P) }
 
-// CheckLimits reports whether this GL can hold the buffers of a network
-// with parameters p, before anything is allocated: no buffer may exceed
-// GL_MAX_SHADER_STORAGE_BLOCK_SIZE or a shader's 32-bit index. Run it on
-// the GL thread.
-func CheckLimits(p cpuref.Params) error {
-	var maxBlock int64
+// weightSlots gives the floats a cell holds in each weight buffer. A
+// cell's weights are its own (only its invocation touches them), so a
+// dispatch over a band of rows needs only the band's part of each.
+func weightSlots(p cpuref.Params) map[Buffer]int {
+	return map[Buffer]int{
+		BufWIn:  cpuref.Slots(cpuref.WinR),
+		BufWRec: cpuref.Slots(p.RRec),
+		BufWOut: p.OutWidth(),
+		BufElig: p.EligWidth(),
+		BufW12:  p.Layer2() * cpuref.Slots(cpuref.WinR),
+	}
+}
+
+// storageLimits returns GL_MAX_SHADER_STORAGE_BLOCK_SIZE and
+// GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT.
+func storageLimits() (maxBlock, align int64) {
 	gl.GetInteger64v(gl.MAX_SHADER_STORAGE_BLOCK_SIZE, &maxBlock)
-	c := int64(p.N) * int64(p.N)
-	largest := c * int64(p.OutWidth()) * 4
-	if w := c * int64(cpuref.Slots(p.RRec)) * 4; w > largest {
-		largest = w
+	var a int32
+	gl.GetIntegerv(gl.SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, &a)
+	return maxBlock, int64(max(a, 1))
+}
+
+// bandRowsFor returns how many grid rows one dispatch covers: all n when
+// every weight buffer fits one storage block; otherwise the most rows, a
+// multiple of the work-group height, whose weights fit a block at offsets
+// GL can bind. Every band's weights must also stay within a shader's
+// 32-bit index. It returns 0 when not even one work-group row fits.
+func bandRowsFor(p cpuref.Params, maxBlock, align int64) int {
+	n := int64(p.N)
+	slots := weightSlots(p)
+	fits := func(rows int64) bool {
+		for _, k := range slots {
+			b := rows * n * int64(k) * 4
+			if (maxBlock > 0 && b > maxBlock) || b/4 > 1<<31-1 {
+				return false
+			}
+		}
+		return true
 	}
-	if w := c * int64(cpuref.Slots(cpuref.WinR)) * 4; w > largest {
-		largest = w
+	if fits(n) {
+		return p.N
 	}
-	// Shaders index buffers with 32-bit signed ints.
-	if largest/4 > 1<<31-1 {
-		return fmt.Errorf("gpu: n=%d needs a buffer of %s, more elements than a shader's 32-bit index reaches", p.N, cpuref.HumanBytes(largest))
+	// The smallest band whose every weight offset is aligned.
+	step := int64(WGY)
+	for ; step <= 64*WGY; step += WGY {
+		aligned := true
+		for _, k := range slots {
+			aligned = aligned && (step*n*int64(k)*4)%align == 0
+		}
+		if aligned {
+			break
+		}
 	}
-	if maxBlock > 0 && largest > maxBlock {
-		return fmt.Errorf("gpu: n=%d needs a %s storage buffer, over this GL's limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
-			p.N, cpuref.HumanBytes(largest), cpuref.HumanBytes(maxBlock))
+	if step > 64*WGY || !fits(step) {
+		return 0
+	}
+	rows := step
+	for rows+step < n && fits(rows+step) {
+		rows += step
+	}
+	return int(rows)
+}
+
+// CheckLimits reports whether this GL can hold the buffers of a network
+// with parameters p, before anything is allocated: a per-cell buffer must
+// fit GL_MAX_SHADER_STORAGE_BLOCK_SIZE, and the weights of at least one
+// work-group row of cells too (larger weight buffers are bound and
+// dispatched a band of rows at a time). Run it on the GL thread.
+func CheckLimits(p cpuref.Params) error {
+	maxBlock, align := storageLimits()
+	cell := int64(p.N) * int64(p.N) * 4
+	if maxBlock > 0 && cell > maxBlock {
+		return fmt.Errorf("gpu: n=%d needs %s storage buffers (one float a cell), over this GL's limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
+			p.N, cpuref.HumanBytes(cell), cpuref.HumanBytes(maxBlock))
+	}
+	if bandRowsFor(p, maxBlock, align) == 0 {
+		w := int64(WGY) * int64(p.N) * int64(max(p.OutWidth(), cpuref.Slots(p.RRec))) * 4
+		return fmt.Errorf("gpu: n=%d needs %s of weights for %d rows of cells, over this GL's storage block limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
+			p.N, cpuref.HumanBytes(w), WGY, cpuref.HumanBytes(maxBlock))
 	}
 	return nil
+}
+
+// SetBandRows makes every pass dispatch bands of rows rows, binding only
+// the band's part of each weight buffer, as a GL with a small storage
+// block limit forces: for tests. rows must be a multiple of the
+// work-group height at offsets this GL can bind, or n.
+func (s *Sim) SetBandRows(rows int) error {
+	_, align := storageLimits()
+	if rows != s.P.N {
+		if rows <= 0 || rows%WGY != 0 || rows > s.P.N {
+			return fmt.Errorf("gpu: band of %d rows: want a multiple of %d up to n=%d", rows, WGY, s.P.N)
+		}
+		for b, k := range weightSlots(s.P) {
+			if off := int64(rows) * int64(s.P.N) * int64(k) * 4; off%align != 0 {
+				return fmt.Errorf("gpu: band of %d rows: %s offset %d is not a multiple of %d", rows, b, off, align)
+			}
+		}
+	}
+	s.bandRows = rows
+	s.Bind()
+	return nil
+}
+
+// bindBand binds the part of each weight buffer that holds the cells of
+// rows [r0, r0+rows).
+func (s *Sim) bindBand(r0, rows int) {
+	n := int64(s.P.N)
+	for b, k := range weightSlots(s.P) {
+		if k == 0 {
+			continue
+		}
+		bytes := n * int64(k) * 4
+		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(b), s.buf[b], int(int64(r0)*bytes), int(int64(rows)*bytes))
+	}
 }
 
 // uploads lists st's buffers in Buffer order, as the GPU holds them.
@@ -360,10 +457,13 @@ func (s *Sim) Bind() {
 	for b := Buffer(0); b < numBuffers; b++ {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(b), s.buf[b])
 	}
+	if s.bandRows < s.P.N {
+		s.bindBand(0, s.bandRows)
+	}
 }
 
 // BufferID returns the GL name of a buffer, for renderers that draw from
-// it. BufSCur always holds the last step's spikes.
+// it. BufBits always holds the last step's spikes.
 func (s *Sim) BufferID(b Buffer) uint32 { return s.buf[b] }
 
 // Run takes k steps.
@@ -459,8 +559,16 @@ func (s *Sim) dispatch(p *program, n int) {
 		t0 = time.Now()
 	}
 	gl.UseProgram(p.id)
-	g := uint32((n + WGX - 1) / WGX)
-	gl.DispatchCompute(g, uint32((n+WGY-1)/WGY), 1)
+	gx := uint32((n + WGX - 1) / WGX)
+	// Bands of rows write disjoint cells: no barrier between them.
+	for r0 := 0; r0 < n; r0 += s.bandRows {
+		rows := min(s.bandRows, n-r0)
+		if s.bandRows < n {
+			s.bindBand(r0, rows)
+		}
+		p.setInt("uRow0", int32(r0))
+		gl.DispatchCompute(gx, uint32((rows+WGY-1)/WGY), 1)
+	}
 	// The next pass reads what this one wrote; the next step clears the
 	// counts it added to.
 	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.BUFFER_UPDATE_BARRIER_BIT)

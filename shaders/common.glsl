@@ -96,9 +96,19 @@ layout(std430, binding = B_BITS2) buffer Bits2Buf { uint bits2[]; }; // s₂(t)
 uniform int uN;    // grid side
 uniform int uSlot; // ring slot of this step: t % WINDOW
 
+// uRow0 is the first grid row of this dispatch: 0, unless the weights are
+// larger than a storage block, when a pass is dispatched a band of rows
+// at a time with only the band's weights bound (gpu.Sim.bindBand).
+uniform int uRow0;
+
 // cell returns this invocation's grid position (x = column, y = row).
 ivec2 cell() {
-    return ivec2(gl_GlobalInvocationID.xy);
+    return ivec2(gl_GlobalInvocationID.xy) + ivec2(0, uRow0);
+}
+
+// wrow returns the index of cell i's row of weights in the bound band.
+int wrow(int i) {
+    return i - uRow0 * uN;
 }
 
 bool inGrid(ivec2 c) {

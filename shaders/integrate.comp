@@ -39,7 +39,7 @@ void main() {
     uint lit = patchMask(c);
     precise float inp = 0.0;
     for (uint rest = lit; rest != 0u; rest &= rest - 1u) {
-        inp = inp + wIn[i * WIN_SLOTS + findLSB(rest)];
+        inp = inp + wIn[wrow(i) * WIN_SLOTS + findLSB(rest)];
     }
     // Recurrence: last step's spikes in the window (RREC, a #define),
     // slots ascending (row-major, as cpuref's numbering); the centre is no
@@ -47,7 +47,7 @@ void main() {
     // first, so one loop walks it.
     precise float rec = 0.0;
 #if RREC > 0
-    int base = i * REC_SLOTS;
+    int base = wrow(i) * REC_SLOTS;
 #if REC_SLOTS <= 32
     uint slots = 0u;
     for (int dy = -RREC; dy <= RREC; dy++) {

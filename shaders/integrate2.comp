@@ -19,7 +19,7 @@ void main() {
     }
     int i = c.y * uN + c.x;
     precise float inp = 0.0;
-    for (int dy = -1, m = i * WIN_SLOTS; dy <= 1; dy++, m += 3) {
+    for (int dy = -1, m = wrow(i) * WIN_SLOTS; dy <= 1; dy++, m += 3) {
         for (uint b = curWindow(c.y + dy, c.x, 1); b != 0u; b &= b - 1u) {
             inp = inp + w12[m + findLSB(b)];
         }

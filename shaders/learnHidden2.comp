@@ -30,7 +30,7 @@ void main() {
             precise float pot = (uAPlus * si) * q[j];
             precise float dep = (uAMinus * qi) * float((row >> uint(dx + 1)) & 1u);
             precise float dw = uEta * (pot - dep);
-            int k = i * WIN_SLOTS + m;
+            int k = wrow(i) * WIN_SLOTS + m;
             precise float w = w12[k] + dw;
             w12[k] = clamp(w, 0.0, uWinMax);
         }

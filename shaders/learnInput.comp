@@ -61,7 +61,7 @@ void main() {
         int dy = (m * 11) >> 5; // m / 3 for m < 9
         int j = i + (dy - 1) * uN + (m - 3 * dy - 1);
         float xj = float((lit >> uint(m)) & 1u);
-        int k = i * WIN_SLOTS + m;
+        int k = wrow(i) * WIN_SLOTS + m;
 #if RULE == RULE_HEBBIAN
         precise float dw = (uEta * si) * xj;
 #else
@@ -100,7 +100,7 @@ void main() {
             precise float pot = (uAPlus * si) * float((before >> bit) & 1u);
             precise float dep = (uAMinus * siPrev) * float((now >> bit) & 1u);
             precise float dw = uEtaRec * (pot - dep);
-            int k = i * REC_SLOTS + m;
+            int k = wrow(i) * REC_SLOTS + m;
             precise float w = wRec[k] + dw;
             wRec[k] = clamp(w, -uWrecMax, uWrecMax);
         }

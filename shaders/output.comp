@@ -61,7 +61,7 @@ void main() {
         outSlots |= curWindow(c.y + dy, c.x, ROUT) << uint((dy + ROUT) * OUT_SIDE);
     }
 #endif
-    int base = k * width;
+    int base = wrow(k) * width;
     precise float u = 0.0;
     if (any) {
         FOR_SPIKES(j, { u = u + wOut[base + j]; })
