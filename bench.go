@@ -46,9 +46,9 @@ func stepBytes(p cpuref.Params) int64 {
 	rec := int64(cpuref.Slots(p.RRec)) * 4
 	out := int64(p.OutWidth()) * 4
 	perCell := int64(0)
-	perCell += 8 + 8 + 4 + win + rec // integrate: p r/w, v r/w, θ, W_in, W_rec
+	perCell += 8 + 8 + 8 + win + rec // integrate (with homeostasis): p, v, θ r/w, W_in, W_rec
 	perCell += out                   // output: W_out
-	perCell += 8 + 8 + 4 + 2*win     // learnInput: θ r/w, q r/w, p, W_in r/w
+	perCell += 8 + 4 + 2*win         // learnInput: q r/w, p, W_in r/w
 	// Bit sets: s(t−1) read; s(t) written, read twice; x, y, ŷ written.
 	return c*perCell + 7*c/8
 }

@@ -145,20 +145,25 @@ func lockstep(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsE
 
 // lockOptions vary a lockstep run.
 type lockOptions struct {
-	learn    func(step int) bool // plasticity before each step (nil: always on)
-	bandRows int                 // dispatch bands of this many rows (0: as the GL allows)
+	learn    func(step int) bool    // plasticity before each step (nil: always on)
+	bandRows int                    // dispatch bands of this many rows (0: as the GL allows)
+	stim     func() cpuref.Stimulus // the stimulus (nil: p's)
 }
 
 // lockstepWith is lockstep with options.
 func lockstepWith(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weightsEvery int, o lockOptions) {
 	t.Helper()
 	learn := o.learn
+	stim := o.stim
+	if stim == nil {
+		stim = func() cpuref.Stimulus { return cpuref.NewStimulus(p) }
+	}
 	ctx := gputest.Context(t)
 	tol := toleranceFor(t, ctx)
-	ref := cpuref.NewFrom(p, init.Clone(), cpuref.NewStimulus(p))
+	ref := cpuref.NewFrom(p, init.Clone(), stim())
 	var g *gpu.Sim
 	gputest.Do(t, func() (err error) {
-		g, err = gpu.New(p, init, cpuref.NewStimulus(p))
+		g, err = gpu.New(p, init, stim())
 		if err == nil && o.bandRows > 0 {
 			err = g.SetBandRows(o.bandRows)
 		}
@@ -354,6 +359,32 @@ func TestGPUMatchesReferenceBands(t *testing.T) {
 			lockstepWith(t, p, cpuref.NewState(p), 150, 30, lockOptions{bandRows: 16})
 		})
 	}
+}
+
+// offGrid is a stimulus whose rectangles reach past every edge of the
+// grid: the reference fills only their on-grid pixels, and so must the GPU.
+type offGrid struct{ n int32 }
+
+func (o offGrid) Frame(t int64, dst []cpuref.Rect) []cpuref.Rect {
+	k := int32(t % 7)
+	return append(dst,
+		cpuref.Rect{R0: -3, C0: k - 2, R1: 2, C1: k + 1},
+		cpuref.Rect{R0: o.n - 1 - k, C0: o.n - 2, R1: o.n + 4, C1: o.n + 9},
+		cpuref.Rect{R0: k, C0: -5, R1: k + 1, C1: 1})
+}
+
+// TestGPUMatchesReferenceOffGridRects runs a stimulus whose rectangles
+// leave the grid through the lockstep comparison.
+func TestGPUMatchesReferenceOffGridRects(t *testing.T) {
+	p := cpuref.Defaults()
+	p.N, p.SigmaNoise, p.ThetaMin = 23, 0.3, 0.05
+	o := lockOptions{stim: func() cpuref.Stimulus { return offGrid{int32(p.N)} }}
+	// From busy random states (edge cells spike and learn), and from rest.
+	rng := rand.New(rand.NewPCG(21, 34))
+	for range 4 {
+		lockstepWith(t, p, randomState(p, rng), 3, 1, o)
+	}
+	lockstepWith(t, p, cpuref.NewState(p), 60, 10, o)
 }
 
 // TestGPUMatchesReferenceStimuli runs every frame-generating stimulus

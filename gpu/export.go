@@ -39,6 +39,9 @@ func (s *Sim) LoadDisplay(st *cpuref.State, frame, target []cpuref.Rect) error {
 	if st.N != s.P.N {
 		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
 	}
+	if st.T == 0 {
+		frame, target = nil, nil // a fresh state (e.g. after R) has no frame yet
+	}
 	s.frame = append(s.frame[:0], frame...)
 	s.target = append(s.target[:0], target...)
 	up := s.uploads(st)

@@ -484,6 +484,23 @@ func (s *Sim) Step() error { return s.Run(1) }
 
 func (s *Sim) step() error {
 	n := s.P.N
+	// The frames first: a bad one leaves the state as it was.
+	slot := int32(s.T % cpuref.Window)
+	s.lit = s.Stim.Frame(s.T, s.lit[:0])
+	nNow := len(s.lit)
+	s.lit = s.Stim.Frame(s.T+int64(s.P.Horizon), s.lit)
+	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
+		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
+	}
+	// The shaders take a rectangle's pixels to be on the grid (cpuref
+	// fills only those): clip.
+	for i, r := range s.lit {
+		s.lit[i] = cpuref.Rect{R0: max(r.R0, 0), C0: max(r.C0, 0), R1: min(r.R1, int32(n)), C1: min(r.C1, int32(n))}
+	}
+	now, next := s.lit[:nNow], s.lit[nNow:]
+	s.frame = append(s.frame[:0], now...)
+	s.target = append(s.target[:0], next...)
+
 	// The last step's spikes become s(t−1); this step sets bits in the
 	// other set, cleared first.
 	s.buf[BufBitsPrev], s.buf[BufBits] = s.buf[BufBits], s.buf[BufBitsPrev]
@@ -496,17 +513,6 @@ func (s *Sim) step() error {
 	for _, b := range []Buffer{BufBits, BufX, BufY, BufYHat} {
 		clear(b, 0, s.size[b])
 	}
-
-	slot := int32(s.T % cpuref.Window)
-	s.lit = s.Stim.Frame(s.T, s.lit[:0])
-	nNow := len(s.lit)
-	s.lit = s.Stim.Frame(s.T+int64(s.P.Horizon), s.lit)
-	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
-		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
-	}
-	now, next := s.lit[:nNow], s.lit[nNow:]
-	s.frame = append(s.frame[:0], now...)
-	s.target = append(s.target[:0], next...)
 	// This step's ring slot starts at zero; the passes add to it with
 	// atomics. (A clear is a buffer update: the barrier after the last
 	// dispatch that touched the buffers covers it.)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
@@ -130,4 +131,41 @@ func TestGPULoadRoundTrip(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestGPUFramesForRenderers: the frames renderers draw are the last
+// step's, also after Load and LoadDisplay, and none for a state at t = 0
+// (the window's R with either backend).
+func TestGPUFramesForRenderers(t *testing.T) {
+	p := cpuref.Defaults()
+	p.N = 23
+	sim := newSim(t, p, cpuref.NewState(p))
+	stim := cpuref.NewStimulus(p)
+	frame := func(t int64) []cpuref.Rect { return stim.Frame(t, nil) }
+	check := func(when string, wantFrame, wantTarget []cpuref.Rect) {
+		t.Helper()
+		if !slices.Equal(sim.Frame(), wantFrame) || !slices.Equal(sim.Target(), wantTarget) {
+			t.Errorf("%s: frames %v, %v; want %v, %v", when, sim.Frame(), sim.Target(), wantFrame, wantTarget)
+		}
+	}
+	check("new", nil, nil)
+	gputest.Do(t, func() error { return sim.Run(5) })
+	check("after 5 steps", frame(4), frame(5))
+
+	ref := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	for range 9 {
+		ref.Step()
+	}
+	gputest.Do(t, func() error { return sim.Load(ref.State) })
+	check("after Load at t=9", frame(8), frame(9))
+	gputest.Do(t, func() error { return sim.LoadDisplay(ref.State, ref.Frame(), ref.Target()) })
+	check("after LoadDisplay at t=9", frame(8), frame(9))
+
+	// A fresh reference state keeps the reference's last frames; a state
+	// at t = 0 has none to show.
+	ref.State = cpuref.NewState(p)
+	gputest.Do(t, func() error { return sim.LoadDisplay(ref.State, ref.Frame(), ref.Target()) })
+	check("after LoadDisplay at t=0", nil, nil)
+	gputest.Do(t, func() error { return sim.Load(cpuref.NewState(p)) })
+	check("after Load at t=0", nil, nil)
 }

@@ -7,8 +7,7 @@
 
 layout(std430, binding = B_GLOW) buffer GlowBuf { vec4 glow[]; }; // per cell: input, hidden, output, unused
 // The point list starts with the DrawArraysIndirectCommand that draws it,
-// so the count needs no buffer of its own (GL guarantees only 16 storage
-// blocks a shader, and common.glsl declares 14).
+// so the count needs no buffer of its own.
 layout(std430, binding = B_POINTS) buffer PointBuf {
     uint count;
     uint instances;
