@@ -175,10 +175,19 @@ void NAME(ivec2 c) {                                                \
     }                                                               \
 }
 
+// plainWord and plainBit place cell c in a plain bit set.
+int plainWord(ivec2 c) {
+    return c.y * ((uN + 31) >> 5) + (c.x >> 5);
+}
+
+uint plainBit(ivec2 c) {
+    return uint(c.x & 31);
+}
+
 // SET_BIT defines NAME(c): sets cell c in plain bit set BUF.
 #define SET_BIT(NAME, BUF)                                          \
 void NAME(ivec2 c) {                                                \
-    atomicOr(BUF[c.y * ((uN + 31) >> 5) + (c.x >> 5)], 1u << uint(c.x & 31)); \
+    atomicOr(BUF[plainWord(c)], 1u << plainBit(c));                 \
 }
 
 #ifdef USE_X
@@ -230,18 +239,24 @@ uint span(int lo, int hi) {
     return lo < hi ? (1u << uint(hi)) - (1u << uint(lo)) : 0u;
 }
 
+// patchBox returns bit m set when slot m of the 3×3 patch around c lies in
+// rectangle r (row0, col0, row1, col1; half-open): the patch rows and
+// columns it covers as 3-bit masks; spreading the rows to bits 0, 3, 6 and
+// multiplying by the columns lays the columns out on each covered row (no
+// carries).
+uint patchBox(ivec2 c, ivec4 r) {
+    uint rows = span(r.x - c.y + 1, r.z - c.y + 1);
+    uint cols = span(r.y - c.x + 1, r.w - c.x + 1);
+    return ((rows & 1u) | ((rows & 2u) << 2) | ((rows & 4u) << 4)) * cols;
+}
+
 // patchMask returns bit m set when slot m of the 3×3 patch around c is a
 // lit pixel of X_t. Rectangles are clipped to the grid, so a lit pixel is
-// on it. Per rectangle: the patch rows and columns it covers, as 3-bit
-// masks; spreading the rows to bits 0, 3, 6 and multiplying by the
-// columns lays the columns out on each covered row (no carries).
+// on it.
 uint patchMask(ivec2 c) {
     uint mask = 0u;
     for (int k = 0; k < uNumNow; k++) {
-        ivec4 r = uNow[k];
-        uint rows = span(r.x - c.y + 1, r.z - c.y + 1);
-        uint cols = span(r.y - c.x + 1, r.w - c.x + 1);
-        mask |= ((rows & 1u) | ((rows & 2u) << 2) | ((rows & 4u) << 4)) * cols;
+        mask |= patchBox(c, uNow[k]);
     }
     return mask;
 }

@@ -26,7 +26,7 @@ void main() {
     }
     int i = c.y * uN + c.x;
     // X_t from its rectangles; s(t) and ŷ from their bit sets.
-    uint yh = (yhat[c.y * ((uN + 31) >> 5) + (c.x >> 5)] >> uint(c.x & 31)) & 1u;
+    uint yh = (yhat[plainWord(c)] >> plainBit(c)) & 1u;
     bvec3 fired = bvec3(litIn(c, uNumNow, false), curWindow(c.y, c.x, 0) != 0u, yh != 0u);
     vec3 old = glow[i].xyz;
     if (!any(fired) && old == vec3(0.0)) {

@@ -45,8 +45,7 @@ void main() {
     // so leaving the other slots alone leaves them bit for bit as the
     // reference does; eligibility traces decay at every on-grid slot.
     uint lit = patchMask(c); // bit m: x_j of slot m
-    uint rows = span(1 - c.y, uN + 1 - c.y), cols = span(1 - c.x, uN + 1 - c.x);
-    uint onGrid = ((rows & 1u) | ((rows & 2u) << 2) | ((rows & 4u) << 4)) * cols;
+    uint onGrid = patchBox(c, ivec4(0, 0, uN, uN));
 #if RULE == RULE_RSTDP
     uint slots = onGrid;
     float r = reward();
