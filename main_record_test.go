@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"github.com/spikecast/spikecast/record/recordtest"
-	"image/gif"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,20 +62,13 @@ func TestRecordMP4(t *testing.T) {
 func TestRecordGIF(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "demo.gif")
 	runRecorded(t, recordArgs(path)...)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	g, err := gif.DecodeAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := recordtest.DecodeGIF(t, path)
 	if len(g.Image) != 120 || g.Config.Width != 320 || g.Config.Height != 240 {
 		t.Errorf("GIF: %d frames of %d×%d, want 120 of 320×240", len(g.Image), g.Config.Width, g.Config.Height)
 	}
-	fi, _ := f.Stat()
-	t.Logf("120 frames of 320×240: %d bytes", fi.Size())
+	if fi, err := os.Stat(path); err == nil {
+		t.Logf("120 frames of 320×240: %d bytes", fi.Size())
+	}
 }
 
 // TestRecordPNGsIdentical: the same seed and flags give the same PNG
@@ -196,15 +188,7 @@ func TestRecordWindow(t *testing.T) {
 	if !strings.Contains(stderr, "recorded "+path) {
 		t.Errorf("stderr does not name the recording: %q", stderr)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	g, err := gif.DecodeAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := recordtest.DecodeGIF(t, path)
 	// Frames at steps 2, 4, …, 60.
 	if len(g.Image) != 30 {
 		t.Errorf("live GIF has %d frames, want 30", len(g.Image))

@@ -7,7 +7,6 @@ import (
 	"github.com/spikecast/spikecast/record/recordtest"
 	"image"
 	"image/color"
-	"image/gif"
 	"image/png"
 	"os"
 	"os/exec"
@@ -80,15 +79,7 @@ func TestGIFReadsBack(t *testing.T) {
 	const w, h, n = 160, 96, 120
 	path := filepath.Join(t.TempDir(), "demo.gif")
 	record(t, path, n, w, h, 30)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	g, err := gif.DecodeAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := recordtest.DecodeGIF(t, path)
 	if len(g.Image) != n || g.Config.Width != w || g.Config.Height != h {
 		t.Fatalf("decoded %d frames of %d×%d, want %d of %d×%d", len(g.Image), g.Config.Width, g.Config.Height, n, w, h)
 	}

@@ -5,6 +5,8 @@ package recordtest
 import (
 	"bytes"
 	"encoding/json"
+	"image/gif"
+	"os"
 	"os/exec"
 	"testing"
 )
@@ -50,4 +52,20 @@ func Probe(tb testing.TB, path string) ProbeResult {
 	json.Unmarshal([]byte(s.NbReadFrames), &frames)
 	return ProbeResult{Codec: s.CodecName, PixFmt: s.PixFmt, Rate: s.RFrameRate, Width: s.Width, Height: s.Height,
 		Frames: frames, Comment: j.Format.Tags["comment"], Title: j.Format.Tags["title"]}
+}
+
+// DecodeGIF decodes every frame of the GIF at path; an unreadable or
+// damaged file fails tb.
+func DecodeGIF(tb testing.TB, path string) *gif.GIF {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	g, err := gif.DecodeAll(f)
+	if err != nil {
+		tb.Fatalf("decode %s: %v", path, err)
+	}
+	return g
 }
