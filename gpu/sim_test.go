@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
-	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
 )
 
@@ -46,18 +45,6 @@ func sameBits[T any](t *testing.T, name string, g, w []T, bits func(T) uint32) {
 	}
 }
 
-// newSim creates a GPU simulation from init and releases it when t ends.
-func newSim(t *testing.T, p cpuref.Params, init *cpuref.State) *gpu.Sim {
-	t.Helper()
-	var sim *gpu.Sim
-	gputest.Do(t, func() (err error) {
-		sim, err = gpu.New(p, init, cpuref.Border{N: p.N})
-		return err
-	})
-	t.Cleanup(func() { gputest.Do(t, func() error { sim.Release(); return nil }) })
-	return sim
-}
-
 // TestGPUInitialStateRoundTrip: the initial state uploaded by New reads
 // back bit for bit, for both output layouts.
 func TestGPUInitialStateRoundTrip(t *testing.T) {
@@ -67,7 +54,7 @@ func TestGPUInitialStateRoundTrip(t *testing.T) {
 			p.N, p.WOut = 23, layout
 			init := cpuref.NewState(p)
 			want := init.Clone()
-			sim := newSim(t, p, init)
+			sim := gputest.Sim(t, p, init)
 			var got *cpuref.State
 			gputest.Do(t, func() (err error) {
 				got, err = sim.ReadState()
@@ -83,7 +70,7 @@ func TestGPUInitialStateRoundTrip(t *testing.T) {
 func TestGPULoadRoundTrip(t *testing.T) {
 	p := cpuref.Defaults()
 	p.N = 23
-	sim := newSim(t, p, cpuref.NewState(p))
+	sim := gputest.Sim(t, p, cpuref.NewState(p))
 	gputest.Do(t, func() error { return sim.Run(3) }) // Load must overwrite a used state
 
 	rng := rand.New(rand.NewPCG(3, 5))
@@ -139,7 +126,7 @@ func TestGPULoadRoundTrip(t *testing.T) {
 func TestGPUFramesForRenderers(t *testing.T) {
 	p := cpuref.Defaults()
 	p.N = 23
-	sim := newSim(t, p, cpuref.NewState(p))
+	sim := gputest.Sim(t, p, cpuref.NewState(p))
 	stim := cpuref.NewStimulus(p)
 	frame := func(t int64) []cpuref.Rect { return stim.Frame(t, nil) }
 	check := func(when string, wantFrame, wantTarget []cpuref.Rect) {

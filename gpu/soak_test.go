@@ -90,7 +90,7 @@ var inf = float32(math.Inf(1))
 func soakRun(t *testing.T, n, steps int) (early, late int64) {
 	p := cpuref.Defaults()
 	p.N = n
-	sim := newSim(t, p, cpuref.NewState(p))
+	sim := gputest.Sim(t, p, cpuref.NewState(p))
 	st := cpuref.NewStateShape(p) // reused: reading back allocates nothing
 	const chunk = 1000
 	earlyStep := 0

@@ -51,13 +51,8 @@ func testParams() cpuref.Params {
 // must not run on the GL thread.
 func newTestSim(t *testing.T, p cpuref.Params, init *cpuref.State) *gpu.Sim {
 	t.Helper()
-	var sim *gpu.Sim
-	gputest.Do(t, func() (err error) {
-		sim, err = gpu.New(p, init, cpuref.Border{N: p.N})
-		return err
-	})
-	t.Cleanup(func() { gputest.Do(t, func() error { sim.Release(); unuseProgram(); return nil }) })
-	return sim
+	t.Cleanup(func() { gputest.Do(t, func() error { unuseProgram(); return nil }) })
+	return gputest.Sim(t, p, init)
 }
 
 // unuseProgram makes no program current. A program deleted while current

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 )
 
@@ -71,6 +72,19 @@ func Do(tb testing.TB, f func() error) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// Sim uploads init to a GPU simulation driven by the border walk and
+// releases it when tb ends. It must not run on the GL thread.
+func Sim(tb testing.TB, p cpuref.Params, init *cpuref.State) *gpu.Sim {
+	tb.Helper()
+	var sim *gpu.Sim
+	Do(tb, func() (err error) {
+		sim, err = gpu.New(p, init, cpuref.Border{N: p.N})
+		return err
+	})
+	tb.Cleanup(func() { Do(tb, func() error { sim.Release(); return nil }) })
+	return sim
 }
 
 // CheckGL fails tb (without stopping it) with every GL fault recorded
