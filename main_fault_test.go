@@ -112,14 +112,7 @@ func oneLine(t *testing.T, stderr string, want ...string) {
 func TestOldGLRefused(t *testing.T) {
 	env := envWithout([]string{"MESA_GL_VERSION_OVERRIDE", "MESA_GLSL_VERSION_OVERRIDE"},
 		"MESA_GL_VERSION_OVERRIDE=3.3", "MESA_GLSL_VERSION_OVERRIDE=330")
-	code, stdout, stderr := runBinary(t, env, "-headless", "-steps", "10", "-quiet")
-	t.Logf("exit %d: %s", code, stderr)
-	if code == exitOK {
-		t.Skipf("SKIPPED: this GL is not Mesa's (%s), so MESA_GL_VERSION_OVERRIDE cannot make it old", summary(t, stdout).Renderer)
-	}
-	if code != exitFailure {
-		t.Errorf("exit %d, want %d", code, exitFailure)
-	}
+	stdout, stderr := brokenGLRun(t, env, "MESA_GL_VERSION_OVERRIDE cannot make it old")
 	if stdout != "" {
 		t.Errorf("wrote to stdout: %q", stdout)
 	}
@@ -132,14 +125,7 @@ func TestOldGLRefused(t *testing.T) {
 // before it, which the command cannot stop.
 func TestNoGLDriverSaysWhatToDo(t *testing.T) {
 	env := envWithout([]string{"LIBGL_DRIVERS_PATH"}, "LIBGL_DRIVERS_PATH=/nonexistent")
-	code, stdout, stderr := runBinary(t, env, "-headless", "-steps", "10", "-quiet")
-	t.Logf("exit %d: %s", code, stderr)
-	if code == exitOK {
-		t.Skipf("SKIPPED: this GL is not Mesa's (%s), so LIBGL_DRIVERS_PATH cannot take its driver away", summary(t, stdout).Renderer)
-	}
-	if code != exitFailure {
-		t.Errorf("exit %d, want %d", code, exitFailure)
-	}
+	_, stderr := brokenGLRun(t, env, "LIBGL_DRIVERS_PATH cannot take its driver away")
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
 	oneLine(t, lines[len(lines)-1]+"\n", "no OpenGL context could be made", "LIBGL_ALWAYS_SOFTWARE=1", "-backend cpu")
 }
@@ -155,6 +141,23 @@ func TestNoDisplaySaysHowToRunHeadless(t *testing.T) {
 		t.Errorf("wrote to stdout: %q", stdout)
 	}
 	oneLine(t, stderr, "no display", "-headless", "xvfb-run")
+}
+
+// brokenGLRun runs a short headless run in env, which breaks Mesa's GL in
+// the way how says. Where the run succeeds anyway the GL is not Mesa's and
+// the test skips, loudly; otherwise it checks the run exited 1 and returns
+// its output.
+func brokenGLRun(t *testing.T, env []string, how string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := runBinary(t, env, "-headless", "-steps", "10", "-quiet")
+	t.Logf("exit %d: %s", code, stderr)
+	if code == exitOK {
+		t.Skipf("SKIPPED: this GL is not Mesa's (%s), so %s", summary(t, stdout).Renderer, how)
+	}
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d", code, exitFailure)
+	}
+	return stdout, stderr
 }
 
 // startBinary starts the built command and returns once its stderr has
