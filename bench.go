@@ -42,7 +42,7 @@ type benchRow struct {
 // are bit sets on the GPU (docs/MODEL.md, §7): an eighth of a byte a cell.
 func stepBytes(p cpuref.Params) int64 {
 	c := int64(p.N) * int64(p.N)
-	win := int64(cpuref.Slots(cpuref.WinR)) * 4
+	win := int64(cpuref.Slots(cpuref.PatchR)) * 4
 	rec := int64(cpuref.Slots(p.RRec)) * 4
 	out := int64(p.OutWidth()) * 4
 	perCell := int64(0)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strconv"
 	"time"
@@ -105,11 +104,10 @@ func conflicts(args []string, p cpuref.Params) error {
 			continue
 		}
 		// Name the parameter the flag changed, with the file's value.
-		got, want := reflect.ValueOf(c3.params), reflect.ValueOf(p)
-		for i := range got.NumField() {
-			if got.Field(i).Interface() != want.Field(i).Interface() {
-				return &usageError{fmt.Sprintf("invalid -%s %s with -load: the checkpoint has %s = %v, and a resumed run keeps the checkpoint's parameters (drop the flag, or start afresh without -load)",
-					name, raw[name], got.Type().Field(i).Name, want.Field(i).Interface())}
+		for _, spec := range cpuref.ParamSpecs() {
+			if spec.Value(c3.params) != spec.Value(p) {
+				return &usageError{fmt.Sprintf("invalid -%s %s with -load: the checkpoint has -%s %s, and a resumed run keeps the checkpoint's parameters (drop the flag, or start afresh without -load)",
+					name, raw[name], spec.Flag, spec.Format(p))}
 			}
 		}
 	}
@@ -316,7 +314,7 @@ func (o *observer) row(st *cpuref.State, p cpuref.Params) {
 // weight and divides by this.
 func onGridWOut(p cpuref.Params) int64 {
 	n := p.N
-	if p.WOut == cpuref.Dense {
+	if p.OutLayout == cpuref.Dense {
 		return int64(n) * int64(n) * int64(n) * int64(n)
 	}
 	var k int64

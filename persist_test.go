@@ -131,21 +131,21 @@ func TestLoadBadFileExit2(t *testing.T) {
 	}
 	flipped := append([]byte(nil), b...)
 	flipped[len(flipped)/2] ^= 0x10
-	v2 := append([]byte(nil), b...)
-	v2[8] = 2
+	v3 := append([]byte(nil), b...)
+	v3[8] = 3
 	cases := []struct {
 		args []string
 		want string
 	}{
 		{[]string{"-load", write("trunc.ckpt", b[:len(b)-7])}, "trunc.ckpt: truncated"},
 		{[]string{"-load", write("flip.ckpt", flipped)}, "flip.ckpt: corrupted: checksum mismatch"},
-		{[]string{"-load", write("v2.ckpt", v2)}, "v2.ckpt: format version 2; this build reads version 1"},
+		{[]string{"-load", write("v3.ckpt", v3)}, "v3.ckpt: format version 3; this build reads versions 1 and 2"},
 		{[]string{"-load", write("text.ckpt", []byte("n=8\n"))}, "text.ckpt: not a spikecast checkpoint"},
 		{[]string{"-load", filepath.Join(dir, "missing.ckpt")}, "missing.ckpt: no such file"},
 		{[]string{"-load", dir}, "not a regular file"},
-		{[]string{"-load", good, "-n", "9"}, "invalid -n 9 with -load: the checkpoint has N = 8"},
-		{[]string{"-load", good, "-rho=0.5"}, "invalid -rho 0.5 with -load: the checkpoint has Rho = 0.9"},
-		{[]string{"-load", good, "-seed", "2"}, "invalid -seed 2 with -load: the checkpoint has Seed = 1"},
+		{[]string{"-load", good, "-n", "9"}, "invalid -n 9 with -load: the checkpoint has -n 8"},
+		{[]string{"-load", good, "-rho=0.5"}, "invalid -rho 0.5 with -load: the checkpoint has -rho 0.9"},
+		{[]string{"-load", good, "-seed", "2"}, "invalid -seed 2 with -load: the checkpoint has -seed 1"},
 		{[]string{"-load", good, "-rule", "hebbian"}, "invalid -rule hebbian with -load"},
 		{[]string{"-save", filepath.Join(dir, "no", "such", "dir.ckpt")}, `invalid -save "` + filepath.Join(dir, "no", "such", "dir.ckpt") + `": cannot write in`},
 		{[]string{"-metrics", filepath.Join(dir, "no", "m.csv")}, `invalid -metrics`},

@@ -9,16 +9,17 @@
 // backend. Nothing in the file depends on the time, the host or the
 // backend, so the same state always gives the same bytes.
 //
-// # Format (version 1)
+// # Format (version 2)
 //
 // Every integer is little-endian; a string is a uint8 length and that
 // many bytes.
 //
 //	magic    8 bytes   "SPKCKPT\n"
-//	version  uint32    1
+//	version  uint32    2
 //	size     uint64    bytes in the whole file, checksum included
-//	params   uint32    count, then per field of cpuref.Params, in
-//	                   declaration order: name (string), kind (uint8: 'i'
+//	params   uint32    count, then per parameter of cpuref.Params, in
+//	                   declaration order: its flag (string; version 1:
+//	                   its Go field), kind (uint8: 'i'
 //	                   int as int64, 'u' uint32, 'f' float32 as its bits,
 //	                   's' string, 'b' bool as one byte), value
 //	env      string    the stimulus (Params.Env again, so that a reader
@@ -54,9 +55,10 @@ import (
 // through a text-mode transfer, as PNG's signature does.
 const Magic = "SPKCKPT\n"
 
-// Version is the format version this build writes and the only one it
-// reads.
-const Version = 1
+// Version is the format version this build writes. It also reads
+// version 1, whose parameters are named by their Go fields (see
+// v1Names) rather than by their flags.
+const Version = 2
 
 // Element types of a buffer.
 const (
@@ -208,10 +210,7 @@ func check(p cpuref.Params, st *cpuref.State) error {
 	if st.T < 0 {
 		return fmt.Errorf("negative step count %d", st.T)
 	}
-	want, err := lengths(p)
-	if err != nil {
-		return err
-	}
+	want := cpuref.Lengths(p)
 	for i, f := range st.Fields() {
 		if len(f.Name) == 0 || len(f.Name) > 255 {
 			return fmt.Errorf("buffer name %q: want 1 to 255 bytes", f.Name)
@@ -260,10 +259,11 @@ func Read(path string) (cpuref.Params, *cpuref.State, error) {
 
 // Decode reads a checkpoint of size bytes from r; see Read.
 func Decode(r io.ReaderAt, size int64) (cpuref.Params, *cpuref.State, error) {
-	if err := verify(r, size); err != nil {
+	version, err := verify(r, size)
+	if err != nil {
 		return cpuref.Params{}, nil, err
 	}
-	d := &decoder{r: bufio.NewReaderSize(io.NewSectionReader(r, int64(headerSize), size-int64(headerSize+trailerSize)), chunk),
+	d := &decoder{version: version, r: bufio.NewReaderSize(io.NewSectionReader(r, int64(headerSize), size-int64(headerSize+trailerSize)), chunk),
 		left: size - int64(headerSize+trailerSize)}
 	p, st, err := d.body()
 	if err != nil {
@@ -274,80 +274,81 @@ func Decode(r io.ReaderAt, size int64) (cpuref.Params, *cpuref.State, error) {
 
 // verify checks the header and the checksum, streaming the file once
 // without holding it.
-func verify(r io.ReaderAt, size int64) error {
+func verify(r io.ReaderAt, size int64) (version uint32, err error) {
 	var h [headerSize]byte
 	if size < 0 {
-		return fmt.Errorf("negative size %d", size)
+		return 0, fmt.Errorf("negative size %d", size)
 	}
 	if size < int64(len(Magic)) {
 		if _, err := r.ReadAt(h[:size], 0); err == nil && string(h[:size]) == Magic[:size] {
-			return fmt.Errorf("truncated: %d bytes, shorter than the header", size)
+			return 0, fmt.Errorf("truncated: %d bytes, shorter than the header", size)
 		}
-		return errors.New("not a spikecast checkpoint (no magic)")
+		return 0, errors.New("not a spikecast checkpoint (no magic)")
 	}
 	if _, err := r.ReadAt(h[:len(Magic)], 0); err != nil {
-		return err
+		return 0, err
 	}
 	if string(h[:len(Magic)]) != Magic {
-		return errors.New("not a spikecast checkpoint (no magic)")
+		return 0, errors.New("not a spikecast checkpoint (no magic)")
 	}
 	if size < int64(headerSize) {
-		return fmt.Errorf("truncated: %d bytes, shorter than the header", size)
+		return 0, fmt.Errorf("truncated: %d bytes, shorter than the header", size)
 	}
 	if _, err := r.ReadAt(h[:], 0); err != nil {
-		return err
+		return 0, err
 	}
-	if v := binary.LittleEndian.Uint32(h[len(Magic):]); v != Version {
-		return fmt.Errorf("format version %d; this build reads version %d", v, Version)
+	version = binary.LittleEndian.Uint32(h[len(Magic):])
+	if version != 1 && version != Version {
+		return 0, fmt.Errorf("format version %d; this build reads versions 1 and %d", version, Version)
 	}
 	declared := binary.LittleEndian.Uint64(h[len(Magic)+4:])
 	switch {
 	case uint64(size) < declared:
-		return fmt.Errorf("truncated: %d bytes of the %d the header declares", size, declared)
+		return 0, fmt.Errorf("truncated: %d bytes of the %d the header declares", size, declared)
 	case uint64(size) > declared:
-		return fmt.Errorf("%d bytes, %d more than the header declares", size, uint64(size)-declared)
+		return 0, fmt.Errorf("%d bytes, %d more than the header declares", size, uint64(size)-declared)
 	case size < int64(headerSize+trailerSize):
-		return fmt.Errorf("truncated: %d bytes, shorter than header and checksum", size)
+		return 0, fmt.Errorf("truncated: %d bytes, shorter than header and checksum", size)
 	}
 	crc := crc32.New(castagnoli)
 	if _, err := io.Copy(crc, io.NewSectionReader(r, 0, size-trailerSize)); err != nil {
-		return err
+		return 0, err
 	}
 	var sum [trailerSize]byte
 	if _, err := r.ReadAt(sum[:], size-trailerSize); err != nil {
-		return err
+		return 0, err
 	}
 	if got, want := crc.Sum32(), binary.LittleEndian.Uint32(sum[:]); got != want {
-		return fmt.Errorf("corrupted: checksum mismatch (CRC-32C of the contents %08x, stored %08x)", got, want)
+		return 0, fmt.Errorf("corrupted: checksum mismatch (CRC-32C of the contents %08x, stored %08x)", got, want)
 	}
-	return nil
+	return version, nil
 }
 
 // body parses everything between the header and the checksum.
 func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 	var p cpuref.Params
 	pv := reflect.ValueOf(&p).Elem()
-	pt := pv.Type()
 	count := d.u32()
 	if d.err == nil && (count > maxParams || int64(count) > d.left) {
 		return p, nil, fmt.Errorf("%d parameters declared: corrupt header", count)
 	}
-	seen := make(map[string]bool, pt.NumField())
+	specs := cpuref.ParamSpecs()
+	seen := make(map[string]bool, len(specs))
 	for range count {
 		name := d.str()
 		kind := d.u8()
 		if d.err != nil {
 			return p, nil, d.err
 		}
-		sf, ok := pt.FieldByName(name)
-		if !ok || !sf.IsExported() || len(sf.Index) != 1 {
+		spec, ok := d.param(name)
+		if !ok {
 			return p, nil, fmt.Errorf("parameter %q unknown to this build", name)
 		}
-		if seen[name] {
+		if seen[spec.Flag] {
 			return p, nil, fmt.Errorf("parameter %q appears twice", name)
 		}
-		seen[name] = true
-		v := pv.FieldByIndex(sf.Index)
+		seen[spec.Flag] = true
+		v := pv.FieldByName(spec.Field)
 		if want := kindOf(v.Kind()); want != kind {
 			return p, nil, fmt.Errorf("parameter %s has kind %q, this build's is %q", name, kind, want)
 		}
@@ -375,9 +376,9 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 	if d.err != nil {
 		return p, nil, d.err
 	}
-	for i := range pt.NumField() {
-		if f := pt.Field(i); f.IsExported() && !seen[f.Name] {
-			return p, nil, fmt.Errorf("parameter %s missing (written by another build?)", f.Name)
+	for _, spec := range specs {
+		if !seen[spec.Flag] {
+			return p, nil, fmt.Errorf("parameter %s missing (written by another build?)", spec.Flag)
 		}
 	}
 	if err := p.Validate(); err != nil {
@@ -395,10 +396,7 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 		return p, nil, fmt.Errorf("negative step count %d", t)
 	}
 
-	want, err := lengths(p)
-	if err != nil {
-		return p, nil, err
-	}
+	want := cpuref.Lengths(p)
 	// An empty State lists the buffers without allocating any: each is
 	// allocated below, once its length is known to be right.
 	st := &cpuref.State{N: p.N, T: t}
@@ -440,63 +438,6 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 	return p, st, nil
 }
 
-// lengths returns the length of each buffer of State.Fields() for p,
-// without allocating the buffers. A State's buffer lengths are
-// polynomials in n of degree at most 4: n² per cell, n²·window for the
-// local weights, n⁴ for dense W_out, constants for the ring. So the
-// lengths of states at n = 1…5, which cost next to nothing to allocate,
-// fix every length at any n (Newton's forward differences). States at
-// n = 6, 7 and 17 check that every buffer still obeys the rule (17 would
-// catch a buffer per 16×16 tile, which n ≤ 7 cannot tell from a
-// constant); TestCheckpointLengthsMatchShape checks many more sides.
-func lengths(p cpuref.Params) ([]int64, error) {
-	const deg = 4
-	sample := func(k int) []int64 {
-		q := p
-		q.N = k
-		var out []int64
-		for _, f := range cpuref.NewStateShape(q).Fields() {
-			out = append(out, int64(fieldLen(f)))
-		}
-		return out
-	}
-	var at [deg + 1][]int64 // at[k-1][i]: length of buffer i at n = k
-	for k := range deg + 1 {
-		at[k] = sample(k + 1)
-	}
-	checks := map[int64][]int64{6: sample(6), 7: sample(7), 17: sample(17)}
-	out := make([]int64, len(at[0]))
-	for i := range out {
-		var diff [deg + 1]int64 // Δʲ f(1), from the table of differences
-		var row [deg + 1]int64
-		for k := range row {
-			row[k] = at[k][i]
-		}
-		for j := 0; j <= deg; j++ {
-			diff[j] = row[0]
-			for m := 0; m+1 < len(row)-j; m++ {
-				row[m] = row[m+1] - row[m]
-			}
-		}
-		eval := func(n int64) int64 {
-			// f(n) = Σ_j C(n−1, j)·Δʲf(1); C(n−1, j) is 0 once j > n−1.
-			var sum, c int64 = 0, 1
-			for j := int64(0); j <= deg; j++ {
-				sum += c * diff[j]
-				c = c * (n - 1 - j) / (j + 1)
-			}
-			return sum
-		}
-		for n, want := range checks {
-			if eval(n) != want[i] {
-				return nil, fmt.Errorf("cannot bound buffer %d: its length at n=%d is %d, not the polynomial of degree ≤ %d the lengths at n=1…5 imply (see checkpoint.lengths)", i, n, want[i], deg)
-			}
-		}
-		out[i] = eval(int64(p.N))
-	}
-	return out, nil
-}
-
 // paramField is one field of cpuref.Params as the file stores it.
 type paramField struct {
 	name string
@@ -516,28 +457,45 @@ func (f paramField) size() int {
 	return 1
 }
 
-// paramFields lists p's exported fields in declaration order: every field
-// is stored, so a field added to Params is saved without a change here.
+// paramFields lists p's parameters in declaration order, named by their
+// flags: every parameter is stored, so one added to Params is saved
+// without a change here.
 func paramFields(p cpuref.Params) ([]paramField, error) {
 	v := reflect.ValueOf(p)
-	t := v.Type()
 	var out []paramField
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
-		k := kindOf(sf.Type.Kind())
+	for _, spec := range cpuref.ParamSpecs() {
+		fv := v.FieldByName(spec.Field)
+		k := kindOf(fv.Kind())
 		if k == 0 {
-			return nil, fmt.Errorf("parameter %s: cannot store a %s", sf.Name, sf.Type)
+			return nil, fmt.Errorf("parameter %s: cannot store a %s", spec.Flag, fv.Type())
 		}
-		fv := v.Field(i)
 		if k == 's' && fv.Len() > 255 {
-			return nil, fmt.Errorf("parameter %s: string longer than 255 bytes", sf.Name)
+			return nil, fmt.Errorf("parameter %s: string longer than 255 bytes", spec.Flag)
 		}
-		out = append(out, paramField{sf.Name, k, fv})
+		out = append(out, paramField{spec.Flag, k, fv})
 	}
 	return out, nil
+}
+
+// v1Names maps the Go field names of version 1 files that have since
+// been renamed to their flags.
+var v1Names = map[string]string{"WOut": "wout"}
+
+// param finds the parameter a file names: by flag, or in a version 1
+// file by Go field.
+func (d *decoder) param(name string) (cpuref.ParamSpec, bool) {
+	if d.version >= 2 {
+		return cpuref.ParamByFlag(name)
+	}
+	if flag, ok := v1Names[name]; ok {
+		return cpuref.ParamByFlag(flag)
+	}
+	for _, s := range cpuref.ParamSpecs() {
+		if s.Field == name {
+			return s, true
+		}
+	}
+	return cpuref.ParamSpec{}, false
 }
 
 func kindOf(k reflect.Kind) uint8 {
@@ -636,6 +594,7 @@ func (e *encoder) elements(f cpuref.Field) {
 // left so that no length read from the file is trusted beyond them; it
 // remembers the first error.
 type decoder struct {
+	version uint32
 	r       *bufio.Reader
 	left    int64
 	err     error

@@ -89,7 +89,7 @@ func sameState(a, b *cpuref.State) error {
 func TestCheckpointRoundTrip(t *testing.T) {
 	cases := map[string]func(p *cpuref.Params){
 		"defaults": func(p *cpuref.Params) {},
-		"dense":    func(p *cpuref.Params) { p.WOut = cpuref.Dense },
+		"dense":    func(p *cpuref.Params) { p.OutLayout = cpuref.Dense },
 		"no recurrence, hebbian, rout 0": func(p *cpuref.Params) {
 			p.RRec, p.Rule, p.ROut, p.Seed = 0, cpuref.RuleHebbian, 0, 4294967295
 		},
@@ -160,22 +160,30 @@ func TestCheckpointResumeIsExact(t *testing.T) {
 	}
 }
 
-func TestCheckpointLengthsMatchShape(t *testing.T) {
+func TestCheckpointLengths(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 6, 7, 8, 15, 16, 17, 31, 32, 33, 48, 64, 65, 100, 129} {
 		for _, wout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
 			for _, r := range []int{0, 1, 3, 8} {
 				p := small(n)
-				p.WOut, p.ROut, p.RRec = wout, r, (r+1)%9
-				if p.WOut == cpuref.Dense && n > 33 {
+				p.OutLayout, p.ROut, p.RRec = wout, r, (r+1)%9
+				if p.OutLayout == cpuref.Dense && n > 33 {
 					continue
 				}
-				got, err := lengths(p)
-				if err != nil {
-					t.Fatal(err)
+				got := cpuref.Lengths(p)
+				c := int64(n * n)
+				out := int64((2*r + 1) * (2*r + 1))
+				if wout == cpuref.Dense {
+					out = c
 				}
+				// Closed forms from docs/MODEL.md §3–5.
+				want := map[string]int64{"X": c, "V": c, "S": c, "Err": c, "WIn": 9 * c,
+					"WRec": c * int64((2*p.RRec+1)*(2*p.RRec+1)), "WOut": c * out, "Ring": 400}
 				for i, f := range cpuref.NewStateShape(p).Fields() {
 					if got[i] != int64(fieldLen(f)) {
-						t.Errorf("n=%d %s r=%d: %s length %d, want %d", n, wout, r, f.Name, got[i], fieldLen(f))
+						t.Errorf("n=%d %s r=%d: %s length %d, allocated %d", n, wout, r, f.Name, got[i], fieldLen(f))
+					}
+					if w, ok := want[f.Name]; ok && got[i] != w {
+						t.Errorf("n=%d %s r=%d: %s length %d, want %d", n, wout, r, f.Name, got[i], w)
 					}
 				}
 			}
@@ -230,7 +238,7 @@ func TestCheckpointBadFilesRejected(t *testing.T) {
 		{"text", []byte("hello, world\n"), "not a spikecast checkpoint"},
 		{"magic only", []byte(Magic), "truncated"},
 		{"half magic", []byte(Magic[:3]), "truncated"},
-		{"version 2", patch(func(b []byte) []byte { b[8] = 2; return b }), "format version 2; this build reads version 1"},
+		{"version 3", patch(func(b []byte) []byte { b[8] = 3; return b }), "format version 3; this build reads versions 1 and 2"},
 		{"truncated by one", good[:len(good)-1], "truncated"},
 		{"truncated to the header", good[:headerSize], "truncated"},
 		{"truncated in the params", good[:100], "truncated"},
@@ -239,17 +247,17 @@ func TestCheckpointBadFilesRejected(t *testing.T) {
 		{"flipped checksum", patch(func(b []byte) []byte { b[len(b)-1] ^= 1; return b }), "checksum mismatch"},
 		// Resealed files pass the checksum, so the structural checks are
 		// what rejects them.
-		{"n=6 with n=5 buffers", reseal(patch(func(b []byte) []byte { return putU64(b, at(t, b, "N")+1, 6) })),
+		{"n=6 with n=5 buffers", reseal(patch(func(b []byte) []byte { return putU64(b, at(t, b, "n")+1, 6) })),
 			"buffer X has 25 elements, n=6 implies 36"},
-		{"n=8192 in a small file", reseal(patch(func(b []byte) []byte { return putU64(b, at(t, b, "N")+1, 8192) })),
+		{"n=8192 in a small file", reseal(patch(func(b []byte) []byte { return putU64(b, at(t, b, "n")+1, 8192) })),
 			"n=8192 implies 67108864"},
-		{"n=0", reseal(patch(func(b []byte) []byte { return putU64(b, at(t, b, "N")+1, 0) })), "invalid parameters: invalid -n 0"},
+		{"n=0", reseal(patch(func(b []byte) []byte { return putU64(b, at(t, b, "n")+1, 0) })), "invalid parameters: invalid -n 0"},
 		{"rho=2", reseal(patch(func(b []byte) []byte {
-			binary.LittleEndian.PutUint32(b[at(t, b, "Rho")+1:], math.Float32bits(2))
+			binary.LittleEndian.PutUint32(b[at(t, b, "rho")+1:], math.Float32bits(2))
 			return b
 		})), "invalid -rho 2"},
-		{"unknown param", reseal(patch(func(b []byte) []byte { copy(b[at(t, b, "Rho")-3:], "Rh_"); return b })), `parameter "Rh_" unknown`},
-		{"param kind", reseal(patch(func(b []byte) []byte { b[at(t, b, "Rho")] = 'u'; return b })), "parameter Rho has kind 'u'"},
+		{"unknown param", reseal(patch(func(b []byte) []byte { copy(b[at(t, b, "rho")-3:], "rh_"); return b })), `parameter "rh_" unknown`},
+		{"param kind", reseal(patch(func(b []byte) []byte { b[at(t, b, "rho")] = 'u'; return b })), "parameter rho has kind 'u'"},
 		{"other stimulus", reseal(patch(func(b []byte) []byte { copy(b[envAt(t, b)-6:], "bounce"); return b })), `stimulus "bounce", but parameter Env is "border"`},
 		{"negative T", reseal(patch(func(b []byte) []byte { return putU64(b, envAt(t, b), 1<<63) })), "negative step count"},
 		{"buffer renamed", reseal(patch(func(b []byte) []byte { copy(b[at(t, b, "Theta")-5:], "Thota"); return b })), `buffer 4 is "Thota", this build's is "Theta"`},
@@ -376,7 +384,15 @@ func checkDecode(t *testing.T, data []byte, pos uint32, xor byte) {
 		}
 		return
 	}
-	if again := encode(t, gp, st); !bytes.Equal(again, data) {
+	again := encode(t, gp, st)
+	if data[len(Magic)] == 1 {
+		// A version 1 file re-encodes as version 2, which must read back
+		// to the same network.
+		gp2, st2, err := decode(again)
+		if err != nil || gp2 != gp || sameState(st2, st) != nil {
+			t.Fatalf("accepted a version 1 file whose version 2 re-encoding differs: %v", err)
+		}
+	} else if !bytes.Equal(again, data) {
 		t.Fatal("accepted a file that does not re-encode to itself")
 	}
 	if xor != 0 && len(data) > 0 {
@@ -400,7 +416,7 @@ func TestCheckpointSurvivesMutations(t *testing.T) {
 		seeds = append(seeds, encode(t, p, stepped(t, p, 5)))
 	}
 	pd := small(2)
-	pd.WOut = cpuref.Dense
+	pd.OutLayout = cpuref.Dense
 	seeds = append(seeds, encode(t, pd, stepped(t, pd, 3)), []byte(Magic))
 	rng := rand.New(rand.NewPCG(5, 8))
 	for i := range 4000 {
@@ -450,7 +466,7 @@ func TestCheckpointSeedCorpus(t *testing.T) {
 	if *updateCorpus {
 		os.MkdirAll(dir, 0o755)
 		p1, p2, pd := small(1), small(2), small(2)
-		pd.WOut, pd.RRec = cpuref.Dense, 0
+		pd.OutLayout, pd.RRec = cpuref.Dense, 0
 		valid := encode(t, p2, stepped(t, p2, 5))
 		seeds := map[string][]byte{
 			"valid_n1":       encode(t, p1, stepped(t, p1, 3)),
@@ -460,7 +476,7 @@ func TestCheckpointSeedCorpus(t *testing.T) {
 			"magic_only":     []byte(Magic),
 			"resealed_n_large": reseal(func() []byte {
 				b := append([]byte(nil), valid...)
-				binary.LittleEndian.PutUint64(b[at(t, b, "N")+1:], 8192)
+				binary.LittleEndian.PutUint64(b[at(t, b, "n")+1:], 8192)
 				return b
 			}()),
 		}
@@ -485,5 +501,32 @@ func TestCheckpointSeedCorpus(t *testing.T) {
 		if _, _, err := decode([]byte(data)); err != nil {
 			t.Logf("seed %s is stale: %v (refresh: go test -run SeedCorpus ./checkpoint -args -update_corpus)", name, err)
 		}
+	}
+}
+
+// TestCheckpointReadsVersion1 reads a file written by a build of format
+// version 1 (parameters named by Go field, W_out's layout as "WOut"):
+// spikecast -headless -backend cpu -n 9 -steps 20 -wout dense -rule rstdp
+// -horizon 2 -save v1_n9.ckpt. It must hold exactly the network this
+// build reaches with the same flags.
+func TestCheckpointReadsVersion1(t *testing.T) {
+	p, st, err := Read(filepath.Join("testdata", "v1_n9.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cpuref.Defaults()
+	want.N, want.OutLayout, want.Rule, want.Horizon = 9, cpuref.Dense, cpuref.RuleRSTDP, 2
+	if p != want {
+		t.Fatalf("parameters %+v, want %+v", p, want)
+	}
+	sim, err := cpuref.New(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		sim.Step()
+	}
+	if err := sameState(st, sim.State); err != nil {
+		t.Fatalf("state after 20 steps: %v", err)
 	}
 }

@@ -198,7 +198,7 @@ func lockstepWith(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weig
 		t.Logf("tolerance mode: %d of %d steps differed within tolerance and were re-aligned", realigned, steps)
 	}
 	m := ref.Measures()
-	t.Logf("%d steps at n=%d (%s, %s): F1 %.3f, hidden rate %.4f, bit-identical on %s", steps, p.N, p.Rule, p.WOut, m.F1, m.HiddenRate, ctx.Renderer)
+	t.Logf("%d steps at n=%d (%s, %s): F1 %.3f, hidden rate %.4f, bit-identical on %s", steps, p.N, p.Rule, p.OutLayout, m.F1, m.HiddenRate, ctx.Renderer)
 }
 
 // TestGPUMatchesReference2000Steps runs 2,000 steps at n=64 with default
@@ -215,7 +215,7 @@ func TestGPUMatchesReference2000Steps(t *testing.T) {
 			}
 			t.Run(fmt.Sprintf("%s/%s", rule, wout), func(t *testing.T) {
 				p := cpuref.Defaults()
-				p.N, p.Rule, p.WOut = 64, rule, wout
+				p.N, p.Rule, p.OutLayout = 64, rule, wout
 				// Weights are 40% of the bytes (dense: 64 MiB), and a weight
 				// that differs soon shows in v or a spike; compare them every
 				// 50 steps and at the end, the per-cell buffers every step.
@@ -285,7 +285,7 @@ func TestGPUSingleStepRandomStates(t *testing.T) {
 				}
 				t.Run(fmt.Sprintf("n=%d/%s/%s", n, rule, wout), func(t *testing.T) {
 					p := cpuref.Defaults()
-					p.N, p.Rule, p.WOut = n, rule, wout
+					p.N, p.Rule, p.OutLayout = n, rule, wout
 					p.SigmaNoise = 0.3 // noise large enough to matter
 					p.ThetaMin = 0.05
 					p.LearnRec = n%2 == 1 // recurrent plasticity on at odd n
@@ -353,7 +353,7 @@ func TestGPUMatchesReferenceBands(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s/%s/n=%d", c.rule, c.wout, c.n), func(t *testing.T) {
 			p := cpuref.Defaults()
-			p.N, p.Rule, p.WOut, p.RRec, p.Horizon, p.LearnRec = c.n, c.rule, c.wout, c.rrec, c.horizon, c.learnRec
+			p.N, p.Rule, p.OutLayout, p.RRec, p.Horizon, p.LearnRec = c.n, c.rule, c.wout, c.rrec, c.horizon, c.learnRec
 			p.SigmaNoise, p.ThetaMin = 0.3, 0.05
 			lockstepWith(t, p, randomState(p, rng), 3, 1, lockOptions{bandRows: 16})
 			lockstepWith(t, p, cpuref.NewState(p), 150, 30, lockOptions{bandRows: 16})

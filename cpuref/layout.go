@@ -7,8 +7,9 @@ package cpuref
 // included: those weights are 0 and never change, and keeping them makes
 // the index of a weight a product, not a search.
 
-// WinR is the radius of the input receptive field: the 3×3 patch.
-const WinR = 1
+// PatchR is the radius of the input receptive field, the 3×3 patch that
+// W_in (and W12) weigh.
+const PatchR = 1
 
 // Slots returns the number of slots in a window of radius r.
 func Slots(r int) int { return (2*r + 1) * (2*r + 1) }

@@ -72,14 +72,14 @@ func slot(r, dy, dx int) int { return (dy+r)*(2*r+1) + dx + r }
 // inIndex returns the index in W_in of the weight from input pixel j to
 // hidden cell i, which must be within one row and column of each other.
 func inIndex(n, i, j int) int {
-	return i*Slots(WinR) + slot(WinR, j/n-i/n, j%n-i%n)
+	return i*Slots(PatchR) + slot(PatchR, j/n-i/n, j%n-i%n)
 }
 
 // outIndex returns the index in W_out of the weight from hidden cell j to
 // output k, and false when the layout has no such connection.
 func outIndex(p Params, k, j int) (int, bool) {
 	n := p.N
-	if p.WOut == Dense {
+	if p.OutLayout == Dense {
 		return k*n*n + j, true
 	}
 	dy, dx := j/n-k/n, j%n-k%n
@@ -368,9 +368,9 @@ func stdpParams(rule Rule) Params {
 func fillWIn(st *State, w float32) {
 	n := st.N
 	for i := 0; i < n*n; i++ {
-		for m := 0; m < Slots(WinR); m++ {
-			if _, ok := Neighbour(n, i/n, i%n, WinR, m); ok {
-				st.WIn[i*Slots(WinR)+m] = w
+		for m := 0; m < Slots(PatchR); m++ {
+			if _, ok := Neighbour(n, i/n, i%n, PatchR, m); ok {
+				st.WIn[i*Slots(PatchR)+m] = w
 			}
 		}
 	}
@@ -396,7 +396,7 @@ func TestSTDPPotentiates(t *testing.T) {
 	for i := 0; i < 9; i++ {
 		for m := 0; m < 9; m++ {
 			k := i*9 + m
-			j, ok := Neighbour(3, i/3, i%3, WinR, m)
+			j, ok := Neighbour(3, i/3, i%3, PatchR, m)
 			want := before.WIn[k]
 			if ok && i == fire {
 				pj := float32(p.LambdaPre * before.P[j])
@@ -437,7 +437,7 @@ func TestSTDPDepresses(t *testing.T) {
 		}
 		for m := 0; m < 9; m++ {
 			k := i*9 + m
-			j, ok := Neighbour(3, i/3, i%3, WinR, m)
+			j, ok := Neighbour(3, i/3, i%3, PatchR, m)
 			want := before.WIn[k]
 			if ok && j == lit {
 				want = before.WIn[k] + float32(p.Eta*(0-float32(float32(p.AMinus*before.Q[i])*1)))
@@ -478,7 +478,7 @@ func TestHebbian(t *testing.T) {
 	for i := 0; i < 9; i++ {
 		for m := 0; m < 9; m++ {
 			k := i*9 + m
-			j, ok := Neighbour(3, i/3, i%3, WinR, m)
+			j, ok := Neighbour(3, i/3, i%3, PatchR, m)
 			want := before.WIn[k]
 			if ok && i == fire && isLit[j] {
 				want = before.WIn[k] + float32(float32(p.Eta*1)*1)
@@ -552,7 +552,7 @@ func TestWInClip(t *testing.T) {
 				if w < 0 || w > p.WinMax || math.Float32bits(w) == 0x80000000 {
 					t.Fatalf("W_in[%d] = %v outside [0, %v]", k, w, p.WinMax)
 				}
-				if rule == RuleSTDP && k/9 != 4 && k%9 == slot(WinR, 1-k/9/3, 1-k/9%3) && w != 0 {
+				if rule == RuleSTDP && k/9 != 4 && k%9 == slot(PatchR, 1-k/9/3, 1-k/9%3) && w != 0 {
 					t.Errorf("W_in[%d] (silent cell, lit centre, q = 1) = %v, want clipped to 0", k, w)
 				}
 			}
@@ -569,7 +569,7 @@ func TestDeltaRule(t *testing.T) {
 	for _, layout := range []Layout{Local, Dense} {
 		t.Run(string(layout), func(t *testing.T) {
 			p := quiet(5)
-			p.WOut, p.ROut = layout, 1
+			p.OutLayout, p.ROut = layout, 1
 			p.EtaOut, p.TauOut, p.WoutMax = 0.05, 1, 4
 			const (
 				hit  = 12 // (2,2): predicted and lit next frame
@@ -737,7 +737,7 @@ func TestLearnOff(t *testing.T) {
 	for _, layout := range []Layout{Local, Dense} {
 		t.Run(string(layout), func(t *testing.T) {
 			p := Defaults()
-			p.N, p.WOut = 10, layout
+			p.N, p.OutLayout = 10, layout
 			p.TauOut = 0.1 // one spiking cell with weight ≥ 0.3 predicts
 			st := NewState(p)
 			for i := range st.WOut {
@@ -1115,7 +1115,7 @@ func TestValidate(t *testing.T) {
 		{"rrec", func(p *Params) { p.RRec = -1 }},
 		{"rrec", func(p *Params) { p.RRec = MaxR + 1 }},
 		{"rule", func(p *Params) { p.Rule = "oja" }},
-		{"wout", func(p *Params) { p.WOut = "sparse" }},
+		{"wout", func(p *Params) { p.OutLayout = "sparse" }},
 	}
 	for _, c := range ints {
 		p := Defaults()
@@ -1127,7 +1127,7 @@ func TestValidate(t *testing.T) {
 		func(p *Params) { p.Rho = 1 }, func(p *Params) { p.Rho = 0 },
 		func(p *Params) { p.Theta0 = p.ThetaMin }, func(p *Params) { p.Win0 = p.WinMax },
 		func(p *Params) { p.N = 1 }, func(p *Params) { p.RRec, p.ROut = 0, 0 },
-		func(p *Params) { p.WOut, p.N = Dense, 128 }, // exactly 1 GiB
+		func(p *Params) { p.OutLayout, p.N = Dense, 128 }, // exactly 1 GiB
 	} {
 		p := Defaults()
 		set(&p)
@@ -1152,7 +1152,7 @@ func countFloatFields() int {
 
 func TestValidateDenseTooBig(t *testing.T) {
 	p := Defaults()
-	p.N, p.WOut = 200, Dense
+	p.N, p.OutLayout = 200, Dense
 	err := p.Validate()
 	var re *RangeError
 	if !errors.As(err, &re) || re.Flag != "wout" {
@@ -1165,7 +1165,7 @@ func TestValidateDenseTooBig(t *testing.T) {
 	if !strings.Contains(err.Error(), fmt.Sprint(int64(bytes))) || !strings.Contains(err.Error(), "GiB") {
 		t.Errorf("message %q does not give the bytes", err)
 	}
-	p.WOut = Local
+	p.OutLayout = Local
 	if err := p.Validate(); err != nil {
 		t.Errorf("local at n=200: %v", err)
 	}
@@ -1182,7 +1182,7 @@ func TestWorkersDeterministic(t *testing.T) {
 	}{{RuleSTDP, Local}, {RuleHebbian, Local}, {RuleSTDP, Dense}} {
 		t.Run(fmt.Sprintf("%s/%s", c.rule, c.layout), func(t *testing.T) {
 			p := Defaults()
-			p.N, p.Rule, p.WOut = 37, c.rule, c.layout
+			p.N, p.Rule, p.OutLayout = 37, c.rule, c.layout
 			var want *State
 			for _, w := range []int{1, 2, 3, 7} {
 				s := NewFrom(p, NewState(p), Border{N: p.N})

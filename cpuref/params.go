@@ -1,9 +1,6 @@
 package cpuref
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Rule names the learning rule on the input weights W_in.
 type Rule string
@@ -29,7 +26,8 @@ const (
 	Dense Layout = "dense"
 )
 
-// Size limits, checked by Validate.
+// Size limits. The range tags of Params name them, so each is written
+// once.
 const (
 	MaxN     = 8192
 	MaxR     = 8
@@ -38,90 +36,83 @@ const (
 	MaxHorizon = 16
 )
 
-// Params are the model's parameters. Field names follow the command-line
-// flags (in snake case there); docs/MODEL.md gives each one's meaning.
+// Params are the model's parameters. Each field is declared once, here:
+// its tags give the command-line flag, the symbol of docs/MODEL.md, the
+// default, the valid range, the unit, a one-line meaning and how the
+// shaders see it. From these tags come the flags and their help
+// (AddFlags), Defaults, the range checks of Validate, the checkpoint's
+// fields, the GLSL declarations (GLSLHeader) and the parameter tables of
+// README.md and docs/MODEL.md (ParamTable); see paramtable.go.
+//
+// Tags:
+//
+//	flag     command-line name (and checkpoint name)
+//	sym      symbol in docs/MODEL.md ("" when it has none)
+//	default  default value, as the flag would parse it
+//	min, max closed range; a bound may name another parameter's flag
+//	enum     the valid values of a string parameter, comma-separated
+//	unit     unit ("" for a pure number)
+//	doc      one-line meaning
+//	note     a constraint beyond the range, for the docs and the help
+//	glsl     "uniform": a uniform u<Field> in every compute pass;
+//	         "define": a #define <FLAG> in every compute pass (for an
+//	         enum, also <FLAG>_<VALUE> for each value)
 type Params struct {
-	N          int     // grid side: n×n input, hidden and output cells
-	Rho        float32 // membrane leak factor ρ
-	Bias       float32 // constant input current b
-	SigmaNoise float32 // noise amplitude σ
-	TargetRate float32 // homeostatic target firing rate
-	TauOut     float32 // output threshold τ_out
-	Rule       Rule    // input learning rule
-	APlus      float32 // STDP potentiation A₊
-	AMinus     float32 // STDP depression A₋
-	LambdaPre  float32 // pre-synaptic trace decay λ_pre
-	LambdaPost float32 // post-synaptic trace decay λ_post
-	WOut       Layout  // output weight layout
-	ROut       int     // radius of the local output window
-	RRec       int     // radius of the recurrent window
-	Eta        float32 // input learning rate η
-	EtaOut     float32 // output learning rate η_out
-	EtaTheta   float32 // threshold adaptation rate η_θ
-	Theta0     float32 // initial threshold θ(0)
-	ThetaMin   float32 // threshold floor θ_min
-	Win0       float32 // initial W_in drawn from U[0, Win0)
-	WinMax     float32 // W_in clip ceiling
-	WoutMax    float32 // W_out clip range ±WoutMax
-	Wrec0      float32 // initial W_rec drawn from U[−Wrec0, Wrec0)
-	Seed       uint32  // seed of every random number in the run
+	N          int     `flag:"n" sym:"n" default:"48" min:"1" max:"MaxN" unit:"cells" doc:"grid side: n×n input, hidden and output cells" glsl:"uniform"`
+	Rho        float32 `flag:"rho" sym:"ρ" default:"0.9" min:"0" max:"1" unit:"per step" doc:"membrane leak factor" glsl:"uniform"`
+	Bias       float32 `flag:"bias" sym:"b" default:"0" min:"-10" max:"10" doc:"constant input current" glsl:"uniform"`
+	SigmaNoise float32 `flag:"sigma_noise" sym:"σ" default:"0.005" min:"0" max:"10" doc:"membrane noise amplitude" glsl:"uniform"`
+	TargetRate float32 `flag:"target_rate" sym:"r*" default:"0.1" min:"0" max:"1" unit:"spikes per step" doc:"homeostatic target firing rate" glsl:"uniform"`
+	TauOut     float32 `flag:"tau_out" sym:"τ_out" default:"1" min:"-100" max:"100" doc:"output threshold" glsl:"uniform"`
+	Rule       Rule    `flag:"rule" default:"stdp" enum:"stdp,hebbian,rstdp" doc:"input learning rule (rstdp: reward-modulated STDP)" glsl:"define"`
+	APlus      float32 `flag:"a_plus" sym:"A₊" default:"1" min:"0" max:"100" doc:"STDP potentiation" glsl:"uniform"`
+	AMinus     float32 `flag:"a_minus" sym:"A₋" default:"0.5" min:"0" max:"100" doc:"STDP depression" glsl:"uniform"`
+	LambdaPre  float32 `flag:"lambda_pre" sym:"λ_pre" default:"0.8" min:"0" max:"1" unit:"per step" doc:"pre-synaptic trace decay" glsl:"uniform"`
+	LambdaPost float32 `flag:"lambda_post" sym:"λ_post" default:"0.8" min:"0" max:"1" unit:"per step" doc:"post-synaptic trace decay" glsl:"uniform"`
+	OutLayout  Layout  `flag:"wout" default:"local" enum:"local,dense" doc:"W_out layout: a window around each output, or all-to-all" note:"dense needs 4·n⁴ bytes, at most 1 GiB: n ≤ 128" glsl:"define"`
+	ROut       int     `flag:"rout" sym:"r_out" default:"2" min:"0" max:"MaxR" unit:"cells" doc:"radius of the local W_out window" glsl:"define"`
+	RRec       int     `flag:"rrec" sym:"r_rec" default:"1" min:"0" max:"MaxR" unit:"cells" doc:"radius of the recurrent window" glsl:"define"`
+	Eta        float32 `flag:"eta" sym:"η" default:"0.01" min:"0" max:"10" doc:"W_in learning rate" glsl:"uniform"`
+	EtaOut     float32 `flag:"eta_out" sym:"η_out" default:"0.05" min:"0" max:"10" doc:"W_out learning rate" glsl:"uniform"`
+	EtaTheta   float32 `flag:"eta_theta" sym:"η_θ" default:"0.01" min:"0" max:"10" doc:"threshold adaptation rate" glsl:"uniform"`
+	Theta0     float32 `flag:"theta0" sym:"θ(0)" default:"1" min:"theta_min" max:"1000" doc:"initial threshold"`
+	ThetaMin   float32 `flag:"theta_min" sym:"θ_min" default:"0.05" min:"0" max:"1000" doc:"threshold floor" glsl:"uniform"`
+	Win0       float32 `flag:"win0" default:"0.5" min:"0" max:"win_max" doc:"initial W_in drawn from U[0, win0)"`
+	WinMax     float32 `flag:"win_max" default:"1.5" min:"0" max:"100" doc:"W_in ceiling (the floor is 0)" glsl:"uniform"`
+	WoutMax    float32 `flag:"wout_max" default:"4" min:"0" max:"1000" doc:"W_out clip range ±wout_max" glsl:"uniform"`
+	Wrec0      float32 `flag:"wrec0" default:"0.02" min:"0" max:"10" doc:"initial W_rec drawn from U[−wrec0, wrec0)" note:"≤ wrec_max with -learn_rec"`
+	Seed       uint32  `flag:"seed" default:"1" min:"0" max:"4294967295" doc:"seed of every random number"`
 
 	// Reward-modulated STDP and recurrent plasticity.
-	LambdaElig float32 // eligibility trace decay λ_e (rule rstdp)
-	LearnRec   bool    // W_rec plastic
-	EtaRec     float32 // recurrent learning rate η_rec
-	WrecMax    float32 // W_rec clip range ±WrecMax when plastic
+	LambdaElig float32 `flag:"lambda_elig" sym:"λ_e" default:"0.9" min:"0" max:"1" unit:"per step" doc:"eligibility trace decay of -rule rstdp" glsl:"uniform"`
+	LearnRec   bool    `flag:"learn_rec" default:"false" doc:"make W_rec plastic (one-step pair STDP)" glsl:"define"`
+	EtaRec     float32 `flag:"eta_rec" sym:"η_rec" default:"0.0001" min:"0" max:"10" doc:"W_rec learning rate of -learn_rec" glsl:"uniform"`
+	WrecMax    float32 `flag:"wrec_max" default:"0.2" min:"0" max:"10" doc:"W_rec clip range ±wrec_max with -learn_rec" glsl:"uniform"`
 
 	// Longer horizon: predict X_{t+Horizon}; above 1 a second, slower
 	// hidden layer sits between the first and the output.
-	Horizon int
-	Rho2    float32 // leak factor of the second hidden layer
+	Horizon int     `flag:"horizon" sym:"k" default:"1" min:"1" max:"MaxHorizon" unit:"steps" doc:"predict X(t+horizon); above 1 a second, slower hidden layer feeds the output"`
+	Rho2    float32 `flag:"rho2" sym:"ρ₂" default:"0.95" min:"0" max:"1" unit:"per step" doc:"leak factor of the second hidden layer (-horizon > 1)" glsl:"uniform"`
 	// NoCascade predicts X_{t+Horizon} from the first hidden layer alone
 	// (the comparison the second layer is measured against).
-	NoCascade bool
+	NoCascade bool `flag:"no_cascade" default:"false" doc:"with -horizon > 1, predict from the first hidden layer alone (for comparison)"`
 
 	// Stimulus.
-	Env  Env  // which stimulus
-	Dots int  // dots of -env dots and bounce
-	CCW  bool // -env dots: every second dot walks counter-clockwise
+	Env  Env  `flag:"env" default:"border" enum:"border,dots,bounce,bar,mouse" doc:"stimulus (mouse: the dot follows the pointer; window only)"`
+	Dots int  `flag:"dots" sym:"K" default:"1" min:"1" max:"MaxRects" doc:"dots of -env dots and -env bounce" note:"dots: ≤ 4(n−1); bounce: ≤ n²"`
+	CCW  bool `flag:"ccw" default:"false" doc:"-env dots: every second dot walks counter-clockwise"`
 }
 
 // Defaults returns the parameters of docs/MODEL.md, known to learn the
-// border walk.
+// border walk: every field's default tag.
 func Defaults() Params {
-	return Params{
-		N:          48,
-		Rho:        0.9,
-		Bias:       0,
-		SigmaNoise: 0.005,
-		TargetRate: 0.1,
-		TauOut:     1.0,
-		Rule:       RuleSTDP,
-		APlus:      1.0,
-		AMinus:     0.5,
-		LambdaPre:  0.8,
-		LambdaPost: 0.8,
-		WOut:       Local,
-		ROut:       2,
-		RRec:       1,
-		Eta:        0.01,
-		EtaOut:     0.05,
-		EtaTheta:   0.01,
-		Theta0:     1.0,
-		ThetaMin:   0.05,
-		Win0:       0.5,
-		WinMax:     1.5,
-		WoutMax:    4.0,
-		Wrec0:      0.02,
-		Seed:       1,
-		LambdaElig: 0.9,
-		EtaRec:     0.0001,
-		WrecMax:    0.2,
-		Horizon:    1,
-		Rho2:       0.95,
-		Env:        EnvBorder,
-		Dots:       1,
+	var p Params
+	for _, s := range paramSpecs() {
+		if err := s.set(&p, s.Default); err != nil {
+			panic(fmt.Sprintf("cpuref: default of -%s: %v", s.Flag, err)) // a bad tag: caught by every test
+		}
 	}
+	return p
 }
 
 // RangeError reports a parameter outside its valid range. Flag is the
@@ -136,73 +127,28 @@ func (e *RangeError) Error() string {
 	return fmt.Sprintf("invalid -%s %s: want %s", e.Flag, e.Value, e.Want)
 }
 
-// Validate checks every parameter against its range and returns a
-// *RangeError naming the first one outside it.
+// Validate checks every parameter against its declared range, then the
+// constraints that join several, and returns a *RangeError naming the
+// first one outside.
 func (p Params) Validate() error {
-	type fr struct {
-		flag   string
-		v      float32
-		lo, hi float32
-		openHi bool
-	}
-	floats := []fr{
-		{"rho", p.Rho, 0, 1, false},
-		{"bias", p.Bias, -10, 10, false},
-		{"sigma_noise", p.SigmaNoise, 0, 10, false},
-		{"target_rate", p.TargetRate, 0, 1, false},
-		{"tau_out", p.TauOut, -100, 100, false},
-		{"a_plus", p.APlus, 0, 100, false},
-		{"a_minus", p.AMinus, 0, 100, false},
-		{"lambda_pre", p.LambdaPre, 0, 1, false},
-		{"lambda_post", p.LambdaPost, 0, 1, false},
-		{"eta", p.Eta, 0, 10, false},
-		{"eta_out", p.EtaOut, 0, 10, false},
-		{"eta_theta", p.EtaTheta, 0, 10, false},
-		{"theta_min", p.ThetaMin, 0, 1000, false},
-		{"win_max", p.WinMax, 0, 100, false},
-		{"wout_max", p.WoutMax, 0, 1000, false},
-		{"wrec0", p.Wrec0, 0, 10, false},
-		{"lambda_elig", p.LambdaElig, 0, 1, false},
-		{"eta_rec", p.EtaRec, 0, 10, false},
-		{"wrec_max", p.WrecMax, 0, 10, false},
-		{"rho2", p.Rho2, 0, 1, false},
-	}
-	if p.N < 1 || p.N > MaxN {
-		return &RangeError{"n", fmt.Sprint(p.N), fmt.Sprintf("an integer in [1, %d]", MaxN)}
-	}
-	for _, f := range floats {
-		if !inRange(f.v, f.lo, f.hi) {
-			return &RangeError{f.flag, fmtFloat(f.v), fmt.Sprintf("a number in [%g, %g]", f.lo, f.hi)}
+	// Ranges that name another parameter come after that one's own.
+	for _, relative := range []bool{false, true} {
+		for _, s := range paramSpecs() {
+			if s.relative() != relative {
+				continue
+			}
+			if err := s.check(p); err != nil {
+				return err
+			}
 		}
-	}
-	if !inRange(p.Theta0, p.ThetaMin, 1000) {
-		return &RangeError{"theta0", fmtFloat(p.Theta0), fmt.Sprintf("a number in [theta_min=%g, 1000]", p.ThetaMin)}
-	}
-	if !inRange(p.Win0, 0, p.WinMax) {
-		return &RangeError{"win0", fmtFloat(p.Win0), fmt.Sprintf("a number in [0, win_max=%g]", p.WinMax)}
-	}
-	if p.Rule != RuleSTDP && p.Rule != RuleHebbian && p.Rule != RuleRSTDP {
-		return &RangeError{"rule", fmt.Sprintf("%q", p.Rule), `one of "stdp", "hebbian", "rstdp"`}
 	}
 	if p.LearnRec && p.Wrec0 > p.WrecMax {
 		return &RangeError{"wrec0", fmtFloat(p.Wrec0), fmt.Sprintf("a number in [0, wrec_max=%g] with -learn_rec", p.WrecMax)}
 	}
-	if p.WOut != Local && p.WOut != Dense {
-		return &RangeError{"wout", fmt.Sprintf("%q", p.WOut), `one of "local", "dense"`}
-	}
-	if p.ROut < 0 || p.ROut > MaxR {
-		return &RangeError{"rout", fmt.Sprint(p.ROut), fmt.Sprintf("an integer in [0, %d]", MaxR)}
-	}
-	if p.RRec < 0 || p.RRec > MaxR {
-		return &RangeError{"rrec", fmt.Sprint(p.RRec), fmt.Sprintf("an integer in [0, %d]", MaxR)}
-	}
-	if p.Horizon < 1 || p.Horizon > MaxHorizon {
-		return &RangeError{"horizon", fmt.Sprint(p.Horizon), fmt.Sprintf("an integer in [1, %d] (1: the next frame)", MaxHorizon)}
-	}
 	if err := p.checkEnv(); err != nil {
 		return err
 	}
-	if p.WOut == Dense {
+	if p.OutLayout == Dense {
 		if b := DenseBytes(p.N); b > MaxDense {
 			return &RangeError{"wout", `"dense"`, fmt.Sprintf("\"local\" at -n %d: dense W_out needs 4·n⁴ = %d bytes (%s), over the %s cap", p.N, b, HumanBytes(b), HumanBytes(MaxDense))}
 		}
@@ -228,16 +174,4 @@ func HumanBytes(b int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
-}
-
-func inRange(v, lo, hi float32) bool {
-	f := float64(v)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return false
-	}
-	return v >= lo && v <= hi
-}
-
-func fmtFloat(v float32) string {
-	return fmt.Sprint(v)
 }

@@ -126,7 +126,7 @@ func (s *Sim) stimulus() {
 // at +0 never changes it).
 func (s *Sim) integrate(w, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
-	nin, nrec := Slots(WinR), Slots(p.RRec)
+	nin, nrec := Slots(PatchR), Slots(p.RRec)
 	centre := nrec / 2
 	key := NoiseKey(p.Seed, StreamNoise, uint32(st.T))
 	var spikes uint32
@@ -135,7 +135,7 @@ func (s *Sim) integrate(w, r0, r1 int) {
 			i := row*n + col
 			var in float32
 			for m := 0; m < nin; m++ {
-				if j, ok := Neighbour(n, row, col, WinR, m); ok && st.X[j] != 0 {
+				if j, ok := Neighbour(n, row, col, PatchR, m); ok && st.X[j] != 0 {
 					in += st.WIn[i*nin+m]
 				}
 			}
@@ -174,7 +174,7 @@ func (s *Sim) output(w, r0, r1 int) {
 			k := row*n + col
 			wk := st.WOut[k*width : (k+1)*width]
 			var u float32
-			if p.WOut == Dense {
+			if p.OutLayout == Dense {
 				for _, j := range s.spiking {
 					u += wk[j]
 				}
@@ -203,7 +203,7 @@ func (s *Sim) output(w, r0, r1 int) {
 				continue
 			}
 			d := float32(p.EtaOut * float32(e))
-			if p.WOut == Dense {
+			if p.OutLayout == Dense {
 				for _, j := range s.spiking {
 					wk[j] = clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
 				}
@@ -227,7 +227,7 @@ func (s *Sim) output(w, r0, r1 int) {
 // W_rec of the cell learns too (learnRec).
 func (s *Sim) learnInput(_, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
-	nin := Slots(WinR)
+	nin := Slots(PatchR)
 	var reward float32
 	if p.Rule == RuleRSTDP {
 		reward = s.reward()
@@ -237,7 +237,7 @@ func (s *Sim) learnInput(_, r0, r1 int) {
 			i := row*n + col
 			si := float32(s.sNext[i])
 			for m := 0; m < nin; m++ {
-				j, ok := Neighbour(n, row, col, WinR, m)
+				j, ok := Neighbour(n, row, col, PatchR, m)
 				if !ok {
 					continue
 				}
@@ -338,14 +338,14 @@ func (s *Sim) outputSpikes() []uint32 {
 // slower ρ₂. No recurrence.
 func (s *Sim) integrate2(_, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
-	nin := Slots(WinR)
+	nin := Slots(PatchR)
 	key := NoiseKey(p.Seed, StreamNoise2, uint32(st.T))
 	for row := r0; row < r1; row++ {
 		for col := 0; col < n; col++ {
 			i := row*n + col
 			var in float32
 			for m := 0; m < nin; m++ {
-				if j, ok := Neighbour(n, row, col, WinR, m); ok && s.sNext[j] != 0 {
+				if j, ok := Neighbour(n, row, col, PatchR, m); ok && s.sNext[j] != 0 {
 					in += st.W12[i*nin+m]
 				}
 			}
@@ -367,13 +367,13 @@ func (s *Sim) integrate2(_, r0, r1 int) {
 // learnInput, and the post-synaptic trace q₂ is folded in last.
 func (s *Sim) learnHidden2(_, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
-	nin := Slots(WinR)
+	nin := Slots(PatchR)
 	for row := r0; row < r1; row++ {
 		for col := 0; col < n; col++ {
 			i := row*n + col
 			si := float32(st.S2[i])
 			for m := 0; m < nin; m++ {
-				j, ok := Neighbour(n, row, col, WinR, m)
+				j, ok := Neighbour(n, row, col, PatchR, m)
 				if !ok {
 					continue
 				}

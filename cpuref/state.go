@@ -16,53 +16,60 @@ const (
 // backends hold, in the same layout. Cell i of an n×n layer is at row i/n,
 // column i%n. Binary quantities are uint32 0 or 1 so they map one to one
 // onto GPU buffers.
+//
+// Each buffer is declared once, here, by its field and tags; buffers.go
+// derives from them the enumeration (Fields), allocation, copies, lengths
+// without allocating (Lengths), the GPU's storage buffers and their GLSL
+// declarations (package gpu), the checkpoint's contents and the buffer
+// table of docs/MODEL.md. Tags:
+//
+//	layer  input, hidden, hidden2 (the second hidden layer), output,
+//	       synapses or measures
+//	size   elements a cell: cell (1), patch (the 3×3 W_in window), rec
+//	       (the recurrent window), out (W_out: its window, or n² when
+//	       dense), elig (a patch under rstdp, else none), layer2 (1 with
+//	       a second layer, else none), layer2patch; or ring (the
+//	       measures' Window×RingFields counts, not per cell)
+//	gpu    how the GPU stores it: comma-separated form:glslName pairs,
+//	       form one of floats, words (uint32), plainbits (a plain bit
+//	       set), spikebits (the overlapping spike bit set of
+//	       common.glsl), prev (a second spike bit set holding the step
+//	       before); none when the GPU derives it
+//	doc    its meaning after step t
 type State struct {
 	N int
 	T int64 // steps taken; the next step reads frame T
 
-	// Input layer (n² each).
-	X []uint32  // frame X_t of the last step (1 = lit)
-	Y []uint32  // its target X_{t+1}
-	P []float32 // pre-synaptic trace p
+	X []uint32  `layer:"input" size:"cell" gpu:"plainbits:x" doc:"input frame X_t"`
+	Y []uint32  `layer:"input" size:"cell" gpu:"plainbits:y" doc:"target X_{t+k}"`
+	P []float32 `layer:"input" size:"cell" gpu:"floats:p" doc:"pre-synaptic trace p (one per input pixel)"`
 
-	// Hidden layer (n² each).
-	V     []float32 // membrane potential v
-	Theta []float32 // threshold θ
-	Q     []float32 // post-synaptic trace q
-	S     []uint32  // spikes of the last step: s(t−1) for the next one
+	V     []float32 `layer:"hidden" size:"cell" gpu:"floats:v" doc:"membrane potential v"`
+	Theta []float32 `layer:"hidden" size:"cell" gpu:"floats:theta" doc:"threshold θ"`
+	Q     []float32 `layer:"hidden" size:"cell" gpu:"floats:q" doc:"post-synaptic trace q (one per hidden cell)"`
+	S     []uint32  `layer:"hidden" size:"cell" gpu:"spikebits:bits,prev:bitsPrev" doc:"hidden spikes s(t); read as s(t−1) by the next step"`
 
-	// Output layer (n² each).
-	YHat []uint32 // prediction ŷ of the last step
-	Err  []int32  // error e = y − ŷ of the last step
+	YHat []uint32 `layer:"output" size:"cell" gpu:"plainbits:yhat" doc:"prediction ŷ(t), a guess at X_{t+k}"`
+	Err  []int32  `layer:"output" size:"cell" gpu:"none" doc:"error e(t) = y − ŷ"`
 
-	// Weights, one window per cell (see layout.go); dense W_out is n²×n²,
-	// row k holding output k's weights from every hidden cell.
-	WIn  []float32 // n²·9
-	WRec []float32 // n²·Slots(RRec)
-	WOut []float32 // n²·Slots(ROut), or n⁴ when dense
+	WIn  []float32 `layer:"synapses" size:"patch" gpu:"floats:wIn" doc:"input weights W_in, a 3×3 patch per hidden cell"`
+	WRec []float32 `layer:"synapses" size:"rec" gpu:"floats:wRec" doc:"recurrent weights W_rec, a window per hidden cell"`
+	WOut []float32 `layer:"synapses" size:"out" gpu:"floats:wOut" doc:"output weights W_out, a window per output cell, or n² when dense"`
+	Elig []float32 `layer:"synapses" size:"elig" gpu:"floats:elig" doc:"eligibility trace of each W_in weight (-rule rstdp)"`
 
-	// Elig is the eligibility trace of each W_in weight (rule rstdp only;
-	// empty otherwise).
-	Elig []float32
+	V2     []float32 `layer:"hidden2" size:"layer2" gpu:"floats:v2" doc:"membrane potential of the second hidden layer"`
+	Theta2 []float32 `layer:"hidden2" size:"layer2" gpu:"floats:theta2" doc:"its threshold"`
+	Q2     []float32 `layer:"hidden2" size:"layer2" gpu:"floats:q2" doc:"its post-synaptic trace"`
+	S2     []uint32  `layer:"hidden2" size:"layer2" gpu:"words:s2,spikebits:bits2" doc:"its spikes s₂(t)"`
+	W12    []float32 `layer:"synapses" size:"layer2patch" gpu:"floats:w12" doc:"weights from the first hidden layer to the second, a 3×3 patch per cell"`
 
-	// The second hidden layer (Horizon > 1 only; empty otherwise): its
-	// membrane, threshold, post-synaptic trace, spikes of the last step,
-	// and its 3×3 weights from the first hidden layer.
-	V2     []float32
-	Theta2 []float32
-	Q2     []float32
-	S2     []uint32
-	W12    []float32
-
-	// Ring holds the per-step counts of the last Window steps; slot
-	// t%Window belongs to step t.
-	Ring []uint32
+	Ring []uint32 `layer:"measures" size:"ring" gpu:"words:ring" doc:"per-step counts of the last 100 steps; slot t%Window belongs to step t"`
 }
 
 // OutWidth returns how many weights each output cell has: its window, or
 // every hidden cell when dense.
 func (p Params) OutWidth() int {
-	if p.WOut == Dense {
+	if p.OutLayout == Dense {
 		return p.N * p.N
 	}
 	return Slots(p.ROut)
@@ -81,12 +88,12 @@ func NewState(p Params) *State {
 	for i := range s.Theta2 {
 		s.Theta2[i] = p.Theta0
 	}
-	nin, nrec := Slots(WinR), Slots(p.RRec)
+	nin, nrec := Slots(PatchR), Slots(p.RRec)
 	centre := nrec / 2
 	for i := 0; i < c; i++ {
 		row, col := i/n, i%n
 		for m := 0; m < nin; m++ {
-			if _, ok := Neighbour(n, row, col, WinR, m); ok {
+			if _, ok := Neighbour(n, row, col, PatchR, m); ok {
 				k := i*nin + m
 				s.WIn[k] = p.Win0 * Uniform(Hash(p.Seed, StreamWIn, 0, uint32(k)))
 				if len(s.W12) > 0 {
@@ -105,60 +112,6 @@ func NewState(p Params) *State {
 	return s
 }
 
-// Clone returns a deep copy of s.
-func (s *State) Clone() *State {
-	c := *s
-	c.X = append([]uint32(nil), s.X...)
-	c.Y = append([]uint32(nil), s.Y...)
-	c.P = append([]float32(nil), s.P...)
-	c.V = append([]float32(nil), s.V...)
-	c.Theta = append([]float32(nil), s.Theta...)
-	c.Q = append([]float32(nil), s.Q...)
-	c.S = append([]uint32(nil), s.S...)
-	c.YHat = append([]uint32(nil), s.YHat...)
-	c.Err = append([]int32(nil), s.Err...)
-	c.WIn = append([]float32(nil), s.WIn...)
-	c.WRec = append([]float32(nil), s.WRec...)
-	c.WOut = append([]float32(nil), s.WOut...)
-	c.Elig = append([]float32(nil), s.Elig...)
-	c.V2 = append([]float32(nil), s.V2...)
-	c.Theta2 = append([]float32(nil), s.Theta2...)
-	c.Q2 = append([]float32(nil), s.Q2...)
-	c.S2 = append([]uint32(nil), s.S2...)
-	c.W12 = append([]float32(nil), s.W12...)
-	c.Ring = append([]uint32(nil), s.Ring...)
-	return &c
-}
-
-// NewStateShape returns a zero state with the buffer sizes of p, for
-// reading a state into.
-func NewStateShape(p Params) *State {
-	c := p.N * p.N
-	return &State{
-		N:     p.N,
-		X:     make([]uint32, c),
-		Y:     make([]uint32, c),
-		P:     make([]float32, c),
-		V:     make([]float32, c),
-		Theta: make([]float32, c),
-		Q:     make([]float32, c),
-		S:     make([]uint32, c),
-		YHat:  make([]uint32, c),
-		Err:   make([]int32, c),
-		WIn:   make([]float32, c*Slots(WinR)),
-		WRec:  make([]float32, c*Slots(p.RRec)),
-		WOut:  make([]float32, c*p.OutWidth()),
-		Elig:  make([]float32, c*p.EligWidth()),
-		Ring:  make([]uint32, Window*RingFields),
-
-		V2:     make([]float32, c*p.Layer2()),
-		Theta2: make([]float32, c*p.Layer2()),
-		Q2:     make([]float32, c*p.Layer2()),
-		S2:     make([]uint32, c*p.Layer2()),
-		W12:    make([]float32, c*p.Layer2()*Slots(WinR)),
-	}
-}
-
 // Layer2 is 1 when the network has a second hidden layer (Horizon > 1
 // and not NoCascade),
 // else 0: a multiplier for its buffers' sizes.
@@ -173,43 +126,7 @@ func (p Params) Layer2() int {
 // W_in slot under rstdp, none otherwise.
 func (p Params) EligWidth() int {
 	if p.Rule == RuleRSTDP {
-		return Slots(WinR)
+		return Slots(PatchR)
 	}
 	return 0
-}
-
-// Field is one named buffer of a State, for code that handles every
-// buffer alike (checkpoints, comparisons). Exactly one of F32, U32, I32
-// is set.
-type Field struct {
-	Name string
-	F32  *[]float32
-	U32  *[]uint32
-	I32  *[]int32
-}
-
-// Fields lists every buffer of s in a fixed order. A buffer added to State
-// is added here, and everything built on Fields follows.
-func (s *State) Fields() []Field {
-	return []Field{
-		{Name: "X", U32: &s.X},
-		{Name: "Y", U32: &s.Y},
-		{Name: "P", F32: &s.P},
-		{Name: "V", F32: &s.V},
-		{Name: "Theta", F32: &s.Theta},
-		{Name: "Q", F32: &s.Q},
-		{Name: "S", U32: &s.S},
-		{Name: "YHat", U32: &s.YHat},
-		{Name: "Err", I32: &s.Err},
-		{Name: "WIn", F32: &s.WIn},
-		{Name: "WRec", F32: &s.WRec},
-		{Name: "WOut", F32: &s.WOut},
-		{Name: "Elig", F32: &s.Elig},
-		{Name: "V2", F32: &s.V2},
-		{Name: "Theta2", F32: &s.Theta2},
-		{Name: "Q2", F32: &s.Q2},
-		{Name: "S2", U32: &s.S2},
-		{Name: "W12", F32: &s.W12},
-		{Name: "Ring", U32: &s.Ring},
-	}
 }

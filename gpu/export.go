@@ -44,7 +44,7 @@ func (s *Sim) LoadDisplay(st *cpuref.State, frame, target []cpuref.Rect) error {
 	}
 	s.frame = append(s.frame[:0], frame...)
 	s.target = append(s.target[:0], target...)
-	up := s.uploads(st)
+	up := uploads(st)
 	for _, b := range []Buffer{BufX, BufY, BufBits, BufYHat, BufRing} {
 		ptr, n := bytesOf(up[b])
 		gl.NamedBufferSubData(s.buf[b], 0, n, ptr)

@@ -35,7 +35,7 @@ func BuildForTest(name string, sources map[string]string, files ...string) error
 		}
 		return s, nil
 	}
-	p, err := newProgramFrom(source, name, Defines{}, "", stages...)
+	p, err := newProgramFrom(source, name, Defines{}.header(), "", stages...)
 	p.release()
 	return err
 }

@@ -19,6 +19,10 @@ type program struct {
 	id       uint32
 	name     string
 	uniforms map[string]int32
+	// declared are the uniforms its sources declare: setting any other
+	// name is a typo, which GL would ignore (location −1) and which the
+	// setters refuse instead.
+	declared map[string]bool
 }
 
 // Defines are #define lines injected before a shader's source.
@@ -64,7 +68,14 @@ func newComputeProgram(file string, defs Defines) (*program, error) {
 	for _, u := range uses {
 		d["USE_"+u] = 1
 	}
-	return newProgram(file, d, common, stage{file, gl.COMPUTE_SHADER})
+	return newProgramFrom(shaders.Source, file, d.header()+generatedGLSL(), common, stage{file, gl.COMPUTE_SHADER})
+}
+
+// generatedGLSL is what every compute pass is compiled with before
+// common.glsl: the declarations derived from cpuref's tables, the
+// parameters' uniforms and the state's storage buffers.
+func generatedGLSL() string {
+	return "// Generated from cpuref.Params and cpuref.State.\n" + cpuref.GLSLUniforms() + bufferDeclarations()
 }
 
 // bufferUses reads the "// uses: A B C" line of a compute pass: the
@@ -81,20 +92,16 @@ func bufferUses(file, src string) ([]string, error) {
 // NewGraphicsProgram builds a vertex and fragment shader pair from files
 // in package shaders; prefix (may be "") goes after the defines.
 func NewGraphicsProgram(vert, frag string, defs Defines, prefix string) (uint32, error) {
-	p, err := newProgram(vert+"+"+frag, defs, prefix, stage{vert, gl.VERTEX_SHADER}, stage{frag, gl.FRAGMENT_SHADER})
+	p, err := newProgramFrom(shaders.Source, vert+"+"+frag, defs.header(), prefix, stage{vert, gl.VERTEX_SHADER}, stage{frag, gl.FRAGMENT_SHADER})
 	if err != nil {
 		return 0, err
 	}
 	return p.id, nil
 }
 
-func newProgram(name string, defs Defines, prefix string, stages ...stage) (*program, error) {
-	return newProgramFrom(shaders.Source, name, defs, prefix, stages...)
-}
-
-// newProgramFrom is newProgram with the stages' sources read by source
-// (tests give it broken ones).
-func newProgramFrom(source func(file string) (string, error), name string, defs Defines, prefix string, stages ...stage) (_ *program, err error) {
+// newProgramFrom compiles and links the stages, each as header, prefix
+// and its file, read by source (tests give it broken ones).
+func newProgramFrom(source func(file string) (string, error), name string, header, prefix string, stages ...stage) (_ *program, err error) {
 	id := gl.CreateProgram()
 	var attached []uint32
 	// Shaders are detached before the program is deleted: detaching from
@@ -108,12 +115,18 @@ func newProgramFrom(source func(file string) (string, error), name string, defs 
 			gl.DeleteProgram(id)
 		}
 	}()
+	declared := map[string]bool{}
 	for _, st := range stages {
 		src, err := source(st.file)
 		if err != nil {
 			return nil, fmt.Errorf("gpu: %w", err)
 		}
-		sh, err := compile(st.file, st.typ, defs.header(), prefix, src)
+		for _, text := range []string{header, prefix, src} {
+			for _, m := range uniformDecl.FindAllStringSubmatch(text, -1) {
+				declared[m[1]] = true
+			}
+		}
+		sh, err := compile(st.file, st.typ, header, prefix, src)
 		if err != nil {
 			return nil, err
 		}
@@ -126,8 +139,11 @@ func newProgramFrom(source func(file string) (string, error), name string, defs 
 	if ok == gl.FALSE {
 		return nil, fmt.Errorf("gpu: link %s: %s", name, strings.TrimSpace(programLog(id)))
 	}
-	return &program{id: id, name: name, uniforms: map[string]int32{}}, nil
+	return &program{id: id, name: name, uniforms: map[string]int32{}, declared: declared}, nil
 }
+
+// uniformDecl matches a uniform declaration and captures its name.
+var uniformDecl = regexp.MustCompile(`(?m)^\s*uniform\s+\w+\s+(\w+)`)
 
 // prefixBase numbers the prefix's lines from prefixBase+1 and the file's
 // from 1, so a compiler message names its source by its line alone: Mesa
@@ -224,13 +240,18 @@ func (p *program) loc(name string) int32 {
 	if l, ok := p.uniforms[name]; ok {
 		return l
 	}
+	if !p.declared[name] {
+		// A misspelt name: GL would ignore it in silence.
+		panic(fmt.Sprintf("gpu: %s declares no uniform %s", p.name, name))
+	}
 	l := gl.GetUniformLocation(p.id, gl.Str(name+"\x00"))
 	p.uniforms[name] = l
 	return l
 }
 
-// Uniform setters. A uniform the compiler removed has location −1, which
-// GL ignores.
+// Uniform setters. A uniform the compiler removed (a pass that does not
+// use it) has location −1, which GL ignores; a name no source declares
+// panics in loc.
 func (p *program) setInt(name string, v int32)     { gl.ProgramUniform1i(p.id, p.loc(name), v) }
 func (p *program) setUint(name string, v uint32)   { gl.ProgramUniform1ui(p.id, p.loc(name), v) }
 func (p *program) setFloat(name string, v float32) { gl.ProgramUniform1f(p.id, p.loc(name), v) }
@@ -241,6 +262,17 @@ func (p *program) setBool(name string, v bool) {
 	}
 	gl.ProgramUniform1i(p.id, p.loc(name), i)
 }
+// setParam sets a parameter's uniform to v, a float32 or an int32 (see
+// cpuref.UniformValues). Every pass declares every parameter.
+func (p *program) setParam(name string, v any) {
+	switch v := v.(type) {
+	case float32:
+		p.setFloat(name, v)
+	case int32:
+		p.setInt(name, v)
+	}
+}
+
 func (p *program) setRects(name string, r []cpuref.Rect) {
 	if len(r) > 0 {
 		// cpuref.Rect is four int32s, the layout of an ivec4.
@@ -253,4 +285,22 @@ func (p *program) release() {
 		gl.DeleteProgram(p.id)
 		p.id = 0
 	}
+}
+
+// activeUniforms returns the names of the uniforms GL reports active in
+// the program (array uniforms without their "[0]").
+func (p *program) activeUniforms() []string {
+	var n, maxLen int32
+	gl.GetProgramiv(p.id, gl.ACTIVE_UNIFORMS, &n)
+	gl.GetProgramiv(p.id, gl.ACTIVE_UNIFORM_MAX_LENGTH, &maxLen)
+	buf := make([]byte, maxLen+1)
+	var out []string
+	for i := range uint32(n) {
+		var length, size int32
+		var typ uint32
+		gl.GetActiveUniform(p.id, i, int32(len(buf)), &length, &size, &typ, &buf[0])
+		out = append(out, strings.TrimSuffix(string(buf[:length]), "[0]"))
+	}
+	sort.Strings(out)
+	return out
 }

@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 	"unsafe"
@@ -10,47 +11,6 @@ import (
 
 	"github.com/spikecast/spikecast/cpuref"
 )
-
-// Buffer names one of the simulation's shader storage buffers. Its value
-// is also the binding point the compute passes use for it.
-type Buffer int
-
-// The simulation's buffers. Real-valued ones have the layout of the
-// cpuref.State field of the same name; binary ones are bit sets (see
-// common.glsl), which ReadInto unpacks: X, Y and YHat plain, the spikes
-// S in overlapping words, double-buffered. The error e = y − ŷ is not
-// stored on the GPU.
-const (
-	BufX Buffer = iota // X_t, plain bit set
-	BufY               // the target, plain bit set
-	BufP
-	BufV
-	BufTheta
-	BufQ
-	BufYHat // ŷ, plain bit set
-	BufWIn
-	BufWRec
-	BufWOut
-	BufRing
-	BufElig
-	BufV2       // second hidden layer (-horizon > 1)
-	BufTheta2   //
-	BufQ2       //
-	BufS2       //
-	BufW12      //
-	BufBitsPrev // s(t−1), overlapping bit set
-	BufBits     // s(t): cpuref.State.S after the step
-	BufBits2    // s₂(t)
-	numBuffers
-)
-
-// FirstFreeBinding is the first storage binding point the simulation does
-// not use, for renderers' own buffers.
-const FirstFreeBinding = int(numBuffers)
-
-var bufferNames = [numBuffers]string{"X", "Y", "P", "V", "Theta", "Q", "YHat", "WIn", "WRec", "WOut", "Ring", "Elig", "V2", "Theta2", "Q2", "S2", "W12", "BitsPrev", "Bits", "Bits2"}
-
-func (b Buffer) String() string { return bufferNames[b] }
 
 // Work-group size of every cell pass: 16×16 tiles of the grid, so a
 // dispatch is (⌈n/16⌉, ⌈n/16⌉) groups and stays under GL's 65,535 limit per
@@ -62,60 +22,38 @@ const (
 	MaxRects = cpuref.MaxRects
 )
 
-// Defines are the constants shared by Go and the compute shaders.
+// computeDefines are the constants shared by Go and every compute
+// shader: work-group size, ring layout, noise stream and the binding
+// point of every storage buffer.
 func computeDefines() Defines {
 	d := Defines{
 		"WG_X":         WGX,
 		"WG_Y":         WGY,
 		"MAX_RECTS":    MaxRects,
-		"WIN_SLOTS":    cpuref.Slots(cpuref.WinR),
+		"PATCH_SLOTS":  cpuref.Slots(cpuref.PatchR),
 		"RING_FIELDS":  cpuref.RingFields,
 		"RING_TP":      cpuref.RingTP,
 		"RING_FP":      cpuref.RingFP,
 		"RING_FN":      cpuref.RingFN,
 		"RING_SPIKES":  cpuref.RingSpikes,
 		"STREAM_NOISE": int(cpuref.StreamNoise),
-		"RULE_STDP":    0,
-		"RULE_HEBBIAN": 1,
-		"RULE_RSTDP":   2,
 	}
-	for b := Buffer(0); b < numBuffers; b++ {
-		d["B_"+upper(b.String())] = int(b)
+	for i, b := range buffers() {
+		d["B_"+b.macro()] = i
 	}
 	return d
 }
 
 // configDefines adds to computeDefines what the passes are specialised
-// for: the rule, the W_out layout and window radii, -learn_rec and the
-// second layer. They
-// are #defines rather than uniforms because a software renderer executes
-// both sides of every branch (see learnInput.comp).
+// for: the parameters declared glsl:"define" (the rule, the W_out layout
+// and window radii, -learn_rec) and the second layer. They are #defines
+// rather than uniforms because a software renderer executes both sides of
+// every branch (see learnInput.comp).
 func configDefines(p cpuref.Params) Defines {
 	d := computeDefines()
-	d["RULE"] = map[cpuref.Rule]int{cpuref.RuleSTDP: 0, cpuref.RuleHebbian: 1, cpuref.RuleRSTDP: 2}[p.Rule]
-	d["DENSE"] = boolInt(p.WOut == cpuref.Dense)
-	d["LEARN_REC"] = boolInt(p.LearnRec)
+	maps.Copy(d, cpuref.GLSLDefines(p))
 	d["LAYER2"] = p.Layer2()
-	d["RREC"] = p.RRec
-	d["ROUT"] = p.ROut
 	return d
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'a' && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
 
 // Sim is the network on the GPU. Its methods must run on the context's
@@ -129,8 +67,8 @@ type Sim struct {
 	integrate, output, learnInput *program
 	integrate2, learnHidden2      *program // -horizon > 1 only
 
-	buf  [numBuffers]uint32
-	size [numBuffers]int // bytes
+	buf  []uint32 // GL names, by Buffer
+	size []int    // bytes, by Buffer
 
 	// bandRows is the grid rows a dispatch covers: n, unless the weights
 	// are larger than a storage block (see bandRowsFor).
@@ -173,8 +111,9 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 			return nil, err
 		}
 	}
-	gl.CreateBuffers(int32(numBuffers), &s.buf[0])
-	for b, data := range s.uploads(init) {
+	s.buf, s.size = make([]uint32, numBuffers()), make([]int, numBuffers())
+	gl.CreateBuffers(int32(len(s.buf)), &s.buf[0])
+	for b, data := range uploads(init) {
 		if err := s.alloc(Buffer(b), data); err != nil {
 			s.Release()
 			return nil, err
@@ -187,29 +126,8 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 	return s, nil
 }
 
-// BytesFor returns the GPU memory the simulation's buffers take for p.
-func BytesFor(p cpuref.Params) int64 {
-	c := int64(p.N) * int64(p.N)
-	perCell := int64(4 * (4 + cpuref.Slots(cpuref.WinR) + cpuref.Slots(p.RRec) + p.Layer2()*(4+cpuref.Slots(cpuref.WinR))))
-	bitSets := (int64(2+p.Layer2())*int64(bitWords(p.N)) + 3*int64(plainWords(p.N))) * 4
-	return c*perCell + c*int64(p.OutWidth()+p.EligWidth())*4 + bitSets + cpuref.Window*cpuref.RingFields*4
-}
-
 // checkLimits refuses buffers larger than GL allows for one storage block.
 func (s *Sim) checkLimits() error { return CheckLimits(s.P) }
-
-// weightSlots gives the floats a cell holds in each weight buffer. A
-// cell's weights are its own (only its invocation touches them), so a
-// dispatch over a band of rows needs only the band's part of each.
-func weightSlots(p cpuref.Params) map[Buffer]int {
-	return map[Buffer]int{
-		BufWIn:  cpuref.Slots(cpuref.WinR),
-		BufWRec: cpuref.Slots(p.RRec),
-		BufWOut: p.OutWidth(),
-		BufElig: p.EligWidth(),
-		BufW12:  p.Layer2() * cpuref.Slots(cpuref.WinR),
-	}
-}
 
 // storageLimits returns GL_MAX_SHADER_STORAGE_BLOCK_SIZE and
 // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT.
@@ -315,21 +233,6 @@ func (s *Sim) bindBand(r0, rows int) {
 	}
 }
 
-// uploads lists st's buffers in Buffer order, as the GPU holds them.
-func (s *Sim) uploads(st *cpuref.State) [numBuffers]any {
-	// Bits holds st.S (the next step reads it as s(t−1)); BitsPrev and
-	// Bits2 are cleared and written before they are read.
-	words, words2 := bitWords(st.N), 0
-	if len(st.S2) > 0 {
-		words2 = words
-	}
-	n := st.N
-	return [numBuffers]any{plainBitsOf(st.X, n), plainBitsOf(st.Y, n), st.P, st.V, st.Theta, st.Q,
-		plainBitsOf(st.YHat, n), st.WIn, st.WRec, st.WOut, st.Ring, st.Elig,
-		st.V2, st.Theta2, st.Q2, st.S2, st.W12,
-		make([]uint32, words), bitsOf(st.S, n), make([]uint32, words2)}
-}
-
 // plainWords is the length in words of a plain bit set of an n×n layer:
 // ⌈n/32⌉ words a row.
 func plainWords(n int) int { return n * ((n + 31) / 32) }
@@ -417,44 +320,17 @@ func (s *Sim) alloc(b Buffer, data any) error {
 }
 
 func (s *Sim) setUniforms() {
-	p := s.P
 	for _, pr := range s.programs() {
-		pr.setInt("uN", int32(p.N))
-	}
-	s.integrate.setFloat("uLambdaPre", p.LambdaPre)
-	s.integrate.setFloat("uRho", p.Rho)
-	s.integrate.setFloat("uBias", p.Bias)
-	s.integrate.setFloat("uSigma", p.SigmaNoise)
-	s.output.setFloat("uTauOut", p.TauOut)
-	s.output.setFloat("uEtaOut", p.EtaOut)
-	s.output.setFloat("uWoutMax", p.WoutMax)
-	s.learnInput.setFloat("uEta", p.Eta)
-	s.learnInput.setFloat("uAPlus", p.APlus)
-	s.learnInput.setFloat("uAMinus", p.AMinus)
-	s.learnInput.setFloat("uLambdaPost", p.LambdaPost)
-	s.learnInput.setFloat("uWinMax", p.WinMax)
-	s.learnInput.setFloat("uLambdaElig", p.LambdaElig)
-	s.learnInput.setFloat("uEtaRec", p.EtaRec)
-	s.learnInput.setFloat("uWrecMax", p.WrecMax)
-	s.integrate2.setFloat("uRho2", p.Rho2)
-	s.integrate2.setFloat("uBias", p.Bias)
-	s.integrate2.setFloat("uSigma", p.SigmaNoise)
-	s.learnHidden2.setFloat("uEta", p.Eta)
-	s.learnHidden2.setFloat("uAPlus", p.APlus)
-	s.learnHidden2.setFloat("uAMinus", p.AMinus)
-	s.learnHidden2.setFloat("uLambdaPost", p.LambdaPost)
-	s.learnHidden2.setFloat("uWinMax", p.WinMax)
-	for _, pr := range []*program{s.integrate, s.integrate2} {
-		pr.setFloat("uEtaTheta", p.EtaTheta)
-		pr.setFloat("uTargetRate", p.TargetRate)
-		pr.setFloat("uThetaMin", p.ThetaMin)
+		for name, v := range cpuref.UniformValues(s.P) {
+			pr.setParam(name, v)
+		}
 	}
 }
 
 // Bind binds every buffer to its binding point. Step does it; a renderer
 // that rebinds points calls it before handing the buffers back.
 func (s *Sim) Bind() {
-	for b := Buffer(0); b < numBuffers; b++ {
+	for b := range s.buf {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(b), s.buf[b])
 	}
 	if s.bandRows < s.P.N {
@@ -623,33 +499,7 @@ func (s *Sim) ReadState() (*cpuref.State, error) {
 // bytes), for tests that compare the per-cell buffers every step.
 func (s *Sim) ReadInto(st *cpuref.State, weights bool) error {
 	st.T = s.T
-	n := st.N
-	direct := map[Buffer]any{BufP: st.P, BufV: st.V, BufTheta: st.Theta, BufQ: st.Q, BufRing: st.Ring,
-		BufElig: st.Elig, BufV2: st.V2, BufTheta2: st.Theta2, BufQ2: st.Q2, BufS2: st.S2, BufW12: st.W12}
-	if weights {
-		direct[BufWIn], direct[BufWRec], direct[BufWOut] = st.WIn, st.WRec, st.WOut
-	}
-	for b, d := range direct {
-		if err := s.read(b, d); err != nil {
-			return err
-		}
-	}
-	plain := make([]uint32, plainWords(n))
-	for b, cells := range map[Buffer][]uint32{BufX: st.X, BufY: st.Y, BufYHat: st.YHat} {
-		if err := s.read(b, plain); err != nil {
-			return err
-		}
-		unpackPlain(plain, n, cells)
-	}
-	bits := make([]uint32, bitWords(n))
-	if err := s.read(BufBits, bits); err != nil {
-		return err
-	}
-	unpackBits(bits, n, st.S)
-	for i := range st.Err {
-		st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
-	}
-	return nil
+	return s.readInto(st, weights)
 }
 
 func (s *Sim) read(b Buffer, dst any) error {
@@ -675,9 +525,9 @@ func (s *Sim) Release() {
 	for _, p := range s.programs() {
 		p.release()
 	}
-	if s.buf[0] != 0 {
-		gl.DeleteBuffers(int32(numBuffers), &s.buf[0])
-		s.buf = [numBuffers]uint32{}
+	if len(s.buf) > 0 && s.buf[0] != 0 {
+		gl.DeleteBuffers(int32(len(s.buf)), &s.buf[0])
+		clear(s.buf)
 	}
 }
 
@@ -687,7 +537,7 @@ func (s *Sim) Load(st *cpuref.State) error {
 	if st.N != s.P.N {
 		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
 	}
-	for b, data := range s.uploads(st) {
+	for b, data := range uploads(st) {
 		ptr, n := bytesOf(data)
 		if n != s.size[b] && !(n == 0 && s.size[b] == 4) {
 			return fmt.Errorf("gpu: load %s: %d bytes, buffer holds %d", Buffer(b), n, s.size[b])
@@ -709,4 +559,15 @@ func (s *Sim) framesOf(t int64) {
 		s.frame = s.Stim.Frame(t-1, s.frame)
 		s.target = s.Stim.Frame(t-1+int64(s.P.Horizon), s.target)
 	}
+}
+
+// ActiveUniforms returns, by shader file, the uniforms GL reports active
+// in each compute pass: for tests that hold the parameter declarations
+// and the shaders together.
+func (s *Sim) ActiveUniforms() map[string][]string {
+	out := map[string][]string{}
+	for _, p := range s.programs() {
+		out[p.name] = p.activeUniforms()
+	}
+	return out
 }

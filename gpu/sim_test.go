@@ -51,7 +51,7 @@ func TestGPUInitialStateRoundTrip(t *testing.T) {
 	for _, layout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
 		t.Run(string(layout), func(t *testing.T) {
 			p := cpuref.Defaults()
-			p.N, p.WOut = 23, layout
+			p.N, p.OutLayout = 23, layout
 			init := cpuref.NewState(p)
 			want := init.Clone()
 			sim := gputest.Sim(t, p, init)

@@ -9,65 +9,15 @@
 
 layout(local_size_x = WG_X, local_size_y = WG_Y) in;
 
-// Storage buffers. GL promises only 16 storage blocks a shader, so each
-// pass names the buffers it uses in a "// uses:" line, and Go defines
+// Storage buffers and the parameters' uniforms (uN, uRho, …) are declared
+// before this file, generated from the tags of cpuref.State and
+// cpuref.Params. GL promises only 16 storage blocks a shader, so each pass
+// names the buffers it uses in a "// uses:" line, and Go defines
 // USE_<NAME> for each; only those are declared.
 // X, Y and ŷ are plain bit sets (bit col & 31 of word row·⌈n/32⌉ + col/32),
 // cleared by the step and set with atomicOr by the few cells that are 1:
 // on a software renderer a store to every cell costs far more than an
 // atomic on the rare ones. The error e = y − ŷ is not stored.
-#ifdef USE_X
-layout(std430, binding = B_X) buffer XBuf { uint x[]; };
-#endif
-#ifdef USE_Y
-layout(std430, binding = B_Y) buffer YBuf { uint y[]; };
-#endif
-#ifdef USE_YHAT
-layout(std430, binding = B_YHAT) buffer YHatBuf { uint yhat[]; };
-#endif
-#ifdef USE_RING
-layout(std430, binding = B_RING) buffer RingBuf { uint ring[]; };
-#endif
-#ifdef USE_P
-layout(std430, binding = B_P) buffer PBuf { float p[]; };
-#endif
-#ifdef USE_V
-layout(std430, binding = B_V) buffer VBuf { float v[]; };
-#endif
-#ifdef USE_THETA
-layout(std430, binding = B_THETA) buffer ThetaBuf { float theta[]; };
-#endif
-#ifdef USE_Q
-layout(std430, binding = B_Q) buffer QBuf { float q[]; };
-#endif
-#ifdef USE_WIN
-layout(std430, binding = B_WIN) buffer WInBuf { float wIn[]; };
-#endif
-#ifdef USE_WREC
-layout(std430, binding = B_WREC) buffer WRecBuf { float wRec[]; };
-#endif
-#ifdef USE_WOUT
-layout(std430, binding = B_WOUT) buffer WOutBuf { float wOut[]; };
-#endif
-#ifdef USE_ELIG
-layout(std430, binding = B_ELIG) buffer EligBuf { float elig[]; };
-#endif
-// The second hidden layer (-horizon > 1).
-#ifdef USE_V2
-layout(std430, binding = B_V2) buffer V2Buf { float v2[]; };
-#endif
-#ifdef USE_THETA2
-layout(std430, binding = B_THETA2) buffer Theta2Buf { float theta2[]; };
-#endif
-#ifdef USE_Q2
-layout(std430, binding = B_Q2) buffer Q2Buf { float q2[]; };
-#endif
-#ifdef USE_S2
-layout(std430, binding = B_S2) buffer S2Buf { uint s2[]; };
-#endif
-#ifdef USE_W12
-layout(std430, binding = B_W12) buffer W12Buf { float w12[]; };
-#endif
 // Spikes as bit sets, row by row, in overlapping words: word w of a row
 // holds columns 16w−8 … 16w+23 (bit b = column 16w−8+b), so every column
 // is in two words, and any window of radius ≤ 8 (MaxR) around column c
@@ -76,15 +26,6 @@ layout(std430, binding = B_W12) buffer W12Buf { float w12[]; };
 // the step cleared first, so only the rare spikes write. Passes read a
 // cell's window with one load a row instead of one a cell: on a software
 // renderer every storage-buffer access costs the same, whatever it holds.
-#ifdef USE_BITSPREV
-layout(std430, binding = B_BITSPREV) buffer BitsPrevBuf { uint bitsPrev[]; }; // s(t−1)
-#endif
-#ifdef USE_BITS
-layout(std430, binding = B_BITS) buffer BitsBuf { uint bits[]; }; // s(t)
-#endif
-#ifdef USE_BITS2
-layout(std430, binding = B_BITS2) buffer Bits2Buf { uint bits2[]; }; // s₂(t)
-#endif
 
 // Window sides and slot counts of W_rec and local W_out (RREC and ROUT
 // are #defines: a program is built for one network).
@@ -93,7 +34,6 @@ layout(std430, binding = B_BITS2) buffer Bits2Buf { uint bits2[]; }; // s₂(t)
 #define OUT_SIDE (2 * ROUT + 1)
 #define OUT_SLOTS (OUT_SIDE * OUT_SIDE)
 
-uniform int uN;    // grid side
 uniform int uSlot; // ring slot of this step: t % WINDOW
 
 // uRow0 is the first grid row of this dispatch: 0, unless the weights are

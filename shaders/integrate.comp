@@ -9,14 +9,7 @@
 // write them), so the fusion needs no barrier. Terms whose input is 0 are
 // skipped, as in cpuref: it leaves the float sum unchanged.
 
-uniform float uLambdaPre;
 uniform uint uNoiseKey; // cpuref.NoiseKey(seed, noise stream, step)
-uniform float uRho;
-uniform float uBias;
-uniform float uSigma;
-uniform float uEtaTheta;
-uniform float uTargetRate;
-uniform float uThetaMin;
 
 void main() {
     ivec2 c = cell();
@@ -39,7 +32,7 @@ void main() {
     uint lit = patchMask(c);
     precise float inp = 0.0;
     for (uint rest = lit; rest != 0u; rest &= rest - 1u) {
-        inp = inp + wIn[wrow(i) * WIN_SLOTS + findLSB(rest)];
+        inp = inp + wIn[wrow(i) * PATCH_SLOTS + findLSB(rest)];
     }
     // Recurrence: last step's spikes in the window (RREC, a #define),
     // slots ascending (row-major, as cpuref's numbering); the centre is no
@@ -69,7 +62,7 @@ void main() {
     }
 #endif
 #endif
-    precise float noise = uSigma * normalKeyed(uNoiseKey, uint(i));
+    precise float noise = uSigmaNoise * normalKeyed(uNoiseKey, uint(i));
     precise float current = ((inp + rec) + uBias) + noise;
     precise float leaked = uRho * v[i];
     precise float vi = leaked + current;

@@ -5,12 +5,6 @@
 // slower ρ₂; spike and reset. As cpuref's integrate2.
 
 uniform uint uNoiseKey; // cpuref.NoiseKey(seed, second-layer noise stream, step)
-uniform float uRho2;
-uniform float uBias;
-uniform float uSigma;
-uniform float uEtaTheta;
-uniform float uTargetRate;
-uniform float uThetaMin;
 
 void main() {
     ivec2 c = cell();
@@ -19,12 +13,12 @@ void main() {
     }
     int i = c.y * uN + c.x;
     precise float inp = 0.0;
-    for (int dy = -1, m = wrow(i) * WIN_SLOTS; dy <= 1; dy++, m += 3) {
+    for (int dy = -1, m = wrow(i) * PATCH_SLOTS; dy <= 1; dy++, m += 3) {
         for (uint b = curWindow(c.y + dy, c.x, 1); b != 0u; b &= b - 1u) {
             inp = inp + w12[m + findLSB(b)];
         }
     }
-    precise float noise = uSigma * normalKeyed(uNoiseKey, uint(i));
+    precise float noise = uSigmaNoise * normalKeyed(uNoiseKey, uint(i));
     precise float current = (inp + uBias) + noise;
     precise float leaked = uRho2 * v2[i];
     precise float vi = leaked + current;

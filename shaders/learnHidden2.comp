@@ -4,11 +4,6 @@
 // advanced by learnInput; the second layer's q₂ is folded in last. As
 // cpuref's learnHidden2.
 
-uniform float uEta;
-uniform float uAPlus;
-uniform float uAMinus;
-uniform float uLambdaPost;
-uniform float uWinMax;
 
 void main() {
     ivec2 c = cell();
@@ -30,7 +25,7 @@ void main() {
             precise float pot = (uAPlus * si) * q[j];
             precise float dep = (uAMinus * qi) * float((row >> uint(dx + 1)) & 1u);
             precise float dw = uEta * (pot - dep);
-            int k = wrow(i) * WIN_SLOTS + m;
+            int k = wrow(i) * PATCH_SLOTS + m;
             precise float w = w12[k] + dw;
             w12[k] = clamp(w, 0.0, uWinMax);
         }

@@ -13,14 +13,6 @@
 // builds the program, not uniforms: a software renderer runs every side of
 // an if for every group of invocations (the untaken side with its lanes
 // masked off), so code a configuration never takes must not be there.
-uniform float uEta;
-uniform float uAPlus;
-uniform float uAMinus;
-uniform float uLambdaPost;
-uniform float uWinMax;
-uniform float uLambdaElig;
-uniform float uEtaRec;
-uniform float uWrecMax;
 
 // reward is cpuref's Sim.reward: 1 when this step's hits outnumber its
 // misses and false alarms together, else 0, from the counts the output
@@ -60,7 +52,7 @@ void main() {
         int dy = (m * 11) >> 5; // m / 3 for m < 9
         int j = i + (dy - 1) * uN + (m - 3 * dy - 1);
         float xj = float((lit >> uint(m)) & 1u);
-        int k = wrow(i) * WIN_SLOTS + m;
+        int k = wrow(i) * PATCH_SLOTS + m;
 #if RULE == RULE_HEBBIAN
         precise float dw = (uEta * si) * xj;
 #else

@@ -4,17 +4,14 @@
 // W_out, which only this invocation touches. Local W_out reads the spike
 // window a row of bits at a time; dense W_out walks every hidden cell's
 // bit in index order, the order cpuref uses. With -horizon > 1 the second
-// hidden layer's bit set is bound in place of the first's. DENSE and
+// hidden layer's bit set is bound in place of the first's. WOUT and
 // LAYER2 are #defines fixed when the program is built (see learnInput).
 
-uniform float uTauOut;
-uniform float uEtaOut;
-uniform float uWoutMax;
 uniform bool uLearn;
 
 // FOR_SPIKES runs BODY with J = the weight slot of every spike in reach,
 // ascending; the two loops differ only in what they do with a weight.
-#if DENSE
+#if WOUT == WOUT_DENSE
 #define FOR_SPIKES(J, BODY)                                         \
     {                                                               \
         int wpr = wordsPerRow();                                    \
@@ -52,10 +49,10 @@ void main() {
     }
     // No spike anywhere (dense) leaves u = 0 without a walk. (The ring
     // counts the first layer's spikes only.)
-    bool any = DENSE == 0 || LAYER2 == 1 || ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u;
+    bool any = WOUT != WOUT_DENSE || LAYER2 == 1 || ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u;
     int k = c.y * uN + c.x;
-    int width = DENSE == 1 ? uN * uN : OUT_SLOTS;
-#if DENSE == 0 && OUT_SLOTS <= 32
+    int width = WOUT == WOUT_DENSE ? uN * uN : OUT_SLOTS;
+#if WOUT != WOUT_DENSE && OUT_SLOTS <= 32
     uint outSlots = 0u;
     for (int dy = -ROUT; dy <= ROUT; dy++) {
         outSlots |= curWindow(c.y + dy, c.x, ROUT) << uint((dy + ROUT) * OUT_SIDE);

@@ -12,8 +12,8 @@ import (
 )
 
 // Binding points of the renderer's own buffers, after the simulation's.
-const (
-	bindGlow   = gpu.FirstFreeBinding // after the simulation's binding points
+var (
+	bindGlow   = gpu.FirstFreeBinding
 	bindPoints = gpu.FirstFreeBinding + 1
 )
 
