@@ -262,6 +262,7 @@ func (p *program) setBool(name string, v bool) {
 	}
 	gl.ProgramUniform1i(p.id, p.loc(name), i)
 }
+
 // setParam sets a parameter's uniform to v, a float32 or an int32 (see
 // cpuref.UniformValues). Every pass declares every parameter.
 func (p *program) setParam(name string, v any) {
