@@ -66,7 +66,9 @@ func (s *Sim) Measures() Measures {
 	return MeasuresOf(s.State.Ring, s.State.T, s.P.N)
 }
 
-// Step advances the network from t to t+1, in the order of docs/MODEL.md.
+// Step advances the network from t to t+1: the passes of docs/MODEL.md
+// §7, each the function of the same name as the compute shader that
+// does it on the GPU, in the order the GPU dispatches them.
 func (s *Sim) Step() {
 	st := s.State
 	slot := int(st.T % Window)
@@ -74,12 +76,14 @@ func (s *Sim) Step() {
 	for f := range ring {
 		ring[f] = 0
 	}
+	// The frames, as the GPU receives them: rectangles.
+	s.litNow = s.Stim.Frame(st.T, s.litNow[:0])
+	s.litNext = s.Stim.Frame(st.T+int64(s.P.Horizon), s.litNext[:0])
 
-	s.stimulus()
-	s.forRows(s.integrate) // steps 1–3
+	s.forRows(s.integrate) // integrate.comp: stimulus, steps 1–3 and 8
 	s.addCounts(ring)
 	if s.P.Layer2() == 1 {
-		s.forRows(s.integrate2) // the second hidden layer
+		s.forRows(s.integrate2) // integrate2.comp: the second hidden layer
 	}
 	s.spiking = s.spiking[:0]
 	for i, v := range s.outputSpikes() {
@@ -87,43 +91,46 @@ func (s *Sim) Step() {
 			s.spiking = append(s.spiking, int32(i))
 		}
 	}
-	s.forRows(s.output) // steps 4–6
+	s.forRows(s.output) // output.comp: steps 4–6
 	s.addCounts(ring)
 	if s.Learn {
-		s.forRows(s.learnInput) // step 7
+		s.forRows(s.learnInput) // learnInput.comp: step 7
 		if s.P.Layer2() == 1 {
-			s.forRows(s.learnHidden2)
+			s.forRows(s.learnHidden2) // learnHidden2.comp
 		}
 	}
-	s.forRows(s.homeostasis) // step 8
-
 	st.S, s.sNext = s.sNext, st.S
 	st.T++
 }
 
-// stimulus writes X_t and its target X_{t+1} and advances the pre-synaptic
-// trace p ← λ_pre·p + x (step 7's first half, done here because every
-// hidden cell's learning reads its neighbours' p, so all of p must be
-// current before learnInput starts).
-func (s *Sim) stimulus() {
-	st, p := s.State, s.P
-	s.litNow = s.Stim.Frame(st.T, s.litNow[:0])
-	s.litNext = s.Stim.Frame(st.T+int64(s.P.Horizon), s.litNext[:0])
-	for j := range st.X {
-		st.X[j], st.Y[j] = 0, 0
+// lit reports whether pixel (row, col) is in one of the rectangles.
+func lit(rects []Rect, row, col int) bool {
+	for _, r := range rects {
+		if int32(row) >= r.R0 && int32(row) < r.R1 && int32(col) >= r.C0 && int32(col) < r.C1 {
+			return true
+		}
 	}
-	fill(st.X, s.P.N, s.litNow)
-	fill(st.Y, s.P.N, s.litNext)
-	for j := range st.P {
-		st.P[j] = float32(p.LambdaPre*st.P[j]) + float32(st.X[j])
-	}
+	return false
 }
 
-// integrate is steps 1–3 for the hidden cells of rows [r0, r1): current,
-// leak and integrate, spike and reset. Sums run over window slots in
-// ascending order; terms whose input is 0 are skipped, which leaves a
-// float32 sum bit for bit unchanged (adding +0 or −0 to a sum that started
-// at +0 never changes it).
+// integrate is one step for the cells of rows [r0, r1), first of the
+// input pixel, then of the hidden cell:
+//
+//   - stimulus: X_t and its target X_{t+k} from the frames' rectangles,
+//     and the pre-synaptic trace p ← λ_pre·p + x (step 7's first half,
+//     here because every hidden cell's learning reads its neighbours' p);
+//   - steps 1–3: current from the 3×3 input patch and the recurrent
+//     window (last step's spikes), plus bias and noise; leak and
+//     integrate; spike and reset;
+//   - step 8, homeostasis: θ ← max(θ + η_θ·(s − target_rate), θ_min),
+//     which reads only the cell's own spike, and which nothing later in
+//     the step reads.
+//
+// The patch's pixels are tested against the rectangles, not read from X,
+// which other rows may not have written yet. Sums run over window slots
+// in ascending order; terms whose input is 0 are skipped, which leaves a
+// float32 sum bit for bit unchanged (adding +0 or −0 to a sum that
+// started at +0 never changes it).
 func (s *Sim) integrate(w, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
 	nin, nrec := Slots(PatchR), Slots(p.RRec)
@@ -133,9 +140,19 @@ func (s *Sim) integrate(w, r0, r1 int) {
 	for row := r0; row < r1; row++ {
 		for col := 0; col < n; col++ {
 			i := row*n + col
+			var x uint32
+			if lit(s.litNow, row, col) {
+				x = 1
+			}
+			st.X[i], st.Y[i] = x, 0
+			if lit(s.litNext, row, col) {
+				st.Y[i] = 1
+			}
+			st.P[i] = float32(p.LambdaPre*st.P[i]) + float32(x)
+
 			var in float32
 			for m := 0; m < nin; m++ {
-				if j, ok := Neighbour(n, row, col, PatchR, m); ok && st.X[j] != 0 {
+				if j, ok := Neighbour(n, row, col, PatchR, m); ok && lit(s.litNow, j/n, j%n) {
 					in += st.WIn[i*nin+m]
 				}
 			}
@@ -155,6 +172,9 @@ func (s *Sim) integrate(w, r0, r1 int) {
 			st.V[i] = v
 			s.sNext[i] = spike
 			spikes += spike
+
+			d := float32(p.EtaTheta * (float32(spike) - p.TargetRate))
+			st.Theta[i] = max(st.Theta[i]+d, p.ThetaMin)
 		}
 	}
 	s.counts[w] = [RingFields]uint32{RingSpikes: spikes}
@@ -307,22 +327,6 @@ func (s *Sim) learnRec(row, col int) {
 	}
 }
 
-// homeostasis is step 8: θ ← max(θ + η_θ·(s − target_rate), θ_min), for
-// the second hidden layer too when there is one.
-func (s *Sim) homeostasis(_, r0, r1 int) {
-	st, p, n := s.State, s.P, s.P.N
-	for i := r0 * n; i < r1*n; i++ {
-		d := float32(p.EtaTheta * (float32(s.sNext[i]) - p.TargetRate))
-		st.Theta[i] = max(st.Theta[i]+d, p.ThetaMin)
-	}
-	if p.Layer2() == 1 {
-		for i := r0 * n; i < r1*n; i++ {
-			d := float32(p.EtaTheta * (float32(st.S2[i]) - p.TargetRate))
-			st.Theta2[i] = max(st.Theta2[i]+d, p.ThetaMin)
-		}
-	}
-}
-
 // outputSpikes are the spikes the output layer reads: the first hidden
 // layer's, or the second's when there is one.
 func (s *Sim) outputSpikes() []uint32 {
@@ -335,7 +339,7 @@ func (s *Sim) outputSpikes() []uint32 {
 // integrate2 is the second hidden layer (Horizon > 1), cascaded after the
 // first: its current is the 3×3 patch of the first layer's spikes of this
 // step through W12, plus bias and its own noise; it leaks with its own,
-// slower ρ₂. No recurrence.
+// slower ρ₂, and adapts its threshold as integrate does. No recurrence.
 func (s *Sim) integrate2(_, r0, r1 int) {
 	st, p, n := s.State, s.P, s.P.N
 	nin := Slots(PatchR)
@@ -358,6 +362,9 @@ func (s *Sim) integrate2(_, r0, r1 int) {
 			}
 			st.V2[i] = v
 			st.S2[i] = spike
+
+			d := float32(p.EtaTheta * (float32(spike) - p.TargetRate))
+			st.Theta2[i] = max(st.Theta2[i]+d, p.ThetaMin)
 		}
 	}
 }
@@ -417,16 +424,5 @@ func (s *Sim) addCounts(ring []uint32) {
 			ring[f] += s.counts[w][f]
 		}
 		s.counts[w] = [RingFields]uint32{}
-	}
-}
-
-// fill sets the cells of the rectangles to 1, clipped to the grid.
-func fill(frame []uint32, n int, rects []Rect) {
-	for _, r := range rects {
-		for row := max(int(r.R0), 0); row < min(int(r.R1), n); row++ {
-			for col := max(int(r.C0), 0); col < min(int(r.C1), n); col++ {
-				frame[row*n+col] = 1
-			}
-		}
 	}
 }

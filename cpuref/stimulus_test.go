@@ -176,3 +176,14 @@ func TestMouseKeepsTargetsForLongHorizons(t *testing.T) {
 		}
 	}
 }
+
+// fill sets the cells of the rectangles to 1, clipped to the grid.
+func fill(frame []uint32, n int, rects []Rect) {
+	for _, r := range rects {
+		for row := max(int(r.R0), 0); row < min(int(r.R1), n); row++ {
+			for col := max(int(r.C0), 0); col < min(int(r.C1), n); col++ {
+				frame[row*n+col] = 1
+			}
+		}
+	}
+}

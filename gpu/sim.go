@@ -401,7 +401,7 @@ func (s *Sim) step() error {
 	in.setInt("uNumNext", int32(len(next)))
 	in.setInt("uSlot", slot)
 	in.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise, uint32(s.T)))
-	s.dispatch(in, n) // cpuref's stimulus and integrate
+	s.dispatch(in, n)
 
 	layer2 := s.P.Layer2() == 1
 	if layer2 {
@@ -425,7 +425,7 @@ func (s *Sim) step() error {
 	s.learnInput.setInt("uNumNow", int32(len(now)))
 	s.learnInput.setInt("uSlot", slot)
 	if s.Learn {
-		s.dispatch(s.learnInput, n) // cpuref's learnInput; integrate did homeostasis
+		s.dispatch(s.learnInput, n)
 		if layer2 {
 			s.dispatch(s.learnHidden2, n)
 		}

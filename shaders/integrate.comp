@@ -1,13 +1,13 @@
 // uses: X Y P V THETA WIN WREC RING BITSPREV BITS
-// integrate: cpuref's stimulus and integrate passes in one dispatch.
-// First the cell's own pixel: X_t and its target X_{t+k} from the frames'
+// integrate: cpuref's integrate, line for line. First the cell's own pixel: X_t and its target X_{t+k} from the frames'
 // lit rectangles, and the pre-synaptic trace p ← λ_pre·p + x. Then steps
 // 1–3 for its hidden cell: current from the 3×3 input patch and the
 // recurrent window (last step's spikes), plus bias and noise; leak and
 // integrate; spike and reset. The patch's pixels are tested against the
 // rectangles directly (they may not be written yet: other work groups
-// write them), so the fusion needs no barrier. Terms whose input is 0 are
-// skipped, as in cpuref: it leaves the float sum unchanged.
+// write them), so no barrier is needed. Terms whose input is 0 are
+// skipped, as in cpuref: it leaves the float sum unchanged. Last,
+// homeostasis (step 8), which reads only the cell's own spike.
 
 uniform uint uNoiseKey; // cpuref.NoiseKey(seed, noise stream, step)
 

@@ -1,13 +1,11 @@
 // uses: P Q WIN WREC ELIG RING BITSPREV BITS
 // learnInput: step 7 for each hidden cell i, run only when learning is on.
 // The rule's change of W_in, clipped to [0, win_max]; STDP reads p after
-// this step's update (done by the stimulus pass) and q before this step's
+// this step's update (done by integrate) and q before this step's
 // spike, which is folded in last: q ← λ_post·q + s. Under rstdp the STDP
 // term feeds the eligibility trace and the step's reward converts it; with
 // learn_rec the cell's W_rec learns by one-step pair STDP
-// (cpuref.learnRec). (Homeostasis, which the reference runs after this
-// pass, is done by integrate: θ reads only the cell's own spike, and
-// nothing between reads θ.)
+// (cpuref.learnRec).
 //
 // The rule (RULE) and -learn_rec (LEARN_REC) are #defines fixed when Go
 // builds the program, not uniforms: a software renderer runs every side of
