@@ -1,17 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
 	"time"
 
+	"github.com/spikecast/spikecast/atomicfile"
 	"github.com/spikecast/spikecast/checkpoint"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/viz"
@@ -221,7 +220,7 @@ type observer struct {
 	stderr io.Writer
 
 	every  int64
-	csv    *atomicFile
+	csv    *atomicfile.File
 	onGrid int64 // W_out weights that connect two cells
 
 	progress  bool
@@ -245,12 +244,12 @@ func newObserver(c *config, t0, total int64, stderr io.Writer, progress bool,
 		}
 	}
 	if c.metrics != "" {
-		f, err := createAtomic(c.metrics)
+		f, err := atomicfile.Create(c.metrics)
 		if err != nil {
 			return nil, err
 		}
 		o.csv = f
-		fmt.Fprintln(o.csv.w, "step,tp,fp,fn,precision,recall,f1,hidden_rate,mean_theta,mean_abs_wout")
+		fmt.Fprintln(o.csv, "step,tp,fp,fn,precision,recall,f1,hidden_rate,mean_theta,mean_abs_wout")
 		o.onGrid = onGridWOut(c.params)
 	}
 	return o, nil
@@ -304,7 +303,7 @@ func (o *observer) row(st *cpuref.State, p cpuref.Params) {
 		meanWout = wout / float64(o.onGrid)
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	fmt.Fprintf(o.csv.w, "%d,%d,%d,%d,%s,%s,%s,%s,%s,%s\n", st.T,
+	fmt.Fprintf(o.csv, "%d,%d,%d,%d,%s,%s,%s,%s,%s,%s\n", st.T,
 		st.Ring[slot+cpuref.RingTP], st.Ring[slot+cpuref.RingFP], st.Ring[slot+cpuref.RingFN],
 		f(m.Precision), f(m.Recall), f(m.F1), f(m.HiddenRate),
 		f(theta/float64(len(st.Theta))), f(meanWout))
@@ -363,7 +362,7 @@ func (o *observer) finish() error {
 	}
 	var first error
 	if o.csv != nil {
-		first = o.csv.commit()
+		first = o.csv.Commit()
 		o.csv = nil
 	}
 	if o.c.save != "" {
@@ -381,54 +380,9 @@ func (o *observer) finish() error {
 // abort drops the metrics file's temporary copy.
 func (o *observer) abort() {
 	if o.csv != nil {
-		o.csv.discard()
+		o.csv.Discard()
 		o.csv = nil
 	}
-}
-
-// atomicFile is written under a temporary name in its directory and
-// renamed into place by commit, so that the path holds a complete file or
-// none.
-type atomicFile struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
-}
-
-func createAtomic(path string) (*atomicFile, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, err
-	}
-	return &atomicFile{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
-}
-
-func (a *atomicFile) commit() error {
-	err := a.w.Flush()
-	if err == nil {
-		err = a.f.Sync()
-	}
-	if cerr := a.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(a.f.Name(), a.path)
-	}
-	if err != nil {
-		os.Remove(a.f.Name())
-		return fmt.Errorf("write %s: %w", a.path, err)
-	}
-	return nil
-}
-
-func (a *atomicFile) discard() {
-	a.f.Close()
-	os.Remove(a.f.Name())
 }
 
 // observedBackend writes the metrics rows of a window run: it splits each

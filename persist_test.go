@@ -256,7 +256,7 @@ func TestSaveAndMetricsOnInterrupt(t *testing.T) {
 				// The metrics file's temporary copy appears after run has
 				// taken over SIGINT.
 				for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-					if m, _ := filepath.Glob(filepath.Join(dir, ".int.csv.tmp*")); len(m) > 0 {
+					if m, _ := filepath.Glob(filepath.Join(dir, ".int.csv.*.tmp")); len(m) > 0 {
 						time.Sleep(300 * time.Millisecond)
 						syscall.Kill(os.Getpid(), syscall.SIGINT)
 						return
