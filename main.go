@@ -30,6 +30,7 @@ import (
 
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/version"
 )
 
 // Exit codes.
@@ -70,6 +71,7 @@ type config struct {
 
 	// Benchmark mode.
 	bench        bool
+	version      bool
 	benchN       string
 	benchSeconds float64
 }
@@ -166,6 +168,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.IntVar(&c.stepsPerFrame, "steps_per_frame", 1, "simulation steps per drawn frame [1, 1024] (+/- in the window)")
 	fs.Float64Var(&c.afterglow, "afterglow", 0.8, "per-frame fade of a spike in the 3-D panel [0, 0.99]; 0 shows the last step only")
 	fs.StringVar(&c.screenshot, "screenshot", "", "write the window's last frame to this PNG file when the run ends")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.BoolVar(&c.bench, "bench", false, "benchmark mode: measure steps/s, frames/s and bandwidth at each -bench_n, print a table")
 	fs.StringVar(&c.benchN, "bench_n", "64,256,1024", "grid sides for -bench, comma-separated")
 	fs.Float64Var(&c.benchSeconds, "bench_seconds", 2, "seconds per measurement in -bench [0.1, 60]")
@@ -213,6 +216,10 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 			return nil, err
 		}
 		return nil, &usageError{err.Error()}
+	}
+	if c.version {
+		fmt.Fprintln(stdout, "spikecast", version.String())
+		return nil, flag.ErrHelp
 	}
 	if fs.NArg() > 0 {
 		return nil, &usageError{fmt.Sprintf("unexpected argument %q (flags start with -)", fs.Arg(0))}
@@ -304,6 +311,7 @@ type Summary struct {
 	N          int     `json:"n"`
 	Backend    string  `json:"backend"`
 	Renderer   string  `json:"renderer"`
+	Version    string  `json:"version"`          // the build (package version)
 	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
 	Frames     int64   `json:"frames,omitempty"` // frames recorded
 	Record     string  `json:"record,omitempty"` // where they went
@@ -409,6 +417,7 @@ func newSummary(c *config, m cpuref.Measures, steps int64, rate float64, rendere
 		N:          c.params.N,
 		Backend:    c.backend,
 		Renderer:   renderer,
+		Version:    version.String(),
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/record"
+	"github.com/spikecast/spikecast/version"
 	"github.com/spikecast/spikecast/viz"
 )
 
@@ -45,6 +46,7 @@ func (c *config) checkRecord() error {
 func (c *config) provenance(ctx *gpu.Context, firstStep int64, stepsPerFrame int) record.Provenance {
 	return record.Provenance{
 		Program:       "spikecast",
+		Version:       version.String(),
 		Args:          c.args,
 		Params:        c.params,
 		Seed:          c.params.Seed,

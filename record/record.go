@@ -60,6 +60,7 @@ func (k Kind) String() string {
 // so a clip shown in a talk can be reproduced.
 type Provenance struct {
 	Program       string   `json:"program"`              // "spikecast"
+	Version       string   `json:"version,omitempty"`    // the program's build (package version)
 	Args          []string `json:"args,omitempty"`       // the command line
 	Params        any      `json:"params,omitempty"`     // the model's parameters
 	Seed          uint32   `json:"seed"`                 // also in Params; here for grep
