@@ -26,6 +26,26 @@ type Engine interface {
 	Release()
 }
 
+// A faster CPU engine plugs in with one file in this package, e.g.
+//
+//	// fast.go
+//	func newFast(c Config) (Backend, error) {
+//		s, err := cpufast.New(c.Params, c.State.Clone(), c.Stim)
+//		if err != nil {
+//			return nil, err
+//		}
+//		s.SetWorkers(c.Workers)
+//		return NewHost("cpufast", "cpufast (Go)", c.Params, c.Stim, fastEngine{s}), nil
+//	}
+//
+//	// fastEngine adapts what differs from Engine (Run's result, say).
+//	type fastEngine struct{ *cpufast.Sim }
+//
+//	func (f fastEngine) Run(k int) error { f.Sim.Run(k); return nil }
+//
+// plus its name in Names and a case in New; -backend, the window,
+// recording, -save, -load and -metrics then take it with no other change.
+
 // NewHost makes a Backend named name (its -backend value) of an engine;
 // renderer names the engine in summaries. stim is the engine's stimulus,
 // which a display mirror needs to draw a loaded state's frames.
