@@ -128,3 +128,16 @@ func TestBackendsAgreeOnSummary(t *testing.T) {
 		t.Errorf("cpu %+v\ngpu %+v", a, b)
 	}
 }
+
+// TestVersion: -version prints one line naming the build and exits 0; the
+// summary carries the same version.
+func TestVersion(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "-version")
+	if code != exitOK || stderr != "" || !strings.HasPrefix(stdout, "spikecast ") || strings.Count(stdout, "\n") != 1 {
+		t.Fatalf("-version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	s := runOK(t, "-headless", "-quiet", "-backend", "cpu", "-n", "8", "-steps", "5")
+	if want := strings.TrimSpace(strings.TrimPrefix(stdout, "spikecast ")); s.Version != want {
+		t.Errorf("summary version %q, -version says %q", s.Version, want)
+	}
+}

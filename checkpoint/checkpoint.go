@@ -45,9 +45,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"reflect"
 
+	"github.com/spikecast/spikecast/atomicfile"
 	"github.com/spikecast/spikecast/cpuref"
 )
 
@@ -79,48 +79,20 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // Write saves p and st to path atomically: it writes a temporary file in
 // the same directory, syncs it and renames it over path, so path holds
 // either the old file or the complete new one, never a part.
-func Write(path string, p cpuref.Params, st *cpuref.State) (err error) {
+func Write(path string, p cpuref.Params, st *cpuref.State) error {
 	if err := check(p, st); err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	// CreateTemp makes the file 0600; a checkpoint is an ordinary file.
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := Encode(w, p, st); err != nil {
+	if err := Encode(f, p, st); err != nil {
+		f.Discard()
 		return fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
-	if err := w.Flush(); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
-	}
-	// Sync the directory so the rename itself survives a crash; some
-	// file systems refuse to sync a directory, which costs nothing worse
-	// than the old behaviour.
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

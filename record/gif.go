@@ -5,8 +5,8 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"io"
 	"math"
-	"os"
 	"sort"
 	"sync"
 )
@@ -128,7 +128,7 @@ func (g *gifRec) close() error {
 	}
 	g.anim.Config = image.Config{ColorModel: g.pal, Width: g.s.Width, Height: g.s.Height}
 	g.anim.LoopCount = 0 // for ever
-	err := createAtomic(g.path, func(f *os.File) error { return gif.EncodeAll(f, &g.anim) })
+	err := createAtomic(g.path, func(w io.Writer) error { return gif.EncodeAll(w, &g.anim) })
 	if err != nil {
 		return err
 	}

@@ -5,18 +5,19 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
+
+	"github.com/spikecast/spikecast/atomicfile"
 )
 
 // mp4 pipes raw RGBA frames into an ffmpeg child that encodes H.264 into
 // a temporary file beside the target, renamed into place on Close.
 type mp4 struct {
-	path, tmp string
+	path      string
+	out       *atomicfile.File // the file ffmpeg writes, by name
 	s         *summary
 	cmd       *exec.Cmd
 	stdin     io.WriteCloser
@@ -32,13 +33,14 @@ func newMP4(path string, s *summary) (*mp4, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record: ffmpeg is not on PATH (apt-get install ffmpeg): %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	// ffmpeg writes the temporary file by name; committing it renames
+	// it into place.
+	out, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("record: write %s: %w", path, err)
+		return nil, fmt.Errorf("record: %w", err)
 	}
-	tmp := f.Name()
-	f.Close()
-	m := &mp4{path: path, tmp: tmp, s: s}
+	tmp := out.Name()
+	m := &mp4{path: path, out: out, s: s}
 	args := []string{
 		"-hide_banner", "-loglevel", "error", "-y",
 		"-f", "rawvideo", "-pix_fmt", "rgba",
@@ -63,11 +65,11 @@ func newMP4(path string, s *summary) (*mp4, error) {
 	// file without its index.
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
-		os.Remove(tmp)
+		out.Discard()
 		return nil, fmt.Errorf("record: ffmpeg: %w", err)
 	}
 	if err := m.cmd.Start(); err != nil {
-		os.Remove(tmp)
+		out.Discard()
 		return nil, fmt.Errorf("record: start ffmpeg: %w", err)
 	}
 	return m, nil
@@ -105,22 +107,20 @@ func (m *mp4) Close() error {
 func (m *mp4) close() error {
 	m.stdin.Close() // end of input: ffmpeg writes the trailer and exits
 	if err := m.cmd.Wait(); err != nil {
-		os.Remove(m.tmp)
+		m.out.Discard()
 		return fmt.Errorf("record: ffmpeg: %v: %s", err, tail(&m.stderr))
 	}
 	if m.writeErr != nil {
-		os.Remove(m.tmp)
+		m.out.Discard()
 		return m.writeErr
 	}
 	if m.frames == 0 {
 		// ffmpeg writes no usable file from no input.
-		os.Remove(m.tmp)
+		m.out.Discard()
 		return fmt.Errorf("record: %s: no frame was recorded", m.path)
 	}
-	os.Chmod(m.tmp, 0o644)
-	if err := os.Rename(m.tmp, m.path); err != nil {
-		os.Remove(m.tmp)
-		return fmt.Errorf("record: write %s: %w", m.path, err)
+	if err := m.out.Commit(); err != nil {
+		return fmt.Errorf("record: %w", err)
 	}
 	m.s.finish(m.frames)
 	return m.s.writeSidecar(m.path)

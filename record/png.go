@@ -68,7 +68,11 @@ func ProvenanceText(m Provenance) []TextChunk {
 	if m.Program == "" {
 		m.Program = "spikecast"
 	}
-	t := []TextChunk{{"Software", m.Program}}
+	sw := m.Program
+	if m.Version != "" {
+		sw += " " + m.Version
+	}
+	t := []TextChunk{{"Software", latin1(sw)}}
 	if m.Title != "" {
 		t = append(t, TextChunk{"Title", latin1(m.Title)})
 	}

@@ -14,11 +14,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spikecast/spikecast/atomicfile"
 )
 
 // Recorder takes the frames of one recording, in order.
@@ -57,6 +60,7 @@ func (k Kind) String() string {
 // so a clip shown in a talk can be reproduced.
 type Provenance struct {
 	Program       string   `json:"program"`              // "spikecast"
+	Version       string   `json:"version,omitempty"`    // the program's build (package version)
 	Args          []string `json:"args,omitempty"`       // the command line
 	Params        any      `json:"params,omitempty"`     // the model's parameters
 	Seed          uint32   `json:"seed"`                 // also in Params; here for grep
@@ -241,34 +245,17 @@ func asciiJSON(v any) string {
 
 // writeAtomic writes data to path whole or not at all.
 func writeAtomic(path string, data []byte) error {
-	return createAtomic(path, func(f *os.File) error {
-		_, err := f.Write(data)
+	return createAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
 	})
 }
 
 // createAtomic runs write on a temporary file beside path and renames it
-// into place when write and the close succeed.
-func createAtomic(path string, write func(f *os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("record: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("record: write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("record: write %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; a recording is for sharing.
-	os.Chmod(tmp, 0o644)
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("record: write %s: %w", path, err)
+// into place when write succeeds (package atomicfile).
+func createAtomic(path string, write func(w io.Writer) error) error {
+	if err := atomicfile.Write(path, write); err != nil {
+		return fmt.Errorf("record: %w", err)
 	}
 	return nil
 }

@@ -9,86 +9,32 @@ import (
 	"github.com/go-gl/gl/v4.3-core/gl"
 	"github.com/go-gl/glfw/v3.3/glfw"
 
+	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 )
 
-// Backend is the simulation behind the window. Its methods run on the GL
-// thread. After Step, the gpu.Sim given to New holds the last step's
-// buffers.
-type Backend interface {
-	Step(k int) error
-	// RequestMeasures asks for the measures without waiting; Measures
-	// returns the newest that have arrived, their step, and whether they
-	// are new.
-	RequestMeasures()
-	Measures() (cpuref.Measures, int64, bool)
-	Reset() error
-	SetLearn(on bool)
-	Steps() int64
-	Name() string
-}
-
-// GPUBackend runs the compute shaders.
-type GPUBackend struct {
-	Sim    *gpu.Sim
-	reader *gpu.MeasureReader
-}
-
-// NewGPUBackend wraps sim. Run on the GL thread.
-func NewGPUBackend(sim *gpu.Sim) *GPUBackend {
-	return &GPUBackend{Sim: sim, reader: gpu.NewMeasureReader()}
-}
-
-func (g *GPUBackend) Step(k int) error { return g.Sim.Run(k) }
-func (g *GPUBackend) RequestMeasures() { g.reader.Request(g.Sim) }
-func (g *GPUBackend) Measures() (cpuref.Measures, int64, bool) {
-	return g.reader.Poll()
-}
-func (g *GPUBackend) Reset() error {
-	g.reader.Release()
-	g.reader = gpu.NewMeasureReader()
-	return g.Sim.Load(cpuref.NewState(g.Sim.P))
-}
-func (g *GPUBackend) SetLearn(on bool) { g.Sim.Learn = on }
-func (g *GPUBackend) Steps() int64     { return g.Sim.T }
-func (g *GPUBackend) Name() string     { return "gpu" }
-
-// Release frees the measure reader (not the Sim).
-func (g *GPUBackend) Release() { g.reader.Release() }
-
-// CPUBackend runs the Go reference and uploads the buffers the panels draw
-// into Mirror after each batch of steps: the one upload in the frame loop.
-type CPUBackend struct {
-	Ref    *cpuref.Sim
-	Mirror *gpu.Sim
-}
-
-func (c *CPUBackend) Step(k int) error {
-	for range k {
-		c.Ref.Step()
-	}
-	return c.Mirror.LoadDisplay(c.Ref.State, c.Ref.Frame(), c.Ref.Target())
-}
-func (c *CPUBackend) RequestMeasures() {}
-func (c *CPUBackend) Measures() (cpuref.Measures, int64, bool) {
-	return c.Ref.Measures(), c.Ref.State.T, true
-}
-func (c *CPUBackend) Reset() error {
-	c.Ref.State = cpuref.NewState(c.Ref.P)
-	return c.Mirror.LoadDisplay(c.Ref.State, c.Ref.Frame(), c.Ref.Target())
-}
-func (c *CPUBackend) SetLearn(on bool) { c.Ref.Learn = on }
-func (c *CPUBackend) Steps() int64     { return c.Ref.State.T }
-func (c *CPUBackend) Name() string     { return "cpu" }
-
-// AppOptions configure the interactive loop.
-type AppOptions struct {
+// LoopOptions configure the frame loop.
+type LoopOptions struct {
+	// Window, when set, is the surface: the loop handles its input and
+	// swaps it. Without it, frames are drawn into an offscreen
+	// Width×Height target, each exactly StepsPerFrame steps after the
+	// last (step-locked), with measures waited for so a frame does not
+	// depend on timing: a recording made headless.
+	Window        *glfw.Window
+	Width, Height int
+	// FPS is an offscreen recording's playback rate: its header shows
+	// the video's rates (StepsPerFrame·FPS steps/s, FPS frames/s), not
+	// this machine's, so the frames are the same wherever they are made.
+	FPS float64
+	// Initial is the state R returns to (the loaded checkpoint's, or the
+	// initial one).
+	Initial *cpuref.State
 	// Pointer, when set, is told the cell under the mouse whenever it
 	// moves over the input panel (for -env mouse).
 	Pointer       func(row, col int)
 	StepsPerFrame int
-	MaxSteps      int64       // stop after this many steps; 0: until closed
+	MaxSteps      int64       // stop at this step count; 0: until closed
 	Interrupted   func() bool // polled every frame; true ends the loop
 	Renderer      string
 	// Screenshot, when set, is a PNG path the last frame is written to
@@ -116,10 +62,11 @@ type Recorder interface {
 	Close() error
 }
 
-// Result summarises an interactive run.
+// Result summarises a run of the loop.
 type Result struct {
-	Steps       int64
-	Frames      int64
+	Steps       int64 // the step count reached
+	Frames      int64 // frames drawn
+	Recorded    int64 // frames recorded, over all recordings
 	Seconds     float64
 	FPS         float64
 	Measures    cpuref.Measures
@@ -130,16 +77,20 @@ type Result struct {
 	RecordErr  error
 }
 
-// app is the state of the interactive loop.
+// app is the state of the frame loop.
 type app struct {
 	pointer       func(row, col int)
+	ctx           *gpu.Context
 	v             *Viz
-	b             Backend
-	win           *glfw.Window
+	b             backend.Backend
+	d             backend.Display
+	win           *glfw.Window // nil: offscreen
+	target        *Target      // offscreen
 	paused        bool
 	stepOnce      bool
 	stepsPerFrame int
 	learn         bool
+	learnReq      bool // L was pressed
 	reset         bool
 	quit          bool
 	dragging      bool
@@ -158,48 +109,55 @@ type app struct {
 	rb        *Readback
 }
 
-// Run shows the window and runs the simulation until the window closes,
-// Esc or Q, MaxSteps, or Interrupted. It runs on the GL thread.
-func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
-	a := &app{v: v, b: b, win: ctx.Window, stepsPerFrame: max(o.StepsPerFrame, 1), learn: true, pointer: o.Pointer}
-	a.install()
-	defer a.uninstall()
-
-	var res Result
+// Loop is the one frame loop, for the window and for offscreen
+// recording: each frame it steps the backend, brings the display up to
+// date, draws the panels, hands the frame to a recording and, in the
+// window, handles input and swaps. It runs until the window closes, Esc
+// or Q, MaxSteps, Interrupted, or an error.
+//
+// Loop runs on an ordinary goroutine, not on ctx's thread: the backend
+// runs its steps there itself, and the loop's GL work (events, drawing,
+// read-back, swap) goes through ctx.Do, a few calls a frame. v draws d's
+// buffers; both were made on ctx.
+func Loop(ctx *gpu.Context, v *Viz, b backend.Backend, d backend.Display, o LoopOptions) (res Result, err error) {
+	a := &app{ctx: ctx, v: v, b: b, d: d, win: o.Window, stepsPerFrame: max(o.StepsPerFrame, 1), learn: true, pointer: o.Pointer}
+	if a.win != nil {
+		ctx.Do(func() error { a.install(); return nil })
+		defer ctx.Do(func() error { a.uninstall(); return nil })
+	} else {
+		if err := ctx.Do(func() (err error) { a.target, err = NewTarget(o.Width, o.Height); return err }); err != nil {
+			return res, err
+		}
+		defer ctx.Do(func() error { a.target.Release(); return nil })
+	}
 	a.recToggle = o.RecordAtStart && o.StartRecording != nil
 	// However the loop ends (Esc, the window closed, a signal, MaxSteps
 	// or an error), a recording is finalised so that the file plays.
 	// The normal end stops it explicitly too, to report it in res.
-	defer a.stopRecording(&res)
+	defer ctx.Do(func() error { a.stopRecording(&res); return nil })
 	start := time.Now()
 	var m cpuref.Measures
+	closed := false // the window was closed: read after each frame
+	if a.win != nil {
+		ctx.Do(func() error { closed = a.win.ShouldClose(); return nil })
+	}
 	lastT := time.Now()
 	var winSteps, winFrames int64
-	stats := Stats{N: v.sim.P.N, Backend: b.Name(), Renderer: o.Renderer, Learn: true}
-	for !a.win.ShouldClose() && !a.quit {
+	stats := Stats{N: b.Params().N, Backend: b.Name(), Renderer: o.Renderer, Learn: true}
+	if a.win == nil {
+		stats.StepsPerFrame, stats.StepsPerS, stats.FPS = a.stepsPerFrame, float64(a.stepsPerFrame)*o.FPS, o.FPS
+	}
+	for !a.quit && !closed {
 		if o.Interrupted != nil && o.Interrupted() {
 			// Finish this frame (a requested screenshot is taken), then stop.
 			res.Interrupted = true
 			a.quit = true
 		}
-		glfw.PollEvents()
-		if a.saveReq {
-			a.saveReq = false
-			if o.Save == nil {
-				a.flash("saving is not available")
-			} else if path, err := o.Save(); err != nil {
-				a.flash("save failed: " + err.Error())
-			} else {
-				a.flash("saved " + path)
-			}
+		if a.win != nil {
+			ctx.Do(func() error { glfw.PollEvents(); return nil })
 		}
-		if a.reset {
-			a.reset = false
-			if err := b.Reset(); err != nil {
-				return res, err
-			}
-			v.Curve.Reset()
-			a.flash("network re-initialised")
+		if err := a.requests(&o); err != nil {
+			return res, err
 		}
 		k := 0
 		if a.quit {
@@ -211,82 +169,184 @@ func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
 		}
 		a.stepOnce = false
 		if o.MaxSteps > 0 {
-			k = int(min(int64(k), o.MaxSteps-b.Steps()))
+			k = int(min(int64(k), o.MaxSteps-b.T()))
 		}
 		if k > 0 {
 			if err := b.Step(k); err != nil {
 				return res, err
 			}
-			v.Update()
 			winSteps += int64(k)
 		}
-		b.RequestMeasures()
-		if mm, t, ok := b.Measures(); ok {
-			m = mm
-			v.Curve.Add(t, m.F1, m.HiddenRate)
-		}
-
-		fbW, fbH := a.win.GetFramebufferSize()
-		ww, _ := a.win.GetSize()
-		scale := float32(1)
-		if ww > 0 {
-			scale = max(float32(fbW)/float32(ww), 1)
-		}
-		if a.v.Camera.Auto && !a.paused {
-			a.v.Camera.Yaw += 0.004
-		}
-		stats.Step, stats.F1, stats.Precision, stats.Recall, stats.HiddenRate = b.Steps(), m.F1, m.Precision, m.Recall, m.HiddenRate
-		stats.Paused, stats.StepsPerFrame, stats.Learn = a.paused, a.stepsPerFrame, a.learn
-		stats.Status = ""
-		if time.Now().Before(a.statusUntil) {
-			stats.Status = a.status
-		}
-		if err := v.Draw(fbW, fbH, scale, stats); err != nil {
-			return res, err
-		}
-		if err := v.DrawCaption(fbW, fbH, scale, o.Caption); err != nil {
-			return res, err
-		}
-		if err := a.recordFrame(&o, &res, fbW, fbH, k); err != nil {
-			return res, err
-		}
-		last := o.MaxSteps > 0 && b.Steps() >= o.MaxSteps
-		if o.Screenshot != "" && (last || a.quit || a.win.ShouldClose()) {
-			// Read the frame just drawn, before the swap hands the back
-			// buffer away.
-			gl.ReadBuffer(gl.BACK)
-			if err := WritePNG(o.Screenshot, ReadPixels(fbW, fbH)); err != nil {
-				return res, err
+		last := o.MaxSteps > 0 && b.T() >= o.MaxSteps
+		if a.win == nil {
+			if k != a.stepsPerFrame {
+				// Step-locked: the steps left over after the last whole
+				// frame are run, not drawn.
+				if last || a.quit {
+					break
+				}
+				continue
 			}
-			o.Screenshot = ""
-		}
-		if a.rec != nil {
-			// After the read-back: the badge is for the presenter, not
-			// the recording.
-			if err := v.DrawRecording(fbW, fbH, scale, stats, fmt.Sprintf("%d", a.recFrames)); err != nil {
+			if m, err = b.Measures(); err != nil {
 				return res, err
 			}
 		}
-		a.win.SwapBuffers()
+		err := ctx.Do(func() error {
+			if k > 0 {
+				if err := d.Sync(); err != nil {
+					return err
+				}
+				v.Update()
+			}
+			if a.win == nil {
+				v.Curve.Add(b.T(), m.F1, m.HiddenRate)
+			} else {
+				d.RequestMeasures()
+				if mm, t, ok := d.PollMeasures(); ok {
+					m = mm
+					v.Curve.Add(t, m.F1, m.HiddenRate)
+				}
+			}
+			fbW, fbH, scale := a.size()
+			if a.v.Camera.Auto && !a.paused {
+				a.v.Camera.Yaw += 0.004
+			}
+			stats.Step, stats.F1, stats.Precision, stats.Recall, stats.HiddenRate = b.T(), m.F1, m.Precision, m.Recall, m.HiddenRate
+			stats.Paused, stats.StepsPerFrame, stats.Learn = a.paused, a.stepsPerFrame, a.learn
+			stats.Status = ""
+			if time.Now().Before(a.statusUntil) && a.win != nil { // offscreen frames depend on nothing but the run
+				stats.Status = a.status
+			}
+			if a.target != nil {
+				a.target.Bind()
+			}
+			if err := v.Draw(fbW, fbH, scale, stats); err != nil {
+				return err
+			}
+			if err := v.DrawCaption(fbW, fbH, scale, o.Caption); err != nil {
+				return err
+			}
+			if err := a.recordFrame(&o, &res, fbW, fbH, k); err != nil {
+				return err
+			}
+			if a.win == nil {
+				return nil
+			}
+			if o.Screenshot != "" && (last || a.quit || a.win.ShouldClose()) {
+				// Read the frame just drawn, before the swap hands the back
+				// buffer away.
+				gl.ReadBuffer(gl.BACK)
+				if err := WritePNG(o.Screenshot, ReadPixels(fbW, fbH)); err != nil {
+					return err
+				}
+				o.Screenshot = ""
+			}
+			if a.rec != nil {
+				// After the read-back: the badge is for the presenter, not
+				// the recording.
+				if err := v.DrawRecording(fbW, fbH, scale, stats, fmt.Sprintf("%d", a.recFrames)); err != nil {
+					return err
+				}
+			}
+			a.win.SwapBuffers()
+			closed = a.win.ShouldClose()
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
 		res.Frames++
 		winFrames++
-		if dt := time.Since(lastT).Seconds(); dt >= 0.5 {
+		if dt := time.Since(lastT).Seconds(); dt >= 0.5 && a.win != nil {
 			stats.StepsPerS = float64(winSteps) / dt
 			stats.FPS = float64(winFrames) / dt
 			winSteps, winFrames, lastT = 0, 0, time.Now()
 		}
-		if o.MaxSteps > 0 && b.Steps() >= o.MaxSteps {
+		if last {
 			break
 		}
 	}
-	a.stopRecording(&res) // here, not only deferred: the caller reads res.Recordings
-	res.Steps = b.Steps()
+	// Here, not only deferred: the caller reads res.Recordings.
+	ctx.Do(func() error { a.stopRecording(&res); return nil })
+	if a.win == nil && res.RecordErr != nil {
+		return res, res.RecordErr
+	}
+	res.Steps = b.T()
 	res.Seconds = time.Since(start).Seconds()
 	if res.Seconds > 0 {
 		res.FPS = math.Round(float64(res.Frames)/res.Seconds*10) / 10
 	}
 	res.Measures = m
 	return res, nil
+}
+
+// requests carries out what the keys asked for that touches the
+// backend (S, L, R): off the GL thread, where the backend runs.
+func (a *app) requests(o *LoopOptions) error {
+	if a.saveReq {
+		a.saveReq = false
+		if o.Save == nil {
+			a.flash("saving is not available")
+		} else if path, err := o.Save(); err != nil {
+			a.flash("save failed: " + err.Error())
+		} else {
+			a.flash("saved " + path)
+		}
+	}
+	if a.learnReq {
+		a.learnReq = false
+		a.b.SetLearn(a.learn)
+	}
+	if a.reset {
+		a.reset = false
+		init := o.Initial
+		if init == nil {
+			init = cpuref.NewState(a.b.Params())
+		}
+		if err := a.b.Load(init); err != nil {
+			return err
+		}
+		a.ctx.Do(func() error {
+			a.d.Reset()
+			a.v.Curve.Reset()
+			return a.d.Sync()
+		})
+		if o.Initial != nil && o.Initial.T > 0 {
+			a.flash(fmt.Sprintf("network back at step %d", o.Initial.T))
+		} else {
+			a.flash("network re-initialised")
+		}
+	}
+	return nil
+}
+
+// size is the framebuffer's size and the UI scale: the window's pixel
+// density, or for an offscreen frame 1 at the window's default 1280×800
+// and larger for a bigger frame, so that text stays legible in a
+// full-HD or 4K video.
+func (a *app) size() (w, h int, scale float32) {
+	if a.win == nil {
+		w, h = a.target.W, a.target.H
+		return w, h, max(1, min(float32(w)/1280, float32(h)/800))
+	}
+	w, h = a.win.GetFramebufferSize()
+	ww, _ := a.win.GetSize()
+	scale = 1
+	if ww > 0 {
+		scale = max(float32(w)/float32(ww), 1)
+	}
+	return w, h, scale
+}
+
+// bindRead makes the frame just drawn the source of a read-back: the
+// window's back buffer, or the offscreen target.
+func (a *app) bindRead() {
+	if a.target != nil {
+		a.target.Bind()
+		return
+	}
+	gl.BindFramebuffer(gl.READ_FRAMEBUFFER, 0)
+	gl.ReadBuffer(gl.BACK)
 }
 
 func (a *app) flash(s string) {
@@ -311,7 +371,7 @@ func (a *app) install() {
 		case glfw.KeyL:
 			if action == glfw.Press {
 				a.learn = !a.learn
-				a.b.SetLearn(a.learn)
+				a.learnReq = true
 				a.flash(map[bool]string{true: "learning on", false: "learning off"}[a.learn])
 			}
 		case glfw.KeyR:
@@ -411,16 +471,15 @@ func clampf(v, lo, hi float32) float32 { return min(max(v, lo), hi) }
 // recordFrame handles P and V and hands the frame just drawn (k steps
 // after the last) to the recording. It runs between Draw and the swap,
 // while the back buffer holds the frame.
-func (a *app) recordFrame(o *AppOptions, res *Result, fbW, fbH, k int) error {
+func (a *app) recordFrame(o *LoopOptions, res *Result, fbW, fbH, k int) error {
 	if a.shot {
 		a.shot = false
-		gl.BindFramebuffer(gl.READ_FRAMEBUFFER, 0)
-		gl.ReadBuffer(gl.BACK)
+		a.bindRead()
 		img := ReadPixels(fbW, fbH)
-		path := fmt.Sprintf("spikecast-%d.png", a.b.Steps())
+		path := fmt.Sprintf("spikecast-%d.png", a.b.T())
 		var err error
 		if o.Snapshot != nil {
-			path, err = o.Snapshot(img, a.b.Steps())
+			path, err = o.Snapshot(img, a.b.T())
 		} else {
 			err = WritePNG(path, img)
 		}
@@ -439,9 +498,12 @@ func (a *app) recordFrame(o *AppOptions, res *Result, fbW, fbH, k int) error {
 		case o.StartRecording == nil:
 			a.flash("recording is not available")
 		default:
-			r, path, err := o.StartRecording(fbW, fbH, a.b.Steps(), a.stepsPerFrame)
+			r, path, err := o.StartRecording(fbW, fbH, a.b.T(), a.stepsPerFrame)
 			if err != nil {
 				a.recordError(res, err)
+				if a.win == nil {
+					return err
+				}
 				break
 			}
 			a.rec, a.recPath, a.recFrames = r, path, 0
@@ -464,8 +526,7 @@ func (a *app) recordFrame(o *AppOptions, res *Result, fbW, fbH, k int) error {
 		a.flash("window resized: recording stopped")
 		return nil
 	}
-	gl.BindFramebuffer(gl.READ_FRAMEBUFFER, 0)
-	gl.ReadBuffer(gl.BACK)
+	a.bindRead()
 	img, err := a.rb.Push()
 	if err != nil {
 		return err
@@ -475,6 +536,9 @@ func (a *app) recordFrame(o *AppOptions, res *Result, fbW, fbH, k int) error {
 		if err := a.rec.WriteFrame(img); err != nil {
 			a.recordError(res, err)
 			a.stopRecording(res)
+			if a.win == nil {
+				return err // offscreen, the recording is the run
+			}
 		}
 	}
 	return nil
@@ -501,6 +565,7 @@ func (a *app) stopRecording(res *Result) {
 		return
 	}
 	res.Recordings = append(res.Recordings, a.recPath)
+	res.Recorded += int64(a.recFrames)
 	a.flash(fmt.Sprintf("saved %s (%d frames)", a.recPath, a.recFrames))
 }
 

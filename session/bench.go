@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"encoding/json"
@@ -6,12 +6,11 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
+	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/viz"
@@ -53,42 +52,38 @@ func stepBytes(p cpuref.Params) int64 {
 	return c*perCell + 7*c/8
 }
 
-// runBench measures the simulation at each n of -bench_n and prints a
-// table, then a JSON line with the rows.
-func runBench(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	sizes, _ := parseSizes(c.benchN) // checked by parse
-	ctx, err := gpu.NewHeadless()
+// runBench measures the gpu backend at each size of -bench_n and prints a
+// table, then a JSON line with the rows. With -load the one size is the
+// checkpoint's and its network starts from the checkpoint; -save and
+// -metrics observe the simulation-only measurement of the last size (a
+// metrics row reads the state back, which the steps/s then include).
+func runBench(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
+	ctx, err := backend.NewHeadlessContext()
 	if err != nil {
-		fmt.Fprintf(stderr, "spikecast: %v\n", err)
-		return exitFailure
+		return fail(stderr, err)
 	}
 	defer ctx.Release()
 
 	var copyGBs float64
 	ctx.Do(func() error { copyGBs = copyBandwidth(); return nil })
 	fmt.Fprintf(stdout, "spikecast benchmark: %s, %s; copy bandwidth %.1f GB/s; %.0f s per measurement\n",
-		ctx.Renderer, ctx.Version, copyGBs, c.benchSeconds)
+		ctx.Renderer, ctx.Version, copyGBs, c.BenchSeconds)
 	const rowFmt = "%6v %8v %10v %9v %9v %13v %9v %7v %7v %9v %7v\n"
 	fmt.Fprintf(stdout, rowFmt, "n", "backend", "steps/s", "frames/s", "no 3-D", "ns/cell-step", "MB/step", "GB/s", "% copy", "GPU MB", "B/cell")
 	var rows []benchRow
-	code := exitOK
-	for _, n := range sizes {
-		select {
-		case sig := <-sigs:
+	code := ExitOK
+	for i, n := range c.BenchSizes {
+		if sig := poll(sigs); sig != nil {
 			code = exitFor(sig)
-		default:
+			break // print what was measured
 		}
-		if code != exitOK && code != exitFailure {
-			break // a signal: print what was measured
-		}
-		p := c.params
-		p.N = n
-		row := benchRow{N: n, Backend: "gpu", BytesPerStep: stepBytes(p), GPUBytes: gpu.BytesFor(p)}
-		err := ctx.Do(func() error { return benchGPU(p, c, &row) })
-		if err != nil {
+		one := *c
+		one.Params.N = n
+		row := benchRow{N: n, Backend: "gpu", BytesPerStep: stepBytes(one.Params), GPUBytes: gpu.BytesFor(one.Params)}
+		if err := benchGPU(ctx, &one, &row, i == len(c.BenchSizes)-1, stderr); err != nil {
 			row.Note = err.Error()
 			fmt.Fprintf(stderr, "spikecast: n=%d: %v\n", n, err)
-			code = exitFailure
+			code = ExitFailure
 		}
 		if row.StepsPerS > 0 {
 			row.GBPerS = float64(row.BytesPerStep) * row.StepsPerS / 1e9
@@ -120,102 +115,119 @@ func runBench(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	return code
 }
 
-// benchGPU fills row with simulation-only steps/s and frame rates for p.
-func benchGPU(p cpuref.Params, c *config, row *benchRow) error {
-	sim, err := gpu.New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+// benchGPU fills row with simulation-only steps/s and frame rates for
+// c's network; observe attaches -save and -metrics to the steps/s run.
+func benchGPU(ctx *gpu.Context, c *Config, row *benchRow, observe bool, stderr io.Writer) error {
+	p := c.Params
+	if c.Resume != nil && c.Resume.N != p.N {
+		c.Resume = nil
+	}
+	b, err := c.newBackend(backend.Config{Context: ctx})
 	if err != nil {
 		return err
 	}
-	defer sim.Release()
-	budget := time.Duration(c.benchSeconds * float64(time.Second))
+	defer b.Release()
+	budget := time.Duration(c.BenchSeconds * float64(time.Second))
 
-	// Warm up (shader compilation in the driver, first touches of memory).
-	if err := sim.Run(3); err != nil {
+	// Warm up (shader compilation in the driver, first touches of
+	// memory). Measures waits for the steps queued: a drain.
+	if err := b.Step(3); err != nil {
 		return err
 	}
-	gl.Finish()
+	if _, err := b.Measures(); err != nil {
+		return err
+	}
+	var stepper interface{ Step(int) error } = b
+	var obs *observer
+	if observe && (c.Save != "" || c.Metrics != "") {
+		c.Quiet = true // the table is the progress
+		if obs, err = newObserver(c, b, stderr, false); err != nil {
+			return err
+		}
+		defer obs.abort()
+		stepper = &observed{b, obs}
+	}
 	steps, elapsed := 0, time.Duration(0)
 	for batch := 1; elapsed < budget; batch *= 2 {
 		t0 := time.Now()
-		if err := sim.Run(batch); err != nil {
+		if err := stepper.Step(batch); err != nil {
 			return err
 		}
-		gl.Finish()
+		if _, err := b.Measures(); err != nil {
+			return err
+		}
 		elapsed += time.Since(t0)
 		steps += batch
 	}
 	row.StepsPerS = float64(steps) / elapsed.Seconds()
 	row.NsPerCellStep = elapsed.Seconds() * 1e9 / float64(steps) / (float64(p.N) * float64(p.N))
+	if obs != nil {
+		if err := obs.finish(); err != nil {
+			return err
+		}
+	}
 
 	// Where a step's time goes, pass by pass.
-	profSteps := max(3, min(200, steps/4))
-	prof, err := sim.Profile(profSteps)
-	if err != nil {
-		return err
-	}
-	row.PassMicros = map[string]float64{}
-	for name, d := range prof {
-		row.PassMicros[name] = float64(d.Nanoseconds()) / 1e3
+	if prof, ok := b.(interface {
+		Profile(int) (map[string]time.Duration, error)
+	}); ok {
+		times, err := prof.Profile(max(3, min(200, steps/4)))
+		if err != nil {
+			return err
+		}
+		row.PassMicros = map[string]float64{}
+		for name, d := range times {
+			row.PassMicros[name] = float64(d.Nanoseconds()) / 1e3
+		}
 	}
 
 	// Frames: one step and a whole frame drawn into an offscreen target of
 	// -width×-height, as the window would with vsync off.
-	fb, release, err := offscreen(c.width, c.height)
-	if err != nil {
-		return err
-	}
-	defer release()
-	v, err := viz.New(sim, viz.Options{Afterglow: float32(c.afterglow)})
-	if err != nil {
-		return err
-	}
-	defer v.Release()
-	for _, hide := range []bool{false, true} {
-		v.Hide3D = hide
-		frames, elapsed := 0, time.Duration(0)
-		gl.BindFramebuffer(gl.FRAMEBUFFER, fb)
-		for elapsed < budget/2 || frames < 3 {
-			t0 := time.Now()
-			if err := sim.Run(1); err != nil {
-				return err
-			}
-			if !hide {
-				v.Update()
-			}
-			if err := v.Draw(c.width, c.height, 1, viz.Stats{N: p.N, Backend: "gpu", Learn: true, StepsPerFrame: 1}); err != nil {
-				return err
-			}
-			gl.Finish()
-			elapsed += time.Since(t0)
-			frames++
+	_, err = draw(ctx, b, c, func(v *viz.Viz, d backend.Display) (viz.Result, error) {
+		var target *viz.Target
+		if err := ctx.Do(func() (err error) { target, err = viz.NewTarget(c.Width, c.Height); return err }); err != nil {
+			return viz.Result{}, err
 		}
-		gl.BindFramebuffer(gl.FRAMEBUFFER, 0)
-		fps := float64(frames) / elapsed.Seconds()
-		if hide {
-			row.FPSNo3D = fps
-		} else {
-			row.FPS = fps
+		defer ctx.Do(func() error { target.Release(); return nil })
+		for _, hide := range []bool{false, true} {
+			v.Hide3D = hide
+			frames, elapsed := 0, time.Duration(0)
+			for elapsed < budget/2 || frames < 3 {
+				t0 := time.Now()
+				if err := b.Step(1); err != nil {
+					return viz.Result{}, err
+				}
+				err := ctx.Do(func() error {
+					if err := d.Sync(); err != nil {
+						return err
+					}
+					if !hide {
+						v.Update()
+					}
+					target.Bind()
+					if err := v.Draw(c.Width, c.Height, 1, viz.Stats{N: p.N, Backend: "gpu", Learn: true, StepsPerFrame: 1}); err != nil {
+						return err
+					}
+					gl.Finish()
+					gl.BindFramebuffer(gl.FRAMEBUFFER, 0)
+					return nil
+				})
+				if err != nil {
+					return viz.Result{}, err
+				}
+				elapsed += time.Since(t0)
+				frames++
+			}
+			fps := float64(frames) / elapsed.Seconds()
+			if hide {
+				row.FPSNo3D = fps
+			} else {
+				row.FPS = fps
+			}
 		}
-	}
-	return nil
-}
-
-// offscreen makes an RGBA8 framebuffer of w×h pixels.
-func offscreen(w, h int) (uint32, func(), error) {
-	var fb, rb uint32
-	gl.CreateFramebuffers(1, &fb)
-	gl.CreateRenderbuffers(1, &rb)
-	gl.NamedRenderbufferStorage(rb, gl.RGBA8, int32(w), int32(h))
-	gl.NamedFramebufferRenderbuffer(fb, gl.COLOR_ATTACHMENT0, gl.RENDERBUFFER, rb)
-	if st := gl.CheckNamedFramebufferStatus(fb, gl.FRAMEBUFFER); st != gl.FRAMEBUFFER_COMPLETE {
-		gl.DeleteFramebuffers(1, &fb)
-		gl.DeleteRenderbuffers(1, &rb)
-		return 0, nil, fmt.Errorf("offscreen framebuffer %d×%d incomplete: 0x%x", w, h, st)
-	}
-	return fb, func() {
-		gl.DeleteFramebuffers(1, &fb)
-		gl.DeleteRenderbuffers(1, &rb)
-	}, nil
+		return viz.Result{}, nil
+	})
+	return err
 }
 
 // copyBandwidth measures a large buffer-to-buffer copy on the device, in
@@ -237,17 +249,4 @@ func copyBandwidth() float64 {
 	}
 	gl.Finish()
 	return 2 * size * reps / time.Since(t0).Seconds() / 1e9
-}
-
-// parseSizes reads a comma-separated list of grid sides.
-func parseSizes(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 || n > cpuref.MaxN {
-			return nil, fmt.Errorf("want comma-separated integers in [1, %d]", cpuref.MaxN)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/spikecast/spikecast/checkpoint"
+)
+
+// TestRecordWithSaveLoadMetrics: a headless recording resumed from a
+// checkpoint, with -save and -metrics, writes the same checkpoint and
+// the same metrics rows, byte for byte, as the same run without
+// -record, on either backend; and records ⌊steps/steps_per_frame⌋
+// frames.
+func TestRecordWithSaveLoadMetrics(t *testing.T) {
+	dir := t.TempDir()
+	f := func(name string) string { return filepath.Join(dir, name) }
+	runOK(t, "-headless", "-quiet", "-backend", "cpu", "-n", "16", "-seed", "4", "-steps", "150", "-save", f("a.ckpt"))
+	for _, backend := range []string{"gpu", "cpu"} {
+		t.Run(backend, func(t *testing.T) {
+			g := func(name string) string { return f(backend + "-" + name) }
+			s := runOK(t, "-headless", "-quiet", "-backend", backend, "-record", g("frames")+"/", "-width", "320", "-height", "240",
+				"-steps", "90", "-steps_per_frame", "4", "-load", f("a.ckpt"), "-metrics", g("rec.csv"), "-metrics_every", "7", "-save", g("rec.ckpt"))
+			if s.Frames != 90/4 || s.Steps != 90 {
+				t.Errorf("summary: %d frames, %d steps; want %d frames, 90 steps", s.Frames, s.Steps, 90/4)
+			}
+			runOK(t, "-headless", "-quiet", "-backend", backend, "-steps", "90", "-load", f("a.ckpt"),
+				"-metrics", g("plain.csv"), "-metrics_every", "7", "-save", g("plain.ckpt"))
+			if !bytes.Equal(readFile(t, g("rec.ckpt")), readFile(t, g("plain.ckpt"))) {
+				_, a, _ := checkpoint.Read(g("rec.ckpt"))
+				_, b, _ := checkpoint.Read(g("plain.ckpt"))
+				t.Errorf("the recorded run's checkpoint differs from the plain run's: %v", firstDiff(a, b))
+			}
+			if a, b := readFile(t, g("rec.csv")), readFile(t, g("plain.csv")); !bytes.Equal(a, b) || len(a) == 0 {
+				t.Errorf("metrics differ:\n%s\n---\n%s", head(a), head(b))
+			}
+			frames, _ := filepath.Glob(filepath.Join(g("frames"), "frame_*.png"))
+			if len(frames) != 90/4 {
+				t.Errorf("%d frames recorded, want %d", len(frames), 90/4)
+			}
+			// The first frame is 4 steps after the checkpoint's step 150.
+			if first := readFile(t, frames[0]); !bytes.Contains(first, []byte("tEXtspikecast:step\x00154")) {
+				t.Error("first frame is not at step 154")
+			}
+		})
+	}
+	if b, c := readFile(t, f("gpu-rec.ckpt")), readFile(t, f("cpu-rec.ckpt")); !bytes.Equal(b, c) {
+		t.Error("the backends' recorded runs end in different checkpoints")
+	}
+}
+
+// TestRecordProgressLine: a headless recording shows the progress line
+// of any headless run, and none with -quiet.
+func TestRecordProgressLine(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-headless", "-backend", "cpu", "-workers", "1", "-n", "48", "-steps", "1500", "-steps_per_frame", "5",
+		"-width", "320", "-height", "240", "-record", filepath.Join(dir, "a") + "/"}
+	code, _, stderr := runCmd(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(stderr, "step ") || !strings.Contains(stderr, "steps/s  F1 ") {
+		t.Errorf("no progress line: %q", stderr)
+	}
+	args[len(args)-1] = filepath.Join(dir, "b") + "/"
+	code, _, stderr = runCmd(t, append(args, "-quiet")...)
+	if code != exitOK || stderr != "" {
+		t.Errorf("-quiet: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestBenchWithSaveLoadMetrics: -bench -load benchmarks the checkpoint's
+// network, and -save and -metrics observe the steps/s run: the
+// checkpoint goes on from the loaded one, and the rows continue its
+// step count.
+func TestBenchWithSaveLoadMetrics(t *testing.T) {
+	dir := t.TempDir()
+	f := func(name string) string { return filepath.Join(dir, name) }
+	runOK(t, "-headless", "-quiet", "-n", "16", "-steps", "100", "-save", f("a.ckpt"))
+	code, stdout, stderr := runCmd(t, "-bench", "-bench_seconds", "0.1", "-width", "320", "-height", "240",
+		"-load", f("a.ckpt"), "-save", f("b.ckpt"), "-metrics", f("m.csv"), "-metrics_every", "5")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, `"n":16`) || strings.Contains(stdout, `"n":64`) {
+		t.Errorf("the benchmark did not run the checkpoint's n=16 alone: %s", stdout)
+	}
+	_, st, err := checkpoint.Read(f("b.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.T <= 100 {
+		t.Errorf("-save after -bench: step %d, want beyond the loaded 100", st.T)
+	}
+	lines := strings.Split(strings.TrimSpace(string(readFile(t, f("m.csv")))), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("metrics: %q", lines)
+	}
+	for i, l := range lines[1:] {
+		step, _ := strconv.Atoi(strings.Split(l, ",")[0])
+		if want := 105 + 5*i; step != want {
+			t.Fatalf("row %d at step %d, want %d", i, step, want)
+		}
+		if int64(step) > st.T {
+			t.Errorf("row at step %d after the checkpoint's %d", step, st.T)
+		}
+	}
+	code, _, stderr = runCmd(t, "-bench", "-bench_n", "32", "-load", f("a.ckpt"))
+	if code != exitUsage || !strings.Contains(stderr, "invalid -bench_n 32 with -load: the benchmark runs the checkpoint's network, which has n=16") {
+		t.Errorf("-bench_n 32 -load (n=16): exit %d, %q", code, stderr)
+	}
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
+)
+
+// addRunFlags declares what kind of run this is and on what backend.
+func addRunFlags(fs *flag.FlagSet, c *config) check {
+	fs.StringVar(&c.Backend, "backend", "gpu", "gpu (OpenGL 4.3 compute shaders) or cpu (the Go reference)")
+	fs.IntVar(&c.Steps, "steps", 0, "steps to run; 0: until the window closes, or 3000 with -headless")
+	fs.BoolVar(&c.Headless, "headless", false, "no window: simulate, then print the summary")
+	fs.IntVar(&c.Workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu [1, 1024]; the result does not depend on it")
+	return func(*flag.FlagSet, []string) error {
+		if c.Params.Env == cpuref.EnvMouse && c.Headless {
+			return usagef("invalid -env mouse with -headless: the dot follows the mouse, which needs the window")
+		}
+		if err := checkMemory(c.Params); err != nil {
+			return err
+		}
+		if !validBackend(c.Backend) {
+			return usagef("invalid -backend %q: want one of %s", c.Backend, quoted(backend.Names))
+		}
+		if c.Steps < 0 {
+			return usagef("invalid -steps %d: want an integer ≥ 0", c.Steps)
+		}
+		if c.Headless && c.Steps == 0 {
+			c.Steps = 3000
+		}
+		if c.Workers < 1 || c.Workers > 1024 {
+			return usagef("invalid -workers %d: want an integer in [1, 1024]", c.Workers)
+		}
+		return nil
+	}
+}
+
+func validBackend(name string) bool {
+	for _, n := range backend.Names {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// quoted lists names as "a", "b".
+func quoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// checkMemory refuses, before anything is allocated, a network whose state
+// would not fit in this machine's memory: the state is held once on the
+// host and once by the GL driver (which on a software renderer is host
+// memory too), so twice its size must fit in 80% of RAM.
+func checkMemory(p cpuref.Params) error {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil || si.Totalram == 0 {
+		return nil // unknown: let the allocation decide
+	}
+	ram := int64(si.Totalram) * int64(si.Unit)
+	need := 2 * gpu.BytesFor(p)
+	if need > ram/10*8 {
+		return usagef("invalid -n %d: this network needs about %s of memory (its state on the host and in the GL driver), more than 80%% of this machine's %s; use a smaller -n, -rrec or -rout",
+			p.N, cpuref.HumanBytes(need), cpuref.HumanBytes(ram))
+	}
+	return nil
+}

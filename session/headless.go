@@ -1,0 +1,49 @@
+package session
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"github.com/spikecast/spikecast/backend"
+)
+
+// runHeadless runs -steps steps without drawing, in batches between
+// which it looks for a signal and writes the rows -metrics asks for.
+func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
+	b, err := c.newBackend(backend.Config{})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer b.Release()
+	obs, err := newObserver(c, b, stderr, true)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer obs.abort()
+	ob := &observed{b, obs}
+
+	var got os.Signal
+	start := time.Now()
+	const batch = 50 // steps between checks for a signal
+	end := c.maxSteps()
+	for b.T() < end && got == nil {
+		if err := ob.Step(int(min(batch, end-b.T()))); err != nil {
+			return fail(stderr, err)
+		}
+		got = poll(sigs)
+	}
+	m, err := b.Measures() // waits for the last step to finish
+	elapsed := time.Since(start)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	code := exitFor(got)
+	if err := obs.finish(); err != nil {
+		fail(stderr, err)
+		code = ExitFailure
+	}
+	done := b.T() - c.t0()
+	printSummary(stdout, newSummary(c, m, done, float64(done)/elapsed.Seconds(), b.Renderer()))
+	return code
+}

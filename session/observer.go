@@ -1,0 +1,232 @@
+package session
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spikecast/spikecast/atomicfile"
+	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/checkpoint"
+	"github.com/spikecast/spikecast/cpuref"
+)
+
+// observer writes the -metrics rows and the progress line of a run, and
+// its checkpoint at the end.
+//
+// Metrics cost: a row needs θ and W_out, which live on the GPU, so each
+// row reads the whole state back (cpuref's 212 bytes a cell at the
+// defaults, 0.5 MB at n = 48, 14 MB at n = 256) and drains the GPU's
+// queue; with -metrics_every 1 that read-back, not the step, sets the
+// pace. Rows are due when the step count T is a multiple of
+// -metrics_every, so a resumed run's rows continue the first run's.
+type observer struct {
+	c      *Config
+	b      backend.Backend
+	stderr io.Writer
+
+	every  int64
+	csv    *atomicfile.File
+	onGrid int64 // W_out weights that connect two cells
+
+	progress  bool
+	tty       bool
+	printed   bool
+	start     time.Time
+	last      time.Time
+	t0, total int64 // T at the start; steps this run takes
+}
+
+// newObserver prepares the metrics file (written under a temporary name
+// until finish) for a run of b from its step now, -steps steps long;
+// progress asks for the progress line (headless runs), which -quiet
+// turns off.
+func newObserver(c *Config, b backend.Backend, stderr io.Writer, progress bool) (*observer, error) {
+	o := &observer{c: c, b: b, stderr: stderr, every: int64(c.MetricsEvery),
+		progress: progress && !c.Quiet, t0: b.T(), total: int64(c.Steps), start: time.Now()}
+	o.last = o.start
+	if f, ok := stderr.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil {
+			o.tty = fi.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	if c.Metrics != "" {
+		f, err := atomicfile.Create(c.Metrics)
+		if err != nil {
+			return nil, err
+		}
+		o.csv = f
+		fmt.Fprintln(o.csv, "step,tp,fp,fn,precision,recall,f1,hidden_rate,mean_theta,mean_abs_wout")
+		o.onGrid = onGridWOut(c.Params)
+	}
+	return o, nil
+}
+
+// until returns how many steps, from step t, may run before the next row
+// is due.
+func (o *observer) until(t int64) int64 {
+	if o.csv == nil {
+		return 1 << 62
+	}
+	return (t/o.every+1)*o.every - t
+}
+
+// after is called with the step count T after a batch of steps.
+func (o *observer) after(t int64) error {
+	if o.csv != nil && t%o.every == 0 && t > 0 {
+		st, err := o.b.State()
+		if err != nil {
+			return err
+		}
+		o.row(st, o.b.Params())
+	}
+	if o.progress && time.Since(o.last) >= 500*time.Millisecond {
+		o.last = time.Now()
+		if err := o.line(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// row appends the metrics of the step that ended at st.T.
+func (o *observer) row(st *cpuref.State, p cpuref.Params) {
+	slot := int((st.T-1)%cpuref.Window) * cpuref.RingFields
+	m := cpuref.MeasuresOf(st.Ring, st.T, p.N)
+	// Sums in index order, in float64: the same bits from the same state
+	// on either backend.
+	var theta, wout float64
+	for _, v := range st.Theta {
+		theta += float64(v)
+	}
+	for _, v := range st.WOut {
+		if v < 0 {
+			v = -v
+		}
+		wout += float64(v)
+	}
+	meanWout := 0.0
+	if o.onGrid > 0 {
+		meanWout = wout / float64(o.onGrid)
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	fmt.Fprintf(o.csv, "%d,%d,%d,%d,%s,%s,%s,%s,%s,%s\n", st.T,
+		st.Ring[slot+cpuref.RingTP], st.Ring[slot+cpuref.RingFP], st.Ring[slot+cpuref.RingFN],
+		f(m.Precision), f(m.Recall), f(m.F1), f(m.HiddenRate),
+		f(theta/float64(len(st.Theta))), f(meanWout))
+}
+
+// onGridWOut counts the W_out weights that connect a hidden cell to an
+// output: the window slots on the grid, or every weight when dense. The
+// off-grid slots hold +0 for ever, so mean |W_out| sums every stored
+// weight and divides by this.
+func onGridWOut(p cpuref.Params) int64 {
+	n := p.N
+	if p.OutLayout == cpuref.Dense {
+		return int64(n) * int64(n) * int64(n) * int64(n)
+	}
+	var k int64
+	for row := range n {
+		for col := range n {
+			for m := range cpuref.Slots(p.ROut) {
+				if _, ok := cpuref.Neighbour(n, row, col, p.ROut, m); ok {
+					k++
+				}
+			}
+		}
+	}
+	return k
+}
+
+// line prints the progress line: steps, rate, rolling F1, time left.
+func (o *observer) line(t int64) error {
+	m, err := o.b.Measures()
+	if err != nil {
+		return err
+	}
+	done := t - o.t0
+	el := time.Since(o.start).Seconds()
+	rate := float64(done) / max(el, 1e-9)
+	left := "?"
+	if rate > 0 {
+		left = (time.Duration(float64(o.total-done) / rate * float64(time.Second))).Round(time.Second).String()
+	}
+	s := fmt.Sprintf("step %d/%d  %.0f steps/s  F1 %.4f  %s left", done, o.total, rate, m.F1, left)
+	if o.tty {
+		fmt.Fprintf(o.stderr, "\r%-70s", s)
+	} else {
+		fmt.Fprintln(o.stderr, s)
+	}
+	o.printed = true
+	return nil
+}
+
+// finish ends the progress line, writes the metrics file and, with
+// -save, the checkpoint. It runs however the run ended.
+func (o *observer) finish() error {
+	if o.tty && o.printed {
+		fmt.Fprintln(o.stderr)
+	}
+	var first error
+	if o.csv != nil {
+		first = o.csv.Commit()
+		o.csv = nil
+	}
+	if o.c.Save != "" {
+		st, err := o.b.State()
+		if err == nil {
+			err = checkpoint.Write(o.c.Save, o.b.Params(), st)
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// abort drops the metrics file's temporary copy.
+func (o *observer) abort() {
+	if o.csv != nil {
+		o.csv.Discard()
+		o.csv = nil
+	}
+}
+
+// observed is a backend whose steps the observer follows: Step splits
+// a batch where a metrics row is due, and after each part the observer
+// writes the row and the progress line. Every kind of run steps through
+// it, so -metrics and the progress line mean the same everywhere.
+type observed struct {
+	backend.Backend
+	o *observer
+}
+
+func (b *observed) Step(k int) error {
+	for k > 0 {
+		j := int(min(int64(k), b.o.until(b.T())))
+		if err := b.Backend.Step(j); err != nil {
+			return err
+		}
+		k -= j
+		if err := b.o.after(b.T()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// save writes a checkpoint of b's state, to -save or to
+// spikecast-<step>.ckpt, for S in the window.
+func save(c *Config, b backend.Backend) (string, error) {
+	st, err := b.State()
+	if err != nil {
+		return "", err
+	}
+	path := c.Save
+	if path == "" {
+		path = fmt.Sprintf("spikecast-%d.ckpt", st.T)
+	}
+	return path, checkpoint.Write(path, b.Params(), st)
+}

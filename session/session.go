@@ -1,0 +1,183 @@
+// Package session runs what a spikecast command line asks for: a
+// headless run, the window, a headless recording or the benchmark, each
+// on a backend.Backend, with what a run keeps of itself (-save, -metrics,
+// the progress line: observer.go) attached the same way to every kind of
+// run. It prints the JSON summary and returns the command's exit code;
+// package main only parses and checks the flags.
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"syscall"
+
+	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/version"
+)
+
+// Exit codes.
+const (
+	ExitOK        = 0
+	ExitFailure   = 1   // a failure after the run started, or no GL
+	ExitUsage     = 2   // bad input: a flag or a file a flag names
+	ExitInterrupt = 130 // SIGINT
+	ExitTerm      = 143 // SIGTERM
+)
+
+// Config is everything the command line sets, checked.
+type Config struct {
+	Params   cpuref.Params
+	Backend  string // backend.Names
+	Steps    int    // steps to run; 0: until the window closes
+	Headless bool
+	Workers  int
+
+	// Window.
+	Width, Height int
+	VSync         bool
+	StepsPerFrame int
+	Afterglow     float64
+	Screenshot    string
+
+	// Recording.
+	Record string  // .mp4, .gif or a directory/ of PNGs
+	FPS    float64 // playback rate of a recording
+	Title  string  // caption drawn on every frame
+	Args   []string
+
+	// What a run keeps of itself.
+	Save         string        // checkpoint written when the run ends
+	Load         string        // checkpoint the run resumes from
+	Metrics      string        // CSV of per-step measures
+	MetricsEvery int           // steps between metrics rows
+	Quiet        bool          // no progress line
+	Resume       *cpuref.State // the state -load read
+
+	// Benchmark mode.
+	Bench        bool
+	BenchSizes   []int
+	BenchSeconds float64
+}
+
+// Run runs c until its steps are done, its window closes or a signal
+// arrives on sigs, and returns the exit code.
+func Run(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
+	switch {
+	case c.Bench:
+		return runBench(c, sigs, stdout, stderr)
+	case !c.Headless:
+		return runWindow(c, sigs, stdout, stderr)
+	case c.Record != "":
+		return runRecord(c, sigs, stdout, stderr)
+	}
+	return runHeadless(c, sigs, stdout, stderr)
+}
+
+// initialState is the state a run starts from and R returns to: the
+// checkpoint's with -load, else the initial one.
+func (c *Config) initialState() *cpuref.State {
+	if c.Resume != nil {
+		return c.Resume
+	}
+	return cpuref.NewState(c.Params)
+}
+
+// t0 is the step count a run starts at.
+func (c *Config) t0() int64 {
+	if c.Resume != nil {
+		return c.Resume.T
+	}
+	return 0
+}
+
+// maxSteps is where a run with -steps stops: -steps counts the steps
+// after the checkpoint. 0: no stop.
+func (c *Config) maxSteps() int64 {
+	if c.Steps == 0 {
+		return 0
+	}
+	return c.t0() + int64(c.Steps)
+}
+
+// newBackend makes the run's backend, headless unless cfg says otherwise.
+func (c *Config) newBackend(cfg backend.Config) (backend.Backend, error) {
+	cfg.Name, cfg.Params, cfg.Workers = c.Backend, c.Params, c.Workers
+	cfg.State = c.initialState()
+	return backend.New(cfg)
+}
+
+// Summary is the one-line JSON report printed at exit.
+type Summary struct {
+	Steps      int64   `json:"steps"`
+	StepsPerS  float64 `json:"steps_per_s"`
+	F1         float64 `json:"f1"`
+	Precision  float64 `json:"precision"`
+	Recall     float64 `json:"recall"`
+	HiddenRate float64 `json:"hidden_rate"`
+	N          int     `json:"n"`
+	Backend    string  `json:"backend"`
+	Renderer   string  `json:"renderer"`
+	Version    string  `json:"version"`          // the build (package version)
+	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
+	Frames     int64   `json:"frames,omitempty"` // frames recorded
+	Record     string  `json:"record,omitempty"` // where they went
+}
+
+// newSummary fills the fields every run reports: steps is the steps this
+// run took (after -load, those beyond the checkpoint), rate their steps
+// per second.
+func newSummary(c *Config, m cpuref.Measures, steps int64, rate float64, renderer string) Summary {
+	return Summary{
+		Steps:      steps,
+		StepsPerS:  round(rate, 1),
+		F1:         round(m.F1, 4),
+		Precision:  round(m.Precision, 4),
+		Recall:     round(m.Recall, 4),
+		HiddenRate: round(m.HiddenRate, 6),
+		N:          c.Params.N,
+		Backend:    c.Backend,
+		Renderer:   renderer,
+		Version:    version.String(),
+	}
+}
+
+func printSummary(w io.Writer, s Summary) {
+	line, _ := json.Marshal(s)
+	fmt.Fprintln(w, string(line))
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+// exitFor returns the exit code of a run a signal ended (nil: none).
+func exitFor(sig os.Signal) int {
+	switch {
+	case sig == syscall.SIGTERM:
+		return ExitTerm
+	case sig != nil:
+		return ExitInterrupt
+	}
+	return ExitOK
+}
+
+// poll returns a signal that has arrived, or nil.
+func poll(sigs <-chan os.Signal) os.Signal {
+	select {
+	case s := <-sigs:
+		return s
+	default:
+		return nil
+	}
+}
+
+// fail prints err as the command's one line and returns ExitFailure.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "spikecast: %v\n", err)
+	return ExitFailure
+}

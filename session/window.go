@@ -1,0 +1,116 @@
+package session
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/viz"
+)
+
+// runWindow runs the simulation in the live window until it is closed
+// (exit 0), Esc/Q (0), -steps is reached (0), or a signal arrives (130 or
+// 143). Every GL object is released before it returns.
+func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		fmt.Fprintln(stderr, "spikecast: no display (DISPLAY is not set): add -headless to simulate without a window, or run under xvfb-run to draw into a virtual screen")
+		return ExitFailure
+	}
+	ctx, err := gpu.NewContext(gpu.Options{Visible: true, Width: c.Width, Height: c.Height,
+		Title: fmt.Sprintf("spikecast — n=%d, %s", c.Params.N, c.Backend), VSync: c.VSync})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer ctx.Release()
+	// One stimulus for the backend and the window: with -env mouse the
+	// window moves its dot.
+	stim := cpuref.NewStimulus(c.Params)
+	b, err := c.newBackend(backend.Config{Context: ctx, Stim: stim})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer b.Release()
+	obs, err := newObserver(c, b, stderr, false)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer obs.abort()
+	ob := &observed{b, obs}
+
+	var got os.Signal
+	live := &liveRecorder{c: c, ctx: ctx}
+	res, err := draw(ctx, b, c, func(v *viz.Viz, d backend.Display) (viz.Result, error) {
+		return viz.Loop(ctx, v, ob, d, viz.LoopOptions{
+			Window:         ctx.Window,
+			Initial:        c.initialState(),
+			Pointer:        pointerFor(stim),
+			StepsPerFrame:  c.StepsPerFrame,
+			MaxSteps:       c.maxSteps(),
+			Renderer:       ctx.Renderer,
+			Screenshot:     c.Screenshot,
+			Caption:        c.Title,
+			StartRecording: live.start,
+			RecordAtStart:  c.Record != "",
+			Snapshot:       live.snapshot,
+			Save:           func() (string, error) { return save(c, b) },
+			Interrupted:    func() bool { got = poll(sigs); return got != nil },
+		})
+	})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if err := obs.finish(); err != nil {
+		return fail(stderr, err)
+	}
+	// The window shows measures read asynchronously; the summary waits
+	// for the last step's.
+	m, err := b.Measures()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	for _, p := range res.Recordings {
+		fmt.Fprintf(stderr, "spikecast: recorded %s\n", p)
+	}
+	var rate float64
+	if res.Seconds > 0 {
+		rate = float64(res.Steps-c.t0()) / res.Seconds // -load starts at the checkpoint's step
+	}
+	sum := newSummary(c, m, res.Steps-c.t0(), rate, b.Renderer())
+	sum.FPS = res.FPS
+	printSummary(stdout, sum)
+	if res.RecordErr != nil {
+		return fail(stderr, res.RecordErr)
+	}
+	return exitFor(got)
+}
+
+// draw makes b's display and the panels on ctx, runs loop with them and
+// releases them.
+func draw(ctx *gpu.Context, b backend.Backend, c *Config, loop func(*viz.Viz, backend.Display) (viz.Result, error)) (viz.Result, error) {
+	d, err := b.Display(ctx)
+	if err != nil {
+		return viz.Result{}, err
+	}
+	defer ctx.Do(func() error { d.Release(); return nil })
+	var v *viz.Viz
+	if err := ctx.Do(func() (err error) {
+		v, err = viz.New(d.Sim(), viz.Options{Afterglow: float32(c.Afterglow)})
+		return err
+	}); err != nil {
+		return viz.Result{}, err
+	}
+	defer ctx.Do(func() error { v.Release(); return nil })
+	return loop(v, d)
+}
+
+// pointerFor returns the window's pointer callback for a stimulus that
+// follows the mouse, and nil for any other.
+func pointerFor(stim cpuref.Stimulus) func(row, col int) {
+	if m, ok := stim.(*cpuref.Mouse); ok {
+		return m.Set
+	}
+	return nil
+}
