@@ -55,7 +55,7 @@ func (g *gpuBackend) Measures() (m cpuref.Measures, err error) {
 
 func (g *gpuBackend) State() (*cpuref.State, error) {
 	if g.scratch == nil {
-		g.scratch = cpuref.NewStateShape(g.sim.P)
+		g.scratch = cpuref.NewStateShape(g.sim.Params)
 	}
 	err := g.ctx.Do(func() error { return g.sim.ReadInto(g.scratch, true) })
 	return g.scratch, err
@@ -68,7 +68,7 @@ func (g *gpuBackend) Load(st *cpuref.State) error {
 // SetLearn sets a flag the next Run reads on the GL thread; Step's Do
 // orders the two.
 func (g *gpuBackend) SetLearn(on bool)      { g.sim.Learn = on }
-func (g *gpuBackend) Params() cpuref.Params { return g.sim.P }
+func (g *gpuBackend) Params() cpuref.Params { return g.sim.Params }
 func (g *gpuBackend) Name() string          { return "gpu" }
 func (g *gpuBackend) Renderer() string      { return g.ctx.Renderer }
 

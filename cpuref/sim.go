@@ -10,9 +10,9 @@ import (
 // before the pass, so rows may be split across goroutines in any way
 // without changing a bit of the result.
 type Sim struct {
-	P     Params
-	State *State
-	Stim  Stimulus
+	Params Params
+	State  *State
+	Stim   Stimulus
 
 	// Learn turns plasticity (steps 6–7) on; homeostasis always runs.
 	Learn bool
@@ -36,7 +36,7 @@ func New(p Params) (*Sim, error) {
 
 // NewFrom returns a simulator that continues from st, which it owns.
 func NewFrom(p Params, st *State, stim Stimulus) *Sim {
-	s := &Sim{P: p, State: st, Stim: stim, Learn: true}
+	s := &Sim{Params: p, State: st, Stim: stim, Learn: true}
 	s.SetWorkers(runtime.GOMAXPROCS(0))
 	s.sNext = make([]uint32, p.N*p.N)
 	return s
@@ -48,8 +48,8 @@ func (s *Sim) SetWorkers(w int) {
 	if w < 1 {
 		w = 1
 	}
-	if w > s.P.N {
-		w = s.P.N
+	if w > s.Params.N {
+		w = s.Params.N
 	}
 	s.workers = w
 	s.counts = make([][RingFields]uint32, w)
@@ -63,7 +63,7 @@ func (s *Sim) Target() []Rect { return s.litNext }
 
 // Measures returns the rolling measures after the steps taken so far.
 func (s *Sim) Measures() Measures {
-	return MeasuresOf(s.State.Ring, s.State.T, s.P.N)
+	return MeasuresOf(s.State.Ring, s.State.T, s.Params.N)
 }
 
 // Step advances the network from t to t+1: the passes of docs/MODEL.md
@@ -78,11 +78,11 @@ func (s *Sim) Step() {
 	}
 	// The frames, as the GPU receives them: rectangles.
 	s.litNow = s.Stim.Frame(st.T, s.litNow[:0])
-	s.litNext = s.Stim.Frame(st.T+int64(s.P.Horizon), s.litNext[:0])
+	s.litNext = s.Stim.Frame(st.T+int64(s.Params.Horizon), s.litNext[:0])
 
 	s.forRows(s.integrate) // integrate.comp: stimulus, steps 1–3 and 8
 	s.addCounts(ring)
-	if s.P.Layer2() == 1 {
+	if s.Params.Layer2() == 1 {
 		s.forRows(s.integrate2) // integrate2.comp: the second hidden layer
 	}
 	s.spiking = s.spiking[:0]
@@ -95,7 +95,7 @@ func (s *Sim) Step() {
 	s.addCounts(ring)
 	if s.Learn {
 		s.forRows(s.learnInput) // learnInput.comp: step 7
-		if s.P.Layer2() == 1 {
+		if s.Params.Layer2() == 1 {
 			s.forRows(s.learnHidden2) // learnHidden2.comp
 		}
 	}
@@ -132,7 +132,7 @@ func lit(rects []Rect, row, col int) bool {
 // float32 sum bit for bit unchanged (adding +0 or −0 to a sum that
 // started at +0 never changes it).
 func (s *Sim) integrate(w, r0, r1 int) {
-	st, p, n := s.State, s.P, s.P.N
+	st, p, n := s.State, s.Params, s.Params.N
 	nin, nrec := Slots(PatchR), Slots(p.RRec)
 	centre := nrec / 2
 	key := NoiseKey(p.Seed, StreamNoise, uint32(st.T))
@@ -185,7 +185,7 @@ func (s *Sim) integrate(w, r0, r1 int) {
 // row of W_out. A weight changes only where e ≠ 0 and its hidden cell
 // spiked, since η_out·e·s is 0 elsewhere.
 func (s *Sim) output(w, r0, r1 int) {
-	st, p, n := s.State, s.P, s.P.N
+	st, p, n := s.State, s.Params, s.Params.N
 	spikes := s.outputSpikes()
 	width := p.OutWidth()
 	var tp, fp, fn uint32
@@ -246,7 +246,7 @@ func (s *Sim) output(w, r0, r1 int) {
 // reward R = sign(TP − FP − FN) turns it into a change. With learn_rec,
 // W_rec of the cell learns too (learnRec).
 func (s *Sim) learnInput(_, r0, r1 int) {
-	st, p, n := s.State, s.P, s.P.N
+	st, p, n := s.State, s.Params, s.Params.N
 	nin := Slots(PatchR)
 	var reward float32
 	if p.Rule == RuleRSTDP {
@@ -307,7 +307,7 @@ func (s *Sim) reward() float32 {
 // A₋·s_i(t−1)·s_j(t)), clipped to ±wrec_max: a neighbour that fired just
 // before cell i is strengthened, one that fired just after is weakened.
 func (s *Sim) learnRec(row, col int) {
-	st, p, n := s.State, s.P, s.P.N
+	st, p, n := s.State, s.Params, s.Params.N
 	i := row*n + col
 	si, siPrev := float32(s.sNext[i]), float32(st.S[i])
 	if si == 0 && siPrev == 0 {
@@ -330,7 +330,7 @@ func (s *Sim) learnRec(row, col int) {
 // outputSpikes are the spikes the output layer reads: the first hidden
 // layer's, or the second's when there is one.
 func (s *Sim) outputSpikes() []uint32 {
-	if s.P.Layer2() == 1 {
+	if s.Params.Layer2() == 1 {
 		return s.State.S2
 	}
 	return s.sNext
@@ -341,7 +341,7 @@ func (s *Sim) outputSpikes() []uint32 {
 // step through W12, plus bias and its own noise; it leaks with its own,
 // slower ρ₂, and adapts its threshold as integrate does. No recurrence.
 func (s *Sim) integrate2(_, r0, r1 int) {
-	st, p, n := s.State, s.P, s.P.N
+	st, p, n := s.State, s.Params, s.Params.N
 	nin := Slots(PatchR)
 	key := NoiseKey(p.Seed, StreamNoise2, uint32(st.T))
 	for row := r0; row < r1; row++ {
@@ -373,7 +373,7 @@ func (s *Sim) integrate2(_, r0, r1 int) {
 // pre-synaptic trace is the first layer's q, already advanced by
 // learnInput, and the post-synaptic trace q₂ is folded in last.
 func (s *Sim) learnHidden2(_, r0, r1 int) {
-	st, p, n := s.State, s.P, s.P.N
+	st, p, n := s.State, s.Params, s.Params.N
 	nin := Slots(PatchR)
 	for row := r0; row < r1; row++ {
 		for col := 0; col < n; col++ {
@@ -401,7 +401,7 @@ func clamp(v, lo, hi float32) float32 {
 
 // forRows runs pass over the rows split into s.workers contiguous bands.
 func (s *Sim) forRows(pass func(w, r0, r1 int)) {
-	n, k := s.P.N, s.workers
+	n, k := s.Params.N, s.workers
 	if k == 1 {
 		pass(0, 0, n)
 		return

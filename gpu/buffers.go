@@ -184,13 +184,13 @@ func (s *Sim) readInto(st *cpuref.State, weights bool) error {
 				return err
 			}
 		case "plainbits":
-			words := make([]uint32, b.bytes(s.P)/4)
+			words := make([]uint32, b.bytes(s.Params)/4)
 			if err := s.read(Buffer(i), words); err != nil {
 				return err
 			}
 			unpackPlain(words, n, *f.U32)
 		case "spikebits":
-			words := make([]uint32, b.bytes(s.P)/4)
+			words := make([]uint32, b.bytes(s.Params)/4)
 			if err := s.read(Buffer(i), words); err != nil {
 				return err
 			}

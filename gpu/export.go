@@ -36,8 +36,8 @@ func Groups(n int) (uint32, uint32) {
 // from a reference state, and the rectangles of its input and target
 // frames: how the window shows -backend cpu.
 func (s *Sim) LoadDisplay(st *cpuref.State, frame, target []cpuref.Rect) error {
-	if st.N != s.P.N {
-		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
+	if st.N != s.Params.N {
+		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.Params.N)
 	}
 	if st.T == 0 {
 		frame, target = nil, nil // a fresh state (e.g. after R) has no frame yet

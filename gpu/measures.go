@@ -35,7 +35,7 @@ func (r *MeasureReader) Request(s *Sim) {
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 	gl.CopyNamedBufferSubData(s.buf[BufRing], r.staging, 0, 0, len(r.ring)*4)
 	r.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	r.t, r.n = s.T, s.P.N
+	r.t, r.n = s.T, s.Params.N
 }
 
 // Poll returns the newest measures that have arrived and whether they

@@ -59,10 +59,10 @@ func configDefines(p cpuref.Params) Defines {
 // Sim is the network on the GPU. Its methods must run on the context's
 // thread (inside Context.Do).
 type Sim struct {
-	P     cpuref.Params
-	Stim  cpuref.Stimulus
-	Learn bool // plasticity on (homeostasis always runs)
-	T     int64
+	Params cpuref.Params
+	Stim   cpuref.Stimulus
+	Learn  bool // plasticity on (homeostasis always runs)
+	T      int64
 
 	integrate, output, learnInput *program
 	integrate2, learnHidden2      *program // -horizon > 1 only
@@ -90,7 +90,7 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 	if init.N != p.N {
 		return nil, fmt.Errorf("gpu: state is for n=%d, parameters for n=%d", init.N, p.N)
 	}
-	s := &Sim{P: p, Stim: stim, Learn: true, T: init.T}
+	s := &Sim{Params: p, Stim: stim, Learn: true, T: init.T}
 	if err := s.checkLimits(); err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 }
 
 // checkLimits refuses buffers larger than GL allows for one storage block.
-func (s *Sim) checkLimits() error { return CheckLimits(s.P) }
+func (s *Sim) checkLimits() error { return CheckLimits(s.Params) }
 
 // storageLimits returns GL_MAX_SHADER_STORAGE_BLOCK_SIZE and
 // GL_SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT.
@@ -205,12 +205,12 @@ func CheckLimits(p cpuref.Params) error {
 // work-group height at offsets this GL can bind, or n.
 func (s *Sim) SetBandRows(rows int) error {
 	_, align := storageLimits()
-	if rows != s.P.N {
-		if rows <= 0 || rows%WGY != 0 || rows > s.P.N {
-			return fmt.Errorf("gpu: band of %d rows: want a multiple of %d up to n=%d", rows, WGY, s.P.N)
+	if rows != s.Params.N {
+		if rows <= 0 || rows%WGY != 0 || rows > s.Params.N {
+			return fmt.Errorf("gpu: band of %d rows: want a multiple of %d up to n=%d", rows, WGY, s.Params.N)
 		}
-		for b, k := range weightSlots(s.P) {
-			if off := int64(rows) * int64(s.P.N) * int64(k) * 4; off%align != 0 {
+		for b, k := range weightSlots(s.Params) {
+			if off := int64(rows) * int64(s.Params.N) * int64(k) * 4; off%align != 0 {
 				return fmt.Errorf("gpu: band of %d rows: %s offset %d is not a multiple of %d", rows, b, off, align)
 			}
 		}
@@ -223,8 +223,8 @@ func (s *Sim) SetBandRows(rows int) error {
 // bindBand binds the part of each weight buffer that holds the cells of
 // rows [r0, r0+rows).
 func (s *Sim) bindBand(r0, rows int) {
-	n := int64(s.P.N)
-	for b, k := range weightSlots(s.P) {
+	n := int64(s.Params.N)
+	for b, k := range weightSlots(s.Params) {
 		if k == 0 {
 			continue
 		}
@@ -321,7 +321,7 @@ func (s *Sim) alloc(b Buffer, data any) error {
 
 func (s *Sim) setUniforms() {
 	for _, pr := range s.programs() {
-		for name, v := range cpuref.UniformValues(s.P) {
+		for name, v := range cpuref.UniformValues(s.Params) {
 			pr.setParam(name, v)
 		}
 	}
@@ -333,7 +333,7 @@ func (s *Sim) Bind() {
 	for b := range s.buf {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(b), s.buf[b])
 	}
-	if s.bandRows < s.P.N {
+	if s.bandRows < s.Params.N {
 		s.bindBand(0, s.bandRows)
 	}
 }
@@ -359,12 +359,12 @@ func (s *Sim) Run(k int) error {
 func (s *Sim) Step() error { return s.Run(1) }
 
 func (s *Sim) step() error {
-	n := s.P.N
+	n := s.Params.N
 	// The frames first: a bad one leaves the state as it was.
 	slot := int32(s.T % cpuref.Window)
 	s.lit = s.Stim.Frame(s.T, s.lit[:0])
 	nNow := len(s.lit)
-	s.lit = s.Stim.Frame(s.T+int64(s.P.Horizon), s.lit)
+	s.lit = s.Stim.Frame(s.T+int64(s.Params.Horizon), s.lit)
 	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
 		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
 	}
@@ -400,13 +400,13 @@ func (s *Sim) step() error {
 	in.setRects("uNext", next)
 	in.setInt("uNumNext", int32(len(next)))
 	in.setInt("uSlot", slot)
-	in.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise, uint32(s.T)))
+	in.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise, uint32(s.T)))
 	s.dispatch(in, n)
 
-	layer2 := s.P.Layer2() == 1
+	layer2 := s.Params.Layer2() == 1
 	if layer2 {
 		clear(BufBits2, 0, s.size[BufBits2])
-		s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.P.Seed, cpuref.StreamNoise2, uint32(s.T)))
+		s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise2, uint32(s.T)))
 		s.dispatch(s.integrate2, n)
 		// The output reads the second layer's spikes through the binding
 		// of the first's.
@@ -484,18 +484,18 @@ func (s *Sim) Measures() (cpuref.Measures, error) {
 	if err := s.read(BufRing, ring); err != nil {
 		return cpuref.Measures{}, err
 	}
-	return cpuref.MeasuresOf(ring, s.T, s.P.N), nil
+	return cpuref.MeasuresOf(ring, s.T, s.Params.N), nil
 }
 
 // ReadState reads every buffer back into a cpuref.State, for tests and
 // checkpoints.
 func (s *Sim) ReadState() (*cpuref.State, error) {
-	st := cpuref.NewStateShape(s.P)
+	st := cpuref.NewStateShape(s.Params)
 	return st, s.ReadInto(st, true)
 }
 
 // ReadInto reads the GPU state into st, which must have the shape of
-// s.P; with weights false it skips the weight arrays (the bulk of the
+// s.Params; with weights false it skips the weight arrays (the bulk of the
 // bytes), for tests that compare the per-cell buffers every step.
 func (s *Sim) ReadInto(st *cpuref.State, weights bool) error {
 	st.T = s.T
@@ -534,8 +534,8 @@ func (s *Sim) Release() {
 // Load replaces the whole GPU state with st (same parameters), e.g. to
 // resume from a checkpoint or to re-align with the reference.
 func (s *Sim) Load(st *cpuref.State) error {
-	if st.N != s.P.N {
-		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.P.N)
+	if st.N != s.Params.N {
+		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.Params.N)
 	}
 	for b, data := range uploads(st) {
 		ptr, n := bytesOf(data)
@@ -557,7 +557,7 @@ func (s *Sim) framesOf(t int64) {
 	s.frame, s.target = s.frame[:0], s.target[:0]
 	if t > 0 {
 		s.frame = s.Stim.Frame(t-1, s.frame)
-		s.target = s.Stim.Frame(t-1+int64(s.P.Horizon), s.target)
+		s.target = s.Stim.Frame(t-1+int64(s.Params.Horizon), s.target)
 	}
 }
 

@@ -590,6 +590,6 @@ func (a *app) point(x, y float64) {
 	if px < p.X || py < p.Y || px >= p.X+p.W || py >= p.Y+p.H {
 		return
 	}
-	n := float32(a.v.sim.P.N)
+	n := float32(a.v.sim.Params.N)
 	a.pointer(int((py-p.Y)/p.H*n), int((px-p.X)/p.W*n))
 }

@@ -149,7 +149,7 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 		return nil, err
 	}
 	gl.CreateVertexArrays(1, &v.emptyVAO)
-	if v.scatter, err = newScatter(sim.P.N, defs, v.lineProg); err != nil {
+	if v.scatter, err = newScatter(sim.Params.N, defs, v.lineProg); err != nil {
 		v.Release()
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (v *Viz) Draw(fbW, fbH int, scale float32, st Stats) error {
 		setViewport(p, fbH)
 		prog := v.panelProg[k]
 		gl.UseProgram(prog)
-		gl.Uniform1i(loc(prog, "uN"), int32(v.sim.P.N))
+		gl.Uniform1i(loc(prog, "uN"), int32(v.sim.Params.N))
 		gl.Uniform2f(loc(prog, "uPixels"), float32(int(p.W)), float32(int(p.H)))
 		// cpuref.Rect is four int32s, the layout of an ivec4.
 		frame, target := v.sim.Frame(), v.sim.Target()
