@@ -57,7 +57,7 @@ func stepBytes(p cpuref.Params) int64 {
 // table, then a JSON line with the rows.
 func runBench(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	sizes, _ := parseSizes(c.benchN) // checked by parse
-	ctx, err := gpu.NewHeadless()
+	ctx, err := newHeadless(&c.glFlags, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		return exitFailure

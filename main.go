@@ -67,6 +67,7 @@ type config struct {
 	args   []string
 
 	persistFlags // -save, -load, -metrics, -quiet: persist.go
+	glFlags      // -gl, -gpu, -list_gpus: glflags.go
 
 	// Benchmark mode.
 	bench        bool
@@ -174,6 +175,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.title, "title", "", "caption along the bottom of every frame (window and recording)")
 	fs.IntVar(&c.workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu [1, 1024]; the result does not depend on it")
 	addPersistFlags(fs, &c.persistFlags)
+	addGLFlags(fs, &c.glFlags)
 	return fs
 }
 
@@ -283,6 +285,9 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 	if err := c.checkRecord(); err != nil {
 		return nil, err
 	}
+	if err := c.checkGL(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -304,6 +309,7 @@ type Summary struct {
 	N          int     `json:"n"`
 	Backend    string  `json:"backend"`
 	Renderer   string  `json:"renderer"`
+	GL         string  `json:"gl,omitempty"`     // how the GL context was made: egl-device, egl-surfaceless, glx, xvfb
 	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
 	Frames     int64   `json:"frames,omitempty"` // frames recorded
 	Record     string  `json:"record,omitempty"` // where they went
@@ -322,6 +328,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
+	if c.listGPUs {
+		return listGPUs(stdout, stderr)
+	}
 	if c.bench {
 		return runBench(c, sigs, stdout, stderr)
 	}
@@ -343,7 +352,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if c.backend == "cpu" {
 		sim = newCPU(c)
 	} else {
-		g, err := newGPU(c)
+		g, err := newGPU(c, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "spikecast: %v\n", err)
 			return exitFailure
@@ -392,7 +401,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		code = exitFailure
 	}
-	printSummary(stdout, newSummary(c, m, done, float64(done)/elapsed.Seconds(), sim.Renderer()))
+	sum := newSummary(c, m, done, float64(done)/elapsed.Seconds(), sim.Renderer())
+	sum.GL = glOf(sim)
+	printSummary(stdout, sum)
 	return code
 }
 
@@ -469,10 +480,10 @@ type gpuSim struct {
 	sim *gpu.Sim
 }
 
-func newGPU(c *config) (*gpuSim, error) {
+func newGPU(c *config, stderr io.Writer) (*gpuSim, error) {
 	g := &gpuSim{}
 	var err error
-	if g.ctx, err = gpu.NewHeadless(); err != nil {
+	if g.ctx, err = newHeadless(&c.glFlags, stderr); err != nil {
 		return nil, err
 	}
 	p := c.params

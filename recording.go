@@ -69,7 +69,7 @@ func recordScale(w, h int) float32 {
 // -steps/-steps_per_frame frames in all, as fast as the machine allows.
 // A signal ends the run early with the file finalised.
 func runRecord(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	ctx, err := gpu.NewHeadless()
+	ctx, err := newHeadless(&c.glFlags, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "spikecast: %v\n", err)
 		return exitFailure
@@ -203,6 +203,7 @@ func runRecord(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	}
 	elapsed := time.Since(start).Seconds()
 	sum := newSummary(c, m, done, float64(done)/elapsed, ctx.Renderer)
+	sum.GL = ctx.GL
 	sum.FPS, sum.Frames, sum.Record = round(float64(frames)/elapsed, 1), frames, c.record
 	printSummary(stdout, sum)
 	return exitFor(got)

@@ -112,6 +112,7 @@ func runWindow(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	// Like a headless run, "steps" counts the steps of this run (after
 	// -load, those beyond the checkpoint).
 	sum := newSummary(c, m, res.Steps-initialT(c), rate, ctx.Renderer)
+	sum.GL = ctx.GL
 	sum.FPS = res.FPS
 	printSummary(stdout, sum)
 	if res.RecordErr != nil {

@@ -89,6 +89,7 @@ static const char *spk_gl_string(unsigned int name) { return egl.GetString ? (co
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -369,6 +370,9 @@ func (c *Context) openEGL(kind string, device int, debug bool) (closeFn func(), 
 	ctx, err := newEGLContext(dpy, debug)
 	if err != nil {
 		C.spk_release_thread()
+		if errors.Is(err, ErrNoGL43) {
+			return nil, fmt.Errorf("gpu: %s: %w; %s", kind, err, noGL43Hint())
+		}
 		return nil, fmt.Errorf("gpu: %s: %w", kind, err)
 	}
 	closeFn = func() {

@@ -163,9 +163,23 @@ func NewHeadlessWith(o HeadlessOptions) (*Context, error) {
 		if len(tries) == 1 {
 			return nil, err
 		}
-		fails = append(fails, fmt.Sprintf("%s: %v", kind, strings.TrimPrefix(err.Error(), "gpu: ")))
+		fails = append(fails, failure(kind, err))
 	}
-	return nil, fmt.Errorf("gpu: no headless OpenGL 4.3 context (-gl %s): %s", o.GL, strings.Join(fails, "; "))
+	msg := strings.Join(fails, "; ")
+	// Every way that found an old GL ends with the same advice: say it once.
+	if hint := "; " + noGL43Hint(); strings.Contains(msg, hint) {
+		msg = strings.ReplaceAll(msg, hint, "") + hint
+	}
+	return nil, fmt.Errorf("gpu: no headless OpenGL 4.3 context (-gl %s): %s", o.GL, msg)
+}
+
+// failure is err, the failure of one kind of context, for a list of them.
+func failure(kind string, err error) string {
+	msg := strings.TrimPrefix(err.Error(), "gpu: ")
+	if !strings.HasPrefix(msg, kind+": ") {
+		msg = kind + ": " + msg
+	}
+	return msg
 }
 
 // newHeadlessKind makes one kind of headless context.
