@@ -115,7 +115,7 @@ func runBench(c *config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout)
 		}
 	}
-	line, _ := json.Marshal(map[string]any{"renderer": ctx.Renderer, "copy_gb_per_s": copyGBs, "rows": rows})
+	line, _ := json.Marshal(map[string]any{"renderer": ctx.Renderer, "gl": ctx.GL, "copy_gb_per_s": copyGBs, "rows": rows})
 	fmt.Fprintln(stdout, string(line))
 	return code
 }

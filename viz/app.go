@@ -161,6 +161,10 @@ type app struct {
 // Run shows the window and runs the simulation until the window closes,
 // Esc or Q, MaxSteps, or Interrupted. It runs on the GL thread.
 func Run(ctx *gpu.Context, v *Viz, b Backend, o AppOptions) (Result, error) {
+	if ctx.Window == nil {
+		// An EGL context has no window to show, read or swap.
+		return Result{}, fmt.Errorf("viz: the window needs a context with a window (gpu.NewContext), not a %s one", ctx.GL)
+	}
 	a := &app{v: v, b: b, win: ctx.Window, stepsPerFrame: max(o.StepsPerFrame, 1), learn: true, pointer: o.Pointer}
 	a.install()
 	defer a.uninstall()
