@@ -291,7 +291,7 @@ func newEGLContext(dpy C.EGLDisplay, debug bool) (C.EGLContext, error) {
 		return nil, fmt.Errorf("no EGL display (%s)", eglError())
 	}
 	if C.spk_initialize(dpy) == 0 {
-		return nil, fmt.Errorf("eglInitialize: %s", eglError())
+		return nil, fmt.Errorf("eglInitialize: %s (the EGL driver could not be loaded or opened the device: apt-get install libegl-mesa0 libgl1-mesa-dri, or the GPU vendor's EGL driver)", eglError())
 	}
 	exts := goStr(C.spk_query_string(dpy, eglExtensions))
 	for _, need := range []string{"EGL_KHR_surfaceless_context", "EGL_KHR_create_context"} {

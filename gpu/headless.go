@@ -111,7 +111,10 @@ func NewHeadlessWith(o HeadlessOptions) (*Context, error) {
 		}
 		tries = []string{kindEGLDevice, kindEGLSurfaceless}
 		if o.GL == "auto" {
-			tries = append(tries, kindGLX, kindXvfb)
+			if os.Getenv("DISPLAY") != "" {
+				tries = append(tries, kindGLX)
+			}
+			tries = append(tries, kindXvfb)
 		}
 	case kindEGLDevice, kindEGLSurfaceless:
 		tries = []string{o.GL}
