@@ -51,7 +51,7 @@ func StartDisplay() (*VirtualDisplay, error) {
 	// Its own process group: a terminal's Ctrl-C goes to the whole
 	// foreground group, and the server must outlive it long enough for
 	// us to finish cleanly (we stop it ourselves).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = ownProcessGroup()
 	// No Pdeathsig: Linux sends it when the starting *thread* exits, and
 	// Go may retire threads at will, which would end the server mid-run.
 	if err := cmd.Start(); err != nil {

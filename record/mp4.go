@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 )
 
 // mp4 pipes raw RGBA frames into an ffmpeg child that encodes H.264 into
@@ -61,7 +60,7 @@ func newMP4(path string, s *summary) (*mp4, error) {
 	// Its own process group: Ctrl-C in the terminal reaches spikecast,
 	// which then ends the input; ffmpeg killed mid-file would leave a
 	// file without its index.
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	m.cmd.SysProcAttr = ownProcessGroup()
 	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("record: ffmpeg: %w", err)
