@@ -70,8 +70,9 @@ func (d DeviceInfo) String() string {
 }
 
 // ListDevices lists the EGL devices, each probed with a context of its
-// own for its GL vendor, renderer and version. It must not run while a
-// Context on one of those devices is being made.
+// own for its GL vendor, renderer and version. The probes leave their
+// displays initialised (a Context may be using one); do not call it while
+// a Context is being made or released.
 func ListDevices() ([]DeviceInfo, error) { return listEGLDevices() }
 
 // countDevices says how many devices there are, for an error.
