@@ -7,14 +7,16 @@ export PATH := $(PATH):/usr/local/go/bin
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKGS    := gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl1-mesa-dev \
            libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev \
-           libxxf86vm-dev ffmpeg fonts-dejavu-core
+           libxxf86vm-dev libegl1 libegl-mesa0 ffmpeg fonts-dejavu-core
 ARGS    ?=
 
 .PHONY: setup build run test test-short bench long soak fuzz
 
 # setup installs the system packages the build and the tests need: a C
-# compiler and the GL/X11 headers for GLFW's cgo build, Xvfb and Mesa's
-# software renderer for machines without a GPU or display, ffmpeg for video.
+# compiler and the GL/X11 headers for GLFW's cgo build, libEGL and Mesa's
+# software renderer for headless runs without a GPU or display (Xvfb as the
+# fallback), ffmpeg for video. No EGL headers: gpu/egl_linux.go opens
+# libEGL at run time and writes out the few declarations it needs.
 setup:
 	@if ! dpkg-query -W -f='$${Status}\n' $(PKGS) 2>/dev/null | grep -q '^install ok installed' \
 	   || dpkg-query -W -f='$${Status}\n' $(PKGS) 2>&1 | grep -qv '^install ok installed'; then \
@@ -33,7 +35,7 @@ build: setup
 	$(GO) build -o spikecast .
 
 # run opens the window where there is a display; elsewhere it runs headless
-# (on Mesa's llvmpipe under a private Xvfb) and prints a summary.
+# (through EGL: a GPU, else Mesa's llvmpipe, no X server) and prints a summary.
 run: build
 	./spikecast $(if $(DISPLAY),,-headless) $(ARGS)
 

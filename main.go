@@ -85,6 +85,7 @@ func newFlagSet(c *config) (*flag.FlagSet, []check) {
 		addWindowFlags,
 		addBenchFlags,
 		addRecordFlags,
+		addGLFlags,
 	} {
 		checks = append(checks, add(fs, c))
 	}

@@ -15,6 +15,7 @@ package backend
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
@@ -85,8 +86,11 @@ type Config struct {
 	Stim    cpuref.Stimulus // nil: cpuref.NewStimulus(Params); the window moves a Mouse's dot
 	Workers int             // goroutines of a CPU engine (0: all CPUs)
 	// Context is the GL context of a gpu backend (a window's); nil makes
-	// a headless one with NewHeadlessContext, which Release frees.
+	// a headless one with NewHeadlessContext(GL, Warn), which Release
+	// frees.
 	Context *gpu.Context
+	GL      gpu.HeadlessOptions
+	Warn    io.Writer // where a software-rendering warning goes
 }
 
 // Names are the backends New makes.
@@ -109,10 +113,16 @@ func New(c Config) (Backend, error) {
 	return nil, fmt.Errorf("backend: unknown backend %q", c.Name)
 }
 
-// NewHeadlessContext makes a GL context without a window. Every headless
-// context of the command is made here (the headless gpu backend, the
-// offscreen target of a recording, the benchmark), so that the choice of
-// how (a hidden GLFW window on a private Xvfb today) is made once.
-func NewHeadlessContext() (*gpu.Context, error) {
-	return gpu.NewHeadless()
+// NewHeadlessContext makes a GL context without a window as o asks (an
+// EGL device, Mesa's surfaceless EGL, GLX or a private Xvfb). Every
+// headless context of the command is made here (the headless gpu backend,
+// the offscreen target of a recording, the benchmark), so the choice is
+// made once. A context that is software while a hardware GPU is present
+// says so in one line on warn.
+func NewHeadlessContext(o gpu.HeadlessOptions, warn io.Writer) (*gpu.Context, error) {
+	ctx, err := gpu.NewHeadlessWith(o)
+	if err == nil && ctx.Warning != "" && warn != nil {
+		fmt.Fprintf(warn, "spikecast: %s\n", ctx.Warning)
+	}
+	return ctx, err
 }

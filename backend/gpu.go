@@ -20,7 +20,7 @@ type gpuBackend struct {
 func newGPU(c Config) (*gpuBackend, error) {
 	g := &gpuBackend{ctx: c.Context}
 	if g.ctx == nil {
-		ctx, err := NewHeadlessContext()
+		ctx, err := NewHeadlessContext(c.GL, c.Warn)
 		if err != nil {
 			return nil, err
 		}
@@ -71,6 +71,9 @@ func (g *gpuBackend) SetLearn(on bool)      { g.sim.Learn = on }
 func (g *gpuBackend) Params() cpuref.Params { return g.sim.Params }
 func (g *gpuBackend) Name() string          { return "gpu" }
 func (g *gpuBackend) Renderer() string      { return g.ctx.Renderer }
+
+// GL says how the context was made (gpu.Context.GL), for the summary.
+func (g *gpuBackend) GL() string { return g.ctx.GL }
 
 // Profile times each pass of a step, drained one by one (the benchmark's
 // per-pass table).

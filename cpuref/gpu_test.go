@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
@@ -435,4 +437,22 @@ func TestGPUMatchesReferenceHorizon(t *testing.T) {
 			lockstep(t, p, cpuref.NewState(p), steps, 25)
 		})
 	}
+}
+
+// TestGPUMatchesReferenceOnEGL: the shared test context is an EGL one (no
+// X server at all) wherever EGL works, and the lockstep holds on it. A
+// context made another way fails the test, with how it was made, unless
+// SPIKECAST_TEST_GL chose that way.
+func TestGPUMatchesReferenceOnEGL(t *testing.T) {
+	ctx := gputest.Context(t)
+	if !strings.HasPrefix(ctx.GL, "egl") {
+		if forced := os.Getenv(gputest.GLEnv); forced != "" && forced != "auto" && forced != "egl" {
+			t.Skipf("SKIPPED: %s=%s made a %s context, not an EGL one", gputest.GLEnv, forced, ctx.GL)
+		}
+		t.Fatalf("the test context is %s, not EGL: gpu.NewHeadlessWith fell back from EGL (apt-get install libegl1 libegl-mesa0, or set %s=xvfb to test on X knowingly)", ctx.GL, gputest.GLEnv)
+	}
+	t.Logf("context %s, renderer %s", ctx.GL, ctx.Renderer)
+	p := cpuref.Defaults()
+	p.N = 24
+	lockstep(t, p, cpuref.NewState(p), 300, 50)
 }

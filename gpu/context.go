@@ -32,12 +32,21 @@ type Options struct {
 // Context is an OpenGL 4.3 core context and the locked OS thread that
 // owns it.
 type Context struct {
-	// Window is the GLFW window that carries the context; hidden for a
-	// headless context.
+	// Window is the GLFW window that carries the context: visible for
+	// the window, hidden for a headless GLX or Xvfb context, and nil for
+	// an EGL context, which has no window and no default framebuffer
+	// (draw into a framebuffer object).
 	Window *glfw.Window
 	// Renderer, Version and Vendor are GL_RENDERER, GL_VERSION and
 	// GL_VENDOR.
 	Renderer, Version, Vendor string
+	// GL is how the context was made: "egl-device", "egl-surfaceless",
+	// "glx" (a window, or a hidden one on $DISPLAY) or "xvfb" (a hidden
+	// window on a private Xvfb).
+	GL string
+	// Warning, when not empty, is one line to show the user: the context
+	// renders in software although a hardware GPU is present.
+	Warning string
 
 	calls   chan func()
 	done    chan struct{}
@@ -79,18 +88,35 @@ func NewContext(o Options) (*Context, error) {
 	if o.Title == "" {
 		o.Title = "spikecast"
 	}
-	c := &Context{calls: make(chan func()), done: make(chan struct{})}
+	return newContext(kindGLX, func(c *Context) (func(), error) {
+		if err := c.open(o); err != nil {
+			return nil, err
+		}
+		return func() {
+			c.Window.Destroy()
+			glfw.Terminate()
+		}, nil
+	})
+}
+
+// newContext starts a context's thread, on which open makes the context
+// current and returns what ends it.
+func newContext(kind string, open func(c *Context) (closeFn func(), err error)) (*Context, error) {
+	c := &Context{GL: kind, calls: make(chan func()), done: make(chan struct{})}
 	started := make(chan error)
-	go c.loop(o, started)
+	go c.loop(open, started)
 	if err := <-started; err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *Context) loop(o Options, started chan<- error) {
+func (c *Context) loop(open func(c *Context) (func(), error), started chan<- error) {
+	// The thread is never unlocked: it ends with this goroutine, taking
+	// any state the window system left on it.
 	runtime.LockOSThread()
-	if err := c.open(o); err != nil {
+	closeFn, err := open(c)
+	if err != nil {
 		started <- err
 		return
 	}
@@ -98,8 +124,7 @@ func (c *Context) loop(o Options, started chan<- error) {
 	for f := range c.calls {
 		f()
 	}
-	c.Window.Destroy()
-	glfw.Terminate()
+	closeFn()
 	close(c.done)
 }
 
@@ -137,10 +162,10 @@ func (c *Context) open(o Options) (err error) {
 		return fmt.Errorf("gpu: %w, have %s (%v); %s", ErrNoGL43, found, err, noGL43Hint())
 	}
 	win.MakeContextCurrent()
-	if err := gl.Init(); err != nil {
+	if err := c.initGL(gl.Init, o.Debug); err != nil {
 		win.Destroy()
 		glfw.Terminate()
-		return fmt.Errorf("gpu: load OpenGL functions: %w", err)
+		return err
 	}
 	if o.VSync {
 		glfw.SwapInterval(1)
@@ -148,6 +173,16 @@ func (c *Context) open(o Options) (err error) {
 		glfw.SwapInterval(0)
 	}
 	c.Window = win
+	return nil
+}
+
+// initGL loads the GL functions of the current context with load, checks
+// that it is 4.3 or newer and, with debug, installs the fault callback:
+// the same for every kind of context.
+func (c *Context) initGL(load func() error, debug bool) error {
+	if err := load(); err != nil {
+		return fmt.Errorf("gpu: load OpenGL functions: %w", err)
+	}
 	c.Renderer = gl.GoStr(gl.GetString(gl.RENDERER))
 	c.Version = gl.GoStr(gl.GetString(gl.VERSION))
 	c.Vendor = gl.GoStr(gl.GetString(gl.VENDOR))
@@ -155,16 +190,10 @@ func (c *Context) open(o Options) (err error) {
 	gl.GetIntegerv(gl.MAJOR_VERSION, &major)
 	gl.GetIntegerv(gl.MINOR_VERSION, &minor)
 	if major < 4 || (major == 4 && minor < 3) {
-		win.Destroy()
-		glfw.Terminate()
 		return fmt.Errorf("gpu: %w, have %s (%s); %s", ErrNoGL43, c.Version, c.Renderer, noGL43Hint())
 	}
-	if o.Debug {
-		if err := c.installDebug(); err != nil {
-			win.Destroy()
-			glfw.Terminate()
-			return err
-		}
+	if debug {
+		return c.installDebug()
 	}
 	return nil
 }
@@ -216,34 +245,20 @@ func (c *Context) Do(f func() error) error {
 
 // IsSoftware reports whether the renderer is Mesa's llvmpipe (or another
 // software rasteriser), on which the GPU must match cpuref bit for bit.
-func (c *Context) IsSoftware() bool {
-	r := strings.ToLower(c.Renderer)
+func (c *Context) IsSoftware() bool { return isSoftwareRenderer(c.Renderer) }
+
+func isSoftwareRenderer(renderer string) bool {
+	r := strings.ToLower(renderer)
 	return strings.Contains(r, "llvmpipe") || strings.Contains(r, "softpipe") || strings.Contains(r, "swrast") || strings.Contains(r, "lavapipe")
 }
 
-// Release destroys the window, ends the thread and stops the Xvfb that
-// NewHeadless started, if any. It is safe to call twice.
+// Release destroys the window or the EGL context, ends the thread and
+// stops the Xvfb that NewHeadless started, if any. It is safe to call
+// twice.
 func (c *Context) Release() {
 	c.release.Do(func() {
 		close(c.calls)
 		<-c.done
 		c.display.Stop()
 	})
-}
-
-// NewHeadless returns a hidden context for a run without a window: where
-// DISPLAY is unset it first starts a private Xvfb (Mesa's llvmpipe then
-// renders), which Release stops.
-func NewHeadless() (*Context, error) {
-	d, err := EnsureDisplay()
-	if err != nil {
-		return nil, err
-	}
-	c, err := NewContext(Options{Width: 64, Height: 64})
-	if err != nil {
-		d.Stop()
-		return nil, err
-	}
-	c.display = d
-	return c, nil
 }

@@ -18,6 +18,7 @@ type VirtualDisplay struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the server has exited
 	pipe *os.File      // read end of -displayfd, open while the server runs
+	prev string        // DISPLAY before the server started, restored by Stop
 }
 
 // EnsureDisplay makes sure DISPLAY names an X server. When it is unset and
@@ -29,6 +30,12 @@ func EnsureDisplay() (*VirtualDisplay, error) {
 	if os.Getenv("DISPLAY") != "" {
 		return nil, nil
 	}
+	return StartDisplay()
+}
+
+// StartDisplay starts a private Xvfb whether or not DISPLAY is set, and
+// points DISPLAY at it until Stop, which restores the previous value.
+func StartDisplay() (*VirtualDisplay, error) {
 	xvfb, err := exec.LookPath("Xvfb")
 	if err != nil {
 		return nil, fmt.Errorf("gpu: no display and no Xvfb to start one: set DISPLAY, or apt-get install xvfb libgl1-mesa-dri")
@@ -44,7 +51,7 @@ func EnsureDisplay() (*VirtualDisplay, error) {
 	// Its own process group: a terminal's Ctrl-C goes to the whole
 	// foreground group, and the server must outlive it long enough for
 	// us to finish cleanly (we stop it ourselves).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = ownProcessGroup()
 	// No Pdeathsig: Linux sends it when the starting *thread* exits, and
 	// Go may retire threads at will, which would end the server mid-run.
 	if err := cmd.Start(); err != nil {
@@ -52,7 +59,7 @@ func EnsureDisplay() (*VirtualDisplay, error) {
 		return nil, fmt.Errorf("gpu: start Xvfb: %w", err)
 	}
 	w.Close()
-	d := &VirtualDisplay{cmd: cmd, done: make(chan struct{}), pipe: r}
+	d := &VirtualDisplay{cmd: cmd, done: make(chan struct{}), pipe: r, prev: os.Getenv("DISPLAY")}
 	go func() { cmd.Wait(); close(d.done) }()
 	got := make(chan string, 1)
 	go func() {
@@ -107,6 +114,10 @@ func (d *VirtualDisplay) Stop() {
 	d.cmd = nil
 	d.pipe.Close()
 	if d.Name != "" && os.Getenv("DISPLAY") == d.Name {
-		os.Unsetenv("DISPLAY")
+		if d.prev != "" {
+			os.Setenv("DISPLAY", d.prev)
+		} else {
+			os.Unsetenv("DISPLAY")
+		}
 	}
 }

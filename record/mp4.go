@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
-	"syscall"
 
 	"github.com/spikecast/spikecast/atomicfile"
 )
@@ -63,7 +62,7 @@ func newMP4(path string, s *summary) (*mp4, error) {
 	// Its own process group: Ctrl-C in the terminal reaches spikecast,
 	// which then ends the input; ffmpeg killed mid-file would leave a
 	// file without its index.
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	m.cmd.SysProcAttr = ownProcessGroup()
 	if m.stdin, err = m.cmd.StdinPipe(); err != nil {
 		out.Discard()
 		return nil, fmt.Errorf("record: ffmpeg: %w", err)

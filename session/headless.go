@@ -11,7 +11,7 @@ import (
 // runHeadless runs -steps steps without drawing, in batches between
 // which it looks for a signal and writes the rows -metrics asks for.
 func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	b, err := c.newBackend(backend.Config{})
+	b, err := c.newBackend(backend.Config{Warn: stderr})
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -44,6 +44,10 @@ func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int
 		code = ExitFailure
 	}
 	done := b.T() - c.t0()
-	printSummary(stdout, newSummary(c, m, done, float64(done)/elapsed.Seconds(), b.Renderer()))
+	sum := newSummary(c, m, done, float64(done)/elapsed.Seconds(), b.Renderer())
+	if g, ok := b.(interface{ GL() string }); ok {
+		sum.GL = g.GL() // a gpu backend's context; a CPU engine has none
+	}
+	printSummary(stdout, sum)
 	return code
 }

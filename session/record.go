@@ -40,7 +40,7 @@ func (c *Config) provenance(ctx *gpu.Context, firstStep int64, stepsPerFrame int
 // -load, -save, -metrics and the progress line work as in any headless
 // run. A signal ends the run early with every file finalised.
 func runRecord(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	ctx, err := backend.NewHeadlessContext()
+	ctx, err := backend.NewHeadlessContext(c.GL, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -91,7 +91,7 @@ func runRecord(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	}
 	done := b.T() - c.t0()
 	sum := newSummary(c, m, done, float64(done)/elapsed, ctx.Renderer)
-	sum.FPS, sum.Frames, sum.Record = round(float64(res.Recorded)/elapsed, 1), res.Recorded, c.Record
+	sum.FPS, sum.Frames, sum.Record, sum.GL = round(float64(res.Recorded)/elapsed, 1), res.Recorded, c.Record, ctx.GL
 	printSummary(stdout, sum)
 	return code
 }

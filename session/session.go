@@ -16,6 +16,7 @@ import (
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/version"
 )
 
@@ -57,6 +58,10 @@ type Config struct {
 	Quiet        bool          // no progress line
 	Resume       *cpuref.State // the state -load read
 
+	// How a headless context is made (-gl, -gpu), and -list_gpus.
+	GL       gpu.HeadlessOptions
+	ListGPUs bool
+
 	// Benchmark mode.
 	Bench        bool
 	BenchSizes   []int
@@ -67,6 +72,8 @@ type Config struct {
 // arrives on sigs, and returns the exit code.
 func Run(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	switch {
+	case c.ListGPUs:
+		return listGPUs(stdout, stderr)
 	case c.Bench:
 		return runBench(c, sigs, stdout, stderr)
 	case !c.Headless:
@@ -75,6 +82,21 @@ func Run(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		return runRecord(c, sigs, stdout, stderr)
 	}
 	return runHeadless(c, sigs, stdout, stderr)
+}
+
+// listGPUs prints one line per EGL device (-list_gpus).
+func listGPUs(stdout, stderr io.Writer) int {
+	devices, err := gpu.ListDevices()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if len(devices) == 0 {
+		return fail(stderr, fmt.Errorf("EGL lists no devices"))
+	}
+	for _, d := range devices {
+		fmt.Fprintln(stdout, d)
+	}
+	return ExitOK
 }
 
 // initialState is the state a run starts from and R returns to: the
@@ -105,7 +127,7 @@ func (c *Config) maxSteps() int64 {
 
 // newBackend makes the run's backend, headless unless cfg says otherwise.
 func (c *Config) newBackend(cfg backend.Config) (backend.Backend, error) {
-	cfg.Name, cfg.Params, cfg.Workers = c.Backend, c.Params, c.Workers
+	cfg.Name, cfg.Params, cfg.Workers, cfg.GL = c.Backend, c.Params, c.Workers, c.GL
 	cfg.State = c.initialState()
 	return backend.New(cfg)
 }
@@ -121,6 +143,7 @@ type Summary struct {
 	N          int     `json:"n"`
 	Backend    string  `json:"backend"`
 	Renderer   string  `json:"renderer"`
+	GL         string  `json:"gl,omitempty"`      // how the GL context was made: egl-device, egl-surfaceless, glx or xvfb
 	Version    string  `json:"version"`          // the build (package version)
 	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
 	Frames     int64   `json:"frames,omitempty"` // frames recorded

@@ -79,7 +79,7 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		rate = float64(res.Steps-c.t0()) / res.Seconds // -load starts at the checkpoint's step
 	}
 	sum := newSummary(c, m, res.Steps-c.t0(), rate, b.Renderer())
-	sum.FPS = res.FPS
+	sum.FPS, sum.GL = res.FPS, ctx.GL
 	printSummary(stdout, sum)
 	if res.RecordErr != nil {
 		return fail(stderr, res.RecordErr)

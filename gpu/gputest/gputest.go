@@ -1,6 +1,9 @@
 // Package gputest gives any package's tests a headless OpenGL 4.3 context
-// in one call. Where DISPLAY is unset it starts Xvfb (Mesa's llvmpipe then
-// renders). Where no context can be made, tests fail with the reason;
+// in one call, made as gpu.NewHeadlessWith's "auto" makes it: through EGL
+// where it works (a hardware EGL device, else Mesa's surfaceless platform,
+// llvmpipe, with no X at all), else GLX on $DISPLAY, else a private Xvfb.
+// SPIKECAST_TEST_GL=egl|glx|xvfb forces one way, to test the fallbacks.
+// Where no context can be made, tests fail with the reason;
 // SPIKECAST_SKIP_GPU=1 turns that into a loud skip, for machines that
 // truly have no GL.
 //
@@ -23,10 +26,13 @@ import (
 // SkipEnv is the variable that turns "no GL" from a failure into a skip.
 const SkipEnv = "SPIKECAST_SKIP_GPU"
 
+// GLEnv is the variable that forces how the context is made: a value of
+// gpu.GLChoices ("auto" when unset).
+const GLEnv = "SPIKECAST_TEST_GL"
+
 var shared struct {
 	once    sync.Once
 	ctx     *gpu.Context
-	display *gpu.VirtualDisplay
 	err     error
 	checked sync.Map // testing.TB → struct{}: tests with a CheckGL cleanup
 }
@@ -37,13 +43,9 @@ var shared struct {
 func Context(tb testing.TB) *gpu.Context {
 	tb.Helper()
 	shared.once.Do(func() {
-		shared.display, shared.err = gpu.EnsureDisplay()
-		if shared.err != nil {
-			return
-		}
-		shared.ctx, shared.err = gpu.NewContext(gpu.Options{Width: 64, Height: 64, Debug: true})
+		shared.ctx, shared.err = gpu.NewHeadlessWith(Options())
 		if shared.err == nil {
-			fmt.Fprintf(os.Stderr, "gputest: GL %s, renderer %s\n", shared.ctx.Version, shared.ctx.Renderer)
+			fmt.Fprintf(os.Stderr, "gputest: GL %s, renderer %s, context %s\n", shared.ctx.Version, shared.ctx.Renderer, shared.ctx.GL)
 		}
 	})
 	if shared.err != nil {
@@ -61,6 +63,12 @@ func Context(tb testing.TB) *gpu.Context {
 		})
 	}
 	return shared.ctx
+}
+
+// Options are the options of the shared context: a debug context, made
+// as $SPIKECAST_TEST_GL says.
+func Options() gpu.HeadlessOptions {
+	return gpu.HeadlessOptions{GL: os.Getenv(GLEnv), Device: -1, Debug: true}
 }
 
 // Do runs f on the shared context's GL thread, then fails tb with any GL
@@ -106,6 +114,5 @@ func Main(m *testing.M) {
 	if shared.ctx != nil {
 		shared.ctx.Release()
 	}
-	shared.display.Stop()
 	os.Exit(code)
 }

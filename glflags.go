@@ -1,0 +1,40 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spikecast/spikecast/gpu"
+)
+
+// addGLFlags declares how a headless context is made (headless runs,
+// headless recordings and -bench; the window always uses GLFW) and
+// -list_gpus. Bad values fail the parse, so they exit 2 naming the flag.
+func addGLFlags(fs *flag.FlagSet, c *config) check {
+	c.GL = gpu.HeadlessOptions{GL: "auto", Device: -1}
+	fs.Func("gl", "how a headless context is made: auto (an EGL GPU, else EGL software, else GLX on $DISPLAY, else a private Xvfb), egl, glx or xvfb (default auto)", func(s string) error {
+		if !slices.Contains(gpu.GLChoices, s) {
+			return fmt.Errorf("want one of %s", strings.Join(gpu.GLChoices, ", "))
+		}
+		c.GL.GL = s
+		return nil
+	})
+	fs.Func("gpu", "EGL device of a headless run (see -list_gpus); -1: the first hardware GPU, else software (default -1)", func(s string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < -1 {
+			return fmt.Errorf("want a device index ≥ 0 from -list_gpus, or -1")
+		}
+		c.GL.Device = n
+		return nil
+	})
+	fs.BoolVar(&c.ListGPUs, "list_gpus", false, "list the EGL devices -gpu chooses from, one a line, and exit")
+	return func(*flag.FlagSet, []string) error {
+		if o := c.GL; o.Device >= 0 && (o.GL == "glx" || o.GL == "xvfb") {
+			return usagef("invalid -gpu %d with -gl %s: -gpu picks an EGL device; use -gl egl or auto", o.Device, o.GL)
+		}
+		return nil
+	}
+}
