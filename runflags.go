@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"syscall"
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/cpuref"
@@ -64,11 +63,10 @@ func quoted(names []string) string {
 // host and once by the GL driver (which on a software renderer is host
 // memory too), so twice its size must fit in 80% of RAM.
 func checkMemory(p cpuref.Params) error {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil || si.Totalram == 0 {
+	ram := totalRAM()
+	if ram == 0 {
 		return nil // unknown: let the allocation decide
 	}
-	ram := int64(si.Totalram) * int64(si.Unit)
 	need := 2 * gpu.BytesFor(p)
 	if need > ram/10*8 {
 		return usagef("invalid -n %d: this network needs about %s of memory (its state on the host and in the GL driver), more than 80%% of this machine's %s; use a smaller -n, -rrec or -rout",

@@ -75,6 +75,16 @@ func noGL43Hint() string {
 	return SoftwareHint
 }
 
+// HasDisplay reports whether windows can be made: always on Windows and
+// macOS, which have their own window systems; elsewhere when DISPLAY (X11)
+// or WAYLAND_DISPLAY is set.
+func HasDisplay() bool {
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
 // NewContext creates a window with an OpenGL 4.3 core context on a new
 // locked OS thread. Only one Context may exist at a time, since it owns
 // GLFW.
@@ -136,7 +146,7 @@ func (c *Context) open(o Options) (err error) {
 			err = fmt.Errorf("gpu: no OpenGL context could be made (glfw: %v); %s", p, SoftwareHint)
 		}
 	}()
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+	if !HasDisplay() {
 		return fmt.Errorf("gpu: no display: DISPLAY is not set (%s)", SoftwareHint)
 	}
 	if err := glfw.Init(); err != nil {

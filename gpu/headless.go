@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -112,10 +113,12 @@ func NewHeadlessWith(o HeadlessOptions) (*Context, error) {
 		}
 		tries = []string{kindEGLDevice, kindEGLSurfaceless}
 		if o.GL == "auto" {
-			if os.Getenv("DISPLAY") != "" {
+			if HasDisplay() {
 				tries = append(tries, kindGLX)
 			}
-			tries = append(tries, kindXvfb)
+			if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
+				tries = append(tries, kindXvfb)
+			}
 		}
 	case kindEGLDevice, kindEGLSurfaceless:
 		tries = []string{o.GL}
@@ -192,7 +195,7 @@ func newHeadlessKind(kind string, device int, debug bool) (*Context, error) {
 	case kindEGLDevice, kindEGLSurfaceless:
 		return newContext(kind, func(c *Context) (func(), error) { return c.openEGL(kind, device, debug) })
 	case kindGLX:
-		if os.Getenv("DISPLAY") == "" {
+		if !HasDisplay() {
 			return nil, errors.New("gpu: -gl glx needs an X display and DISPLAY is not set: use -gl egl (no X needed) or -gl xvfb (a private Xvfb)")
 		}
 		return NewContext(Options{Width: 64, Height: 64, Debug: debug})

@@ -143,7 +143,7 @@ type Summary struct {
 	N          int     `json:"n"`
 	Backend    string  `json:"backend"`
 	Renderer   string  `json:"renderer"`
-	GL         string  `json:"gl,omitempty"`      // how the GL context was made: egl-device, egl-surfaceless, glx or xvfb
+	GL         string  `json:"gl,omitempty"`     // how the GL context was made: egl-device, egl-surfaceless, glx or xvfb
 	Version    string  `json:"version"`          // the build (package version)
 	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
 	Frames     int64   `json:"frames,omitempty"` // frames recorded

@@ -15,7 +15,7 @@ import (
 // (exit 0), Esc/Q (0), -steps is reached (0), or a signal arrives (130 or
 // 143). Every GL object is released before it returns.
 func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+	if !gpu.HasDisplay() {
 		fmt.Fprintln(stderr, "spikecast: no display (DISPLAY is not set): add -headless to simulate without a window, or run under xvfb-run to draw into a virtual screen")
 		return ExitFailure
 	}
