@@ -88,7 +88,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	}
 }
 
-// TestLearnsAtN48 is the seed's claim, on both backends: rolling F1 ≥ 0.99
+// TestLearnsAtN48 is the original toy's claim, on both backends: rolling F1 ≥ 0.99
 // after 3,000 steps at n=48 with default parameters.
 func TestLearnsAtN48(t *testing.T) {
 	for _, backend := range []string{"cpu", "gpu"} {

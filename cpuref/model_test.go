@@ -1,7 +1,7 @@
 package cpuref
 
 // Closed-form checks of the reference: each test drives the model into a
-// regime where ../shared/MODEL.md's equations have an exact or analytic
+// regime where docs/MODEL.md's equations have an exact or analytic
 // answer (pure leak, constant bias, one forced spike, one lit pixel) and
 // compares the state with it. Float expectations are written with the
 // same float32 roundings as the model, so "exactly" means bit for bit.

@@ -54,7 +54,7 @@ func NewStimulus(p Params) Stimulus {
 	return Border{N: p.N}
 }
 
-// Border is the seed's DotEnv: one dot walking clockwise around the border
+// Border is the original toy's DotEnv: one dot walking clockwise around the border
 // of an n×n grid, one pixel a step, starting at (0, 0).
 type Border struct{ N int }
 

@@ -64,7 +64,7 @@ type Context struct {
 var ErrNoGL43 = errors.New("need OpenGL 4.3 core")
 
 // SoftwareHint says how to get a 4.3 context without a GPU.
-const SoftwareHint = "without a GPU or with an older driver, use Mesa's software renderer, llvmpipe (OpenGL 4.5 on the CPU): apt-get install xvfb libgl1-mesa-dri, then run with LIBGL_ALWAYS_SOFTWARE=1, or under xvfb-run where there is no display; -backend cpu needs no GL"
+const SoftwareHint = "without a GPU or with an older driver, use Mesa's software renderer, llvmpipe (OpenGL 4.5 on the CPU): apt-get install xvfb libgl1-mesa-dri, then run with LIBGL_ALWAYS_SOFTWARE=1, or under xvfb-run where there is no display; -backend cpu -headless without -record needs no GL"
 
 // noGL43Hint is SoftwareHint, after a word on Mesa's version override
 // when one is set: it caps what Mesa offers, llvmpipe included.
