@@ -15,21 +15,8 @@ import (
 // -list_gpus. Bad values fail the parse, so they exit 2 naming the flag.
 func addGLFlags(fs *flag.FlagSet, c *config) check {
 	c.GL = gpu.HeadlessOptions{GL: "auto", Device: -1}
-	fs.Func("gl", "how a headless context is made: auto (an EGL GPU, else EGL software, else GLX on $DISPLAY, else a private Xvfb), egl, glx or xvfb (default auto)", func(s string) error {
-		if !slices.Contains(gpu.GLChoices, s) {
-			return fmt.Errorf("want one of %s", strings.Join(gpu.GLChoices, ", "))
-		}
-		c.GL.GL = s
-		return nil
-	})
-	fs.Func("gpu", "EGL device of a headless run (see -list_gpus); -1: the first hardware GPU, else software (default -1)", func(s string) error {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < -1 {
-			return fmt.Errorf("want a device index ≥ 0 from -list_gpus, or -1")
-		}
-		c.GL.Device = n
-		return nil
-	})
+	fs.Var(glChoice{&c.GL.GL}, "gl", "how a headless context is made: auto (an EGL GPU, else EGL software, else GLX on $DISPLAY, else a private Xvfb), egl, glx or xvfb")
+	fs.Var(deviceIndex{&c.GL.Device}, "gpu", "EGL device of a headless run (see -list_gpus); -1: the first hardware GPU, else software")
 	fs.BoolVar(&c.ListGPUs, "list_gpus", false, "list the EGL devices -gpu chooses from, one a line, and exit")
 	return func(*flag.FlagSet, []string) error {
 		if o := c.GL; o.Device >= 0 && (o.GL == "glx" || o.GL == "xvfb") {
@@ -37,4 +24,41 @@ func addGLFlags(fs *flag.FlagSet, c *config) check {
 		}
 		return nil
 	}
+}
+
+// glChoice is the value of -gl: one of gpu.GLChoices.
+type glChoice struct{ p *string }
+
+func (g glChoice) String() string {
+	if g.p == nil {
+		return ""
+	}
+	return *g.p
+}
+
+func (g glChoice) Set(s string) error {
+	if !slices.Contains(gpu.GLChoices, s) {
+		return fmt.Errorf("want one of %s", strings.Join(gpu.GLChoices, ", "))
+	}
+	*g.p = s
+	return nil
+}
+
+// deviceIndex is the value of -gpu: an EGL device index, or -1.
+type deviceIndex struct{ p *int }
+
+func (d deviceIndex) String() string {
+	if d.p == nil {
+		return ""
+	}
+	return strconv.Itoa(*d.p)
+}
+
+func (d deviceIndex) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < -1 {
+		return fmt.Errorf("want a device index ≥ 0 from -list_gpus, or -1")
+	}
+	*d.p = n
+	return nil
 }
