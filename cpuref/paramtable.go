@@ -231,14 +231,17 @@ func (s ParamSpec) check(p Params) error {
 	return nil
 }
 
-// Usage is the flag's help line: meaning, symbol, unit, range and note.
+// Usage is the flag's help line: meaning, symbol and unit, range, note.
 func (s ParamSpec) Usage() string {
 	u := s.Doc
-	if s.Symbol != "" {
-		u += " " + s.Symbol
+	var su []string
+	for _, x := range []string{s.Symbol, s.Unit} {
+		if x != "" {
+			su = append(su, x)
+		}
 	}
-	if s.Unit != "" {
-		u += " (" + s.Unit + ")"
+	if len(su) > 0 {
+		u += " (" + strings.Join(su, ", ") + ")"
 	}
 	if r := s.RangeText(); r != "" {
 		u += ": " + strings.ReplaceAll(r, "`", "")
