@@ -10,7 +10,7 @@ PKGS    := gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl1-mesa-dev \
            libxxf86vm-dev libegl1 libegl-mesa0 ffmpeg gcc-mingw-w64-x86-64
 ARGS    ?=
 
-.PHONY: setup build run test test-short bench long soak fuzz windows env-table horizon-table
+.PHONY: setup build run test test-short bench long soak fuzz windows env-table horizon-table doc-commands
 
 # setup installs the system packages the build and the tests need: a C
 # compiler and the GL/X11 headers for GLFW's cgo build, libEGL and Mesa's
@@ -49,6 +49,12 @@ test: setup
 # so that nothing Linux-only creeps in outside files with a build tag.
 windows: setup
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -o spikecast.exe .
+
+# doc-commands runs every command README.md and BENCHMARKS.md show, in a
+# scratch directory, and fails for each that does not work as written
+# (many minutes; the slow and hardware-only ones are listed and skipped).
+doc-commands: setup
+	$(GO) test -tags doccommands -count=1 -timeout 120m -run DocCommands -v .
 
 # fuzz runs both fuzz targets for FUZZTIME each. (make test runs 10 s of
 # FuzzFlags; the checkpoint reader's workers were seen to stall on a
