@@ -87,6 +87,7 @@ func (h *hostBackend) TapSpikes(want [gpu.SpikeLayers]bool, sink SpikeSink) erro
 
 // FlushSpikes has nothing to do: Step hands over each step as it ends.
 func (h *hostBackend) FlushSpikes() error { return nil }
+
 func (h *hostBackend) T() int64                           { return h.e.State().T }
 func (h *hostBackend) Measures() (cpuref.Measures, error) { return h.e.Measures(), nil }
 func (h *hostBackend) State() (*cpuref.State, error)      { return h.e.State(), nil }
