@@ -86,6 +86,7 @@ func newFlagSet(c *config) (*flag.FlagSet, []check) {
 		addBenchFlags,
 		addRecordFlags,
 		addGLFlags,
+		addExportFlags,
 	} {
 		checks = append(checks, add(fs, c))
 	}

@@ -58,6 +58,13 @@ type Config struct {
 	Quiet        bool          // no progress line
 	Resume       *cpuref.State // the state -load read
 
+	// Data out: every spike (-spikes), the whole state (-state).
+	Spikes      string                // .npy of spike records
+	SpikeLayers [gpu.SpikeLayers]bool // the layers -spikes keeps, by code
+	StateFile   string                // .npz of the state at the end (and on S)
+	StateEvery  int                   // steps between numbered -state files; 0: none
+	ConfigFile  string                // -config: the JSON the flags were read from
+
 	// How a headless context is made (-gl, -gpu), and -list_gpus.
 	GL       gpu.HeadlessOptions
 	ListGPUs bool
@@ -143,7 +150,7 @@ type Summary struct {
 	N          int     `json:"n"`
 	Backend    string  `json:"backend"`
 	Renderer   string  `json:"renderer"`
-	GL         string  `json:"gl,omitempty"`      // how the GL context was made: egl-device, egl-surfaceless, glx or xvfb
+	GL         string  `json:"gl,omitempty"`     // how the GL context was made: egl-device, egl-surfaceless, glx or xvfb
 	Version    string  `json:"version"`          // the build (package version)
 	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
 	Frames     int64   `json:"frames,omitempty"` // frames recorded
