@@ -31,7 +31,7 @@ type observer struct {
 	csv    *atomicfile.File
 	spikes *spikeWriter // -spikes
 	states int64        // -state_every
-	onGrid int64 // W_out weights that connect two cells
+	onGrid int64        // W_out weights that connect two cells
 
 	progress  bool
 	tty       bool
