@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"time"
+
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 )
@@ -56,4 +58,43 @@ func (h *hostSpikes) after(st *cpuref.State) error {
 		}
 	}
 	return h.sink(st.T-1, &h.cells)
+}
+
+// StateLater is a backend that can read its state back without holding
+// up its caller: StateLater queues the read and returns at once, and
+// the function it returns waits for the read and returns a state of the
+// caller's own. The gpu backend copies its buffers on the GPU and reads
+// the copies once they are done (the window's S does not stall a frame);
+// a host backend clones its state.
+type StateLater interface {
+	StateLater() (func() (*cpuref.State, error), error)
+}
+
+// StateLater clones the engine's state now; there is nothing to wait for.
+func (h *hostBackend) StateLater() (func() (*cpuref.State, error), error) {
+	st := h.e.State().Clone()
+	return func() (*cpuref.State, error) { return st, nil }, nil
+}
+
+// StateLater queues a gpu.StateCopy; the function polls its fence between
+// the frames' own calls on the GL thread and reads it once done.
+func (g *gpuBackend) StateLater() (func() (*cpuref.State, error), error) {
+	var c *gpu.StateCopy
+	if err := g.ctx.Do(func() error { c = g.sim.CopyState(); return nil }); err != nil {
+		return nil, err
+	}
+	ctx, p := g.ctx, g.sim.Params
+	return func() (*cpuref.State, error) {
+		for {
+			var ready bool
+			ctx.Do(func() error { ready = c.Ready(); return nil })
+			if ready {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		st := cpuref.NewStateShape(p)
+		err := ctx.Do(func() error { return c.ReadInto(st) })
+		return st, err
+	}, nil
 }

@@ -1,10 +1,12 @@
 package backend
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/spikecast/spikecast/checkpoint"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
@@ -81,5 +83,36 @@ func TestSpikeTapsAgree(t *testing.T) {
 			}
 			t.Fatalf("n=%d: gpu and cpu taps differ in length", n)
 		}
+	}
+}
+
+// TestStateLaterIsState: the state read later is the state read now, on
+// every backend, though the backend steps on meanwhile.
+func TestStateLaterIsState(t *testing.T) {
+	ctx := gputest.Context(t)
+	p := cpuref.Defaults()
+	p.N, p.Horizon = 19, 3
+	for _, name := range Names {
+		b, err := New(Config{Name: name, Params: p, Context: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Step(40)
+		now := encode(t, b)
+		wait, err := b.(StateLater).StateLater()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Step(3)
+		st, err := wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		checkpoint.Encode(&buf, p, st)
+		if !bytes.Equal(buf.Bytes(), now) {
+			t.Errorf("%s: the state read later differs from the state at its step", name)
+		}
+		b.Release()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spikecast/spikecast/atomicfile"
@@ -285,4 +286,47 @@ func save(c *Config, b backend.Backend) (string, error) {
 		path = fmt.Sprintf("spikecast-%d.ckpt", st.T)
 	}
 	return path, checkpoint.Write(path, b.Params(), st)
+}
+
+// saveLater is S in the window: the checkpoint (to -save, or
+// spikecast-<step>.ckpt) and, with -state, FILE-<step>.npz. The state is
+// read back the way recording reads frames (backend.StateLater: copied on
+// the GPU, read once the copy is done) and the files are written on
+// their own goroutine, so the frame loop does not stall; wg counts the
+// writes, which the window waits for before it ends. It returns the
+// paths at once.
+func saveLater(c *Config, b backend.Backend, wg *sync.WaitGroup, stderr io.Writer) (string, error) {
+	sl, ok := b.(backend.StateLater)
+	if !ok {
+		return save(c, b)
+	}
+	t := b.T()
+	wait, err := sl.StateLater()
+	if err != nil {
+		return "", err
+	}
+	path := c.Save
+	if path == "" {
+		path = fmt.Sprintf("spikecast-%d.ckpt", t)
+	}
+	shown, npz := path, ""
+	if c.StateFile != "" {
+		npz = statePathAt(c.StateFile, t)
+		shown += ", " + npz
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		st, err := wait()
+		if err == nil {
+			err = checkpoint.Write(path, b.Params(), st)
+		}
+		if err == nil && npz != "" {
+			err = writeStateNPZ(npz, b, st)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "spikecast: S: %v\n", err)
+		}
+	}()
+	return shown, nil
 }
