@@ -7,7 +7,8 @@ export PATH := $(PATH):/usr/local/go/bin
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PKGS    := gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl1-mesa-dev \
            libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev \
-           libxxf86vm-dev libegl1 libegl-mesa0 ffmpeg gcc-mingw-w64-x86-64
+           libxxf86vm-dev libegl1 libegl-mesa0 ffmpeg gcc-mingw-w64-x86-64 \
+           python3-numpy
 ARGS    ?=
 
 .PHONY: setup build run test test-short bench long soak fuzz windows env-table horizon-table doc-commands
@@ -15,7 +16,8 @@ ARGS    ?=
 # setup installs the system packages the build and the tests need: a C
 # compiler and the GL/X11 headers for GLFW's cgo build, libEGL and Mesa's
 # software renderer for headless runs without a GPU or display (Xvfb as the
-# fallback), ffmpeg for video. No EGL headers: gpu/egl_linux.go opens
+# fallback), ffmpeg for video, python3-numpy for the tests that read
+# -spikes and -state the way users do. No EGL headers: gpu/egl_linux.go opens
 # libEGL at run time and writes out the few declarations it needs.
 setup:
 	@if ! dpkg-query -W -f='$${Status}\n' $(PKGS) 2>/dev/null | grep -q '^install ok installed' \

@@ -86,6 +86,8 @@ func newFlagSet(c *config) (*flag.FlagSet, []check) {
 		addBenchFlags,
 		addRecordFlags,
 		addGLFlags,
+		addExportFlags,
+		addConfigFlags,
 	} {
 		checks = append(checks, add(fs, c))
 	}
@@ -124,6 +126,11 @@ func escapeControls(s string) string {
 // print and return flag.ErrHelp.
 func parse(args []string, stdout io.Writer) (*config, error) {
 	c := &config{Args: args}
+	// -config's settings, as flags before the command line's.
+	args, err := withConfig(args)
+	if err != nil {
+		return nil, err
+	}
 	fs, checks := newFlagSet(c)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.SetOutput(io.Discard)

@@ -41,6 +41,16 @@ func Create(path string) (*File, error) {
 // Write buffers p.
 func (a *File) Write(p []byte) (int, error) { return a.w.Write(p) }
 
+// WriteAt flushes what Write buffered, then writes p at offset off of
+// the temporary file: for formats whose header is rewritten once the
+// length is known (a .npy of records). Later Writes still append.
+func (a *File) WriteAt(p []byte, off int64) (int, error) {
+	if err := a.w.Flush(); err != nil {
+		return 0, err
+	}
+	return a.f.WriteAt(p, off)
+}
+
 // Name is the temporary file's name, for a writer that needs a path (a
 // child process); what it writes there is committed like the rest.
 func (a *File) Name() string { return a.f.Name() }

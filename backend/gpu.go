@@ -15,6 +15,9 @@ type gpuBackend struct {
 	ownCtx  bool
 	sim     *gpu.Sim
 	scratch *cpuref.State // State's read-back, allocated once
+
+	spikes    *gpu.SpikeReader // with TapSpikes
+	spikeSink SpikeSink
 }
 
 func newGPU(c Config) (*gpuBackend, error) {
@@ -43,7 +46,40 @@ func newGPU(c Config) (*gpuBackend, error) {
 }
 
 func (g *gpuBackend) Step(k int) error {
-	return g.ctx.Do(func() error { return g.sim.Run(k) })
+	if g.spikes == nil {
+		return g.ctx.Do(func() error { return g.sim.Run(k) })
+	}
+	return g.ctx.Do(func() error {
+		for range k {
+			if err := g.sim.Run(1); err != nil {
+				return err
+			}
+			if err := g.spikes.Capture(g.sim, g.spikeSink); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// TapSpikes reads the bit sets of each step back through a
+// gpu.SpikeReader: copies queued on the GPU, read a chunk behind.
+func (g *gpuBackend) TapSpikes(want [gpu.SpikeLayers]bool, sink SpikeSink) error {
+	return g.ctx.Do(func() error {
+		if g.spikes != nil {
+			g.spikes.Release()
+		}
+		g.spikes, g.spikeSink = gpu.NewSpikeReader(g.sim, want), sink
+		return nil
+	})
+}
+
+// FlushSpikes waits for the copies still in flight and hands them over.
+func (g *gpuBackend) FlushSpikes() error {
+	if g.spikes == nil {
+		return nil
+	}
+	return g.ctx.Do(func() error { return g.spikes.Flush(g.spikeSink) })
 }
 
 func (g *gpuBackend) T() int64 { return g.sim.T }
@@ -62,6 +98,10 @@ func (g *gpuBackend) State() (*cpuref.State, error) {
 }
 
 func (g *gpuBackend) Load(st *cpuref.State) error {
+	// The steps before the load are handed over before it.
+	if err := g.FlushSpikes(); err != nil {
+		return err
+	}
 	return g.ctx.Do(func() error { return g.sim.Load(st) })
 }
 
@@ -96,6 +136,9 @@ func (g *gpuBackend) Release() {
 		return
 	}
 	g.ctx.Do(func() error {
+		if g.spikes != nil {
+			g.spikes.Release()
+		}
 		if g.sim != nil {
 			g.sim.Release()
 		}

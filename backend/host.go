@@ -59,9 +59,35 @@ type hostBackend struct {
 	stim           cpuref.Stimulus
 	e              Engine
 	loaded         bool // Load since the display's last Sync
+	spikes         *hostSpikes
 }
 
-func (h *hostBackend) Step(k int) error                   { return h.e.Run(k) }
+func (h *hostBackend) Step(k int) error {
+	if h.spikes == nil {
+		return h.e.Run(k)
+	}
+	// One step at a time, to see each step's spikes in the state.
+	for range k {
+		if err := h.e.Run(1); err != nil {
+			return err
+		}
+		if err := h.spikes.after(h.e.State()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TapSpikes hands sink each step's spikes, read from the engine's state
+// after the step.
+func (h *hostBackend) TapSpikes(want [gpu.SpikeLayers]bool, sink SpikeSink) error {
+	h.spikes = &hostSpikes{want: want, sink: sink}
+	return nil
+}
+
+// FlushSpikes has nothing to do: Step hands over each step as it ends.
+func (h *hostBackend) FlushSpikes() error { return nil }
+
 func (h *hostBackend) T() int64                           { return h.e.State().T }
 func (h *hostBackend) Measures() (cpuref.Measures, error) { return h.e.Measures(), nil }
 func (h *hostBackend) State() (*cpuref.State, error)      { return h.e.State(), nil }

@@ -165,6 +165,12 @@ func uploads(st *cpuref.State) []any {
 // it skips the synapses (the bulk of the bytes). Err, which the GPU does
 // not store, is y − ŷ.
 func (s *Sim) readInto(st *cpuref.State, weights bool) error {
+	return s.unpackInto(st, weights, s.read)
+}
+
+// unpackInto is readInto with the bytes of each buffer from read: the
+// live buffers, or a StateCopy's.
+func (s *Sim) unpackInto(st *cpuref.State, weights bool, read func(Buffer, any) error) error {
 	fields := st.Fields()
 	done := make([]bool, len(fields))
 	n := st.N
@@ -176,22 +182,22 @@ func (s *Sim) readInto(st *cpuref.State, weights bool) error {
 		done[b.field] = true
 		switch b.form {
 		case "floats":
-			if err := s.read(Buffer(i), *f.F32); err != nil {
+			if err := read(Buffer(i), *f.F32); err != nil {
 				return err
 			}
 		case "words":
-			if err := s.read(Buffer(i), *f.U32); err != nil {
+			if err := read(Buffer(i), *f.U32); err != nil {
 				return err
 			}
 		case "plainbits":
 			words := make([]uint32, b.bytes(s.Params)/4)
-			if err := s.read(Buffer(i), words); err != nil {
+			if err := read(Buffer(i), words); err != nil {
 				return err
 			}
 			unpackPlain(words, n, *f.U32)
 		case "spikebits":
 			words := make([]uint32, b.bytes(s.Params)/4)
-			if err := s.read(Buffer(i), words); err != nil {
+			if err := read(Buffer(i), words); err != nil {
 				return err
 			}
 			unpackBits(words, n, *f.U32)

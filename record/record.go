@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -62,7 +63,8 @@ type Provenance struct {
 	Program       string   `json:"program"`              // "spikecast"
 	Version       string   `json:"version,omitempty"`    // the program's build (package version)
 	Args          []string `json:"args,omitempty"`       // the command line
-	Params        any      `json:"params,omitempty"`     // the model's parameters
+	Params        any      `json:"params,omitempty"`     // the model's parameters, by flag name
+	Run           any      `json:"run,omitempty"`        // the run flags that change the result
 	Seed          uint32   `json:"seed"`                 // also in Params; here for grep
 	Backend       string   `json:"backend"`              // cpu or gpu
 	Renderer      string   `json:"renderer"`             // GL_RENDERER
@@ -193,6 +195,27 @@ func New(path string, w, h int, fps float64, meta Provenance) (Recorder, error) 
 		return newGIF(path, s), nil
 	}
 	return newPNGs(path, s)
+}
+
+// SidecarKeys lists the top-level keys of a sidecar's JSON, for readers
+// that take what they need from it and refuse what no sidecar holds.
+func SidecarKeys() []string {
+	var keys []string
+	var add func(t reflect.Type)
+	add = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous {
+				add(f.Type)
+				continue
+			}
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				keys = append(keys, name)
+			}
+		}
+	}
+	add(reflect.TypeFor[summary]())
+	return keys
 }
 
 // SidecarPath is where the provenance JSON of a recording at path goes:

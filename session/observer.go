@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/spikecast/spikecast/atomicfile"
@@ -29,7 +30,9 @@ type observer struct {
 
 	every  int64
 	csv    *atomicfile.File
-	onGrid int64 // W_out weights that connect two cells
+	spikes *spikeWriter // -spikes
+	states int64        // -state_every
+	onGrid int64        // W_out weights that connect two cells
 
 	progress  bool
 	tty       bool
@@ -61,16 +64,40 @@ func newObserver(c *Config, b backend.Backend, stderr io.Writer, progress bool) 
 		fmt.Fprintln(o.csv, "step,tp,fp,fn,precision,recall,f1,hidden_rate,mean_theta,mean_abs_wout")
 		o.onGrid = onGridWOut(c.Params)
 	}
+	if c.StateFile != "" {
+		o.states = int64(c.StateEvery)
+	}
+	if c.Spikes != "" {
+		tap, ok := b.(backend.SpikeTapper)
+		if !ok {
+			o.abort()
+			return nil, fmt.Errorf("the %s backend cannot hand over its spikes (-spikes)", b.Name())
+		}
+		w, err := newSpikeWriter(c.Spikes)
+		if err != nil {
+			o.abort()
+			return nil, err
+		}
+		o.spikes = w
+		if err := tap.TapSpikes(c.SpikeLayers, w.sink); err != nil {
+			o.abort()
+			return nil, err
+		}
+	}
 	return o, nil
 }
 
 // until returns how many steps, from step t, may run before the next row
 // is due.
 func (o *observer) until(t int64) int64 {
-	if o.csv == nil {
-		return 1 << 62
+	next := int64(1 << 62)
+	if o.csv != nil {
+		next = (t/o.every+1)*o.every - t
 	}
-	return (t/o.every+1)*o.every - t
+	if o.states > 0 {
+		next = min(next, (t/o.states+1)*o.states-t)
+	}
+	return next
 }
 
 // after is called with the step count T after a batch of steps.
@@ -81,6 +108,15 @@ func (o *observer) after(t int64) error {
 			return err
 		}
 		o.row(st, o.b.Params())
+	}
+	if o.states > 0 && t%o.states == 0 && t > 0 {
+		st, err := o.b.State()
+		if err != nil {
+			return err
+		}
+		if err := writeStateNPZ(statePathAt(o.c.StateFile, t), o.b, st); err != nil {
+			return err
+		}
 	}
 	if o.progress && time.Since(o.last) >= 500*time.Millisecond {
 		o.last = time.Now()
@@ -170,27 +206,48 @@ func (o *observer) finish() error {
 		fmt.Fprintln(o.stderr)
 	}
 	var first error
-	if o.csv != nil {
-		first = o.csv.Commit()
-		o.csv = nil
-	}
-	if o.c.Save != "" {
-		st, err := o.b.State()
-		if err == nil {
-			err = checkpoint.Write(o.c.Save, o.b.Params(), st)
-		}
+	keep := func(err error) {
 		if first == nil {
 			first = err
 		}
 	}
+	if o.csv != nil {
+		first = o.csv.Commit()
+		o.csv = nil
+	}
+	if o.spikes != nil {
+		// Every step taken, in flight on the GPU or not, then the count.
+		err := o.b.(backend.SpikeTapper).FlushSpikes()
+		if err == nil {
+			err = o.spikes.commit()
+		} else {
+			o.spikes.abort()
+		}
+		o.spikes = nil
+		keep(err)
+	}
+	if o.c.Save != "" || o.c.StateFile != "" {
+		st, err := o.b.State()
+		if err == nil && o.c.Save != "" {
+			err = checkpoint.Write(o.c.Save, o.b.Params(), st)
+		}
+		if err == nil && o.c.StateFile != "" {
+			err = writeStateNPZ(o.c.StateFile, o.b, st)
+		}
+		keep(err)
+	}
 	return first
 }
 
-// abort drops the metrics file's temporary copy.
+// abort drops the temporary copies of the metrics and spikes files.
 func (o *observer) abort() {
 	if o.csv != nil {
 		o.csv.Discard()
 		o.csv = nil
+	}
+	if o.spikes != nil {
+		o.spikes.abort()
+		o.spikes = nil
 	}
 }
 
@@ -229,4 +286,47 @@ func save(c *Config, b backend.Backend) (string, error) {
 		path = fmt.Sprintf("spikecast-%d.ckpt", st.T)
 	}
 	return path, checkpoint.Write(path, b.Params(), st)
+}
+
+// saveLater is S in the window: the checkpoint (to -save, or
+// spikecast-<step>.ckpt) and, with -state, FILE-<step>.npz. The state is
+// read back the way recording reads frames (backend.StateLater: copied on
+// the GPU, read once the copy is done) and the files are written on
+// their own goroutine, so the frame loop does not stall; wg counts the
+// writes, which the window waits for before it ends. It returns the
+// paths at once.
+func saveLater(c *Config, b backend.Backend, wg *sync.WaitGroup, stderr io.Writer) (string, error) {
+	sl, ok := b.(backend.StateLater)
+	if !ok {
+		return save(c, b)
+	}
+	t := b.T()
+	wait, err := sl.StateLater()
+	if err != nil {
+		return "", err
+	}
+	path := c.Save
+	if path == "" {
+		path = fmt.Sprintf("spikecast-%d.ckpt", t)
+	}
+	shown, npz := path, ""
+	if c.StateFile != "" {
+		npz = statePathAt(c.StateFile, t)
+		shown += ", " + npz
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		st, err := wait()
+		if err == nil {
+			err = checkpoint.Write(path, b.Params(), st)
+		}
+		if err == nil && npz != "" {
+			err = writeStateNPZ(npz, b, st)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "spikecast: S: %v\n", err)
+		}
+	}()
+	return shown, nil
 }

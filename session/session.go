@@ -58,6 +58,13 @@ type Config struct {
 	Quiet        bool          // no progress line
 	Resume       *cpuref.State // the state -load read
 
+	// Data out: every spike (-spikes), the whole state (-state).
+	Spikes      string                // .npy of spike records
+	SpikeLayers [gpu.SpikeLayers]bool // the layers -spikes keeps, by code
+	StateFile   string                // .npz of the state at the end (and on S)
+	StateEvery  int                   // steps between numbered -state files; 0: none
+	ConfigFile  string                // -config: the JSON the flags were read from
+
 	// How a headless context is made (-gl, -gpu), and -list_gpus.
 	GL       gpu.HeadlessOptions
 	ListGPUs bool
@@ -148,6 +155,39 @@ type Summary struct {
 	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
 	Frames     int64   `json:"frames,omitempty"` // frames recorded
 	Record     string  `json:"record,omitempty"` // where they went
+	// What repeats the run: every parameter by flag name, and the run
+	// flags that change its result. -config reads both back.
+	Params JSONObject `json:"params"`
+	Run    RunFlags   `json:"run"`
+}
+
+// JSONObject is JSON kept as its text: printed as it is, read back as it
+// was, and comparable (a Summary compares with ==).
+type JSONObject string
+
+// MarshalJSON returns the text ("null" when empty).
+func (j JSONObject) MarshalJSON() ([]byte, error) {
+	if j == "" {
+		return []byte("null"), nil
+	}
+	return []byte(j), nil
+}
+
+// UnmarshalJSON keeps the text.
+func (j *JSONObject) UnmarshalJSON(b []byte) error { *j = JSONObject(b); return nil }
+
+// RunFlags are the flags besides the parameters that change what a run
+// computes, as the summary and a recording's sidecar carry them.
+type RunFlags struct {
+	Backend  string `json:"backend"`
+	Steps    int    `json:"steps"` // -steps: steps after the -load checkpoint
+	Headless bool   `json:"headless"`
+	Load     string `json:"load,omitempty"`
+}
+
+// runFlags is c's RunFlags.
+func (c *Config) runFlags() RunFlags {
+	return RunFlags{Backend: c.Backend, Steps: c.Steps, Headless: c.Headless, Load: c.Load}
 }
 
 // newSummary fills the fields every run reports: steps is the steps this
@@ -165,6 +205,8 @@ func newSummary(c *Config, m cpuref.Measures, steps int64, rate float64, rendere
 		Backend:    c.Backend,
 		Renderer:   renderer,
 		Version:    version.String(),
+		Params:     JSONObject(paramsJSON(c.Params)),
+		Run:        c.runFlags(),
 	}
 }
 

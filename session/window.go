@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/cpuref"
@@ -41,6 +42,7 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	ob := &observed{b, obs}
 
 	var got os.Signal
+	var saves sync.WaitGroup // S's files, written off the frame loop
 	live := &liveRecorder{c: c, ctx: ctx}
 	res, err := draw(ctx, b, c, func(v *viz.Viz, d backend.Display) (viz.Result, error) {
 		return viz.Loop(ctx, v, ob, d, viz.LoopOptions{
@@ -55,10 +57,11 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			StartRecording: live.start,
 			RecordAtStart:  c.Record != "",
 			Snapshot:       live.snapshot,
-			Save:           func() (string, error) { return save(c, b) },
+			Save:           func() (string, error) { return saveLater(c, b, &saves, stderr) },
 			Interrupted:    func() bool { got = poll(sigs); return got != nil },
 		})
 	})
+	saves.Wait()
 	if err != nil {
 		return fail(stderr, err)
 	}
