@@ -150,6 +150,32 @@ SET_SPIKE(setSpike, bits)
 SET_SPIKE(setSpike2, bits2)
 #endif
 
+#if FRAMES && defined(USE_FRAMES)
+// A frame source (-frames): frames t and t+k as plain bit sets, one after
+// the other, uploaded by the step (FRAMES is a #define). Passes read a
+// pixel's bit instead of testing rectangles.
+layout(std430, binding = B_FRAMES) readonly buffer FramesBuf { uint frames[]; };
+
+bool litIn(ivec2 c, int num, bool next) {
+    int w = plainWord(c) + (next ? uN * ((uN + 31) >> 5) : 0);
+    return ((frames[w] >> plainBit(c)) & 1u) != 0u;
+}
+
+// patchMask returns bit m set when slot m of the 3×3 patch around c is a
+// lit pixel of X_t (slot m at row offset m/3 − 1, column offset m%3 − 1).
+uint patchMask(ivec2 c) {
+    uint mask = 0u;
+    for (int dy = -1, m = 0; dy <= 1; dy++) {
+        for (int dx = -1; dx <= 1; dx++, m++) {
+            ivec2 q = c + ivec2(dx, dy);
+            if (inGrid(q) && litIn(q, 0, false)) {
+                mask |= 1u << uint(m);
+            }
+        }
+    }
+    return mask;
+}
+#else
 // The frames of the step as lit rectangles, (row0, col0, row1, col1),
 // half-open: X_t (uNow) and the target X_{t+k} (uNext). Passes test
 // pixels against them instead of reading X and Y.
@@ -200,3 +226,4 @@ uint patchMask(ivec2 c) {
     }
     return mask;
 }
+#endif
