@@ -25,8 +25,8 @@ type Sim struct {
 	// set): integrate reads pixels from them instead of rectangles.
 	bitwise           bool
 	bitsNow, bitsNext []uint32
-	spiking []int32 // indices of this step's spikes, ascending (dense output)
-	counts  [][RingFields]uint32
+	spiking           []int32 // indices of this step's spikes, ascending (dense output)
+	counts            [][RingFields]uint32
 }
 
 // New validates p and returns a simulator in the initial state, driven by

@@ -88,14 +88,14 @@ type Sim struct {
 	// are larger than a storage block (see bandRowsFor).
 	bandRows int
 
-	lit           []cpuref.Rect
+	lit []cpuref.Rect
 	// With a frame source: its frames t and t+k as plain bit sets, one
 	// after the other, uploaded to framesBuf each step (binding
 	// BindFrames), which integrate, output and learnInput read instead of
 	// rectangles.
-	src       cpuref.FrameSource
-	frameBits []uint32
-	framesBuf uint32
+	src           cpuref.FrameSource
+	frameBits     []uint32
+	framesBuf     uint32
 	frame, target []cpuref.Rect // the last step's input and target frames (copies), for renderers
 
 	// profile, when set, receives the wall time of each pass (with a
