@@ -150,6 +150,39 @@ SET_SPIKE(setSpike, bits)
 SET_SPIKE(setSpike2, bits2)
 #endif
 
+// The rectangles of the frames (below); unused with a frame source.
+uniform ivec4 uNow[MAX_RECTS];
+uniform int uNumNow;
+uniform ivec4 uNext[MAX_RECTS];
+uniform int uNumNext;
+
+// The frames of the step as lit rectangles, (row0, col0, row1, col1),
+// half-open: X_t (uNow) and the target X_{t+k} (uNext). Passes test
+// pixels against them instead of reading X and Y.
+
+bool inRect(ivec2 c, ivec4 r) {
+    return c.y >= r.x && c.x >= r.y && c.y < r.z && c.x < r.w;
+}
+
+// span returns the bits [max(lo, 0), min(hi, 3)) of a 3-bit row or column
+// of the patch.
+uint span(int lo, int hi) {
+    lo = max(lo, 0);
+    hi = min(hi, 3);
+    return lo < hi ? (1u << uint(hi)) - (1u << uint(lo)) : 0u;
+}
+
+// patchBox returns bit m set when slot m of the 3×3 patch around c lies in
+// rectangle r (row0, col0, row1, col1; half-open): the patch rows and
+// columns it covers as 3-bit masks; spreading the rows to bits 0, 3, 6 and
+// multiplying by the columns lays the columns out on each covered row (no
+// carries).
+uint patchBox(ivec2 c, ivec4 r) {
+    uint rows = span(r.x - c.y + 1, r.z - c.y + 1);
+    uint cols = span(r.y - c.x + 1, r.w - c.x + 1);
+    return ((rows & 1u) | ((rows & 2u) << 2) | ((rows & 4u) << 4)) * cols;
+}
+
 #if FRAMES && defined(USE_FRAMES)
 // A frame source (-frames): frames t and t+k as plain bit sets, one after
 // the other, uploaded by the step (FRAMES is a #define). Passes read a
@@ -176,18 +209,6 @@ uint patchMask(ivec2 c) {
     return mask;
 }
 #else
-// The frames of the step as lit rectangles, (row0, col0, row1, col1),
-// half-open: X_t (uNow) and the target X_{t+k} (uNext). Passes test
-// pixels against them instead of reading X and Y.
-uniform ivec4 uNow[MAX_RECTS];
-uniform int uNumNow;
-uniform ivec4 uNext[MAX_RECTS];
-uniform int uNumNext;
-
-bool inRect(ivec2 c, ivec4 r) {
-    return c.y >= r.x && c.x >= r.y && c.y < r.z && c.x < r.w;
-}
-
 bool litIn(ivec2 c, int num, bool next) {
     for (int k = 0; k < num; k++) {
         if (inRect(c, next ? uNext[k] : uNow[k])) {
@@ -195,25 +216,6 @@ bool litIn(ivec2 c, int num, bool next) {
         }
     }
     return false;
-}
-
-// span returns the bits [max(lo, 0), min(hi, 3)) of a 3-bit row or column
-// of the patch.
-uint span(int lo, int hi) {
-    lo = max(lo, 0);
-    hi = min(hi, 3);
-    return lo < hi ? (1u << uint(hi)) - (1u << uint(lo)) : 0u;
-}
-
-// patchBox returns bit m set when slot m of the 3×3 patch around c lies in
-// rectangle r (row0, col0, row1, col1; half-open): the patch rows and
-// columns it covers as 3-bit masks; spreading the rows to bits 0, 3, 6 and
-// multiplying by the columns lays the columns out on each covered row (no
-// carries).
-uint patchBox(ivec2 c, ivec4 r) {
-    uint rows = span(r.x - c.y + 1, r.z - c.y + 1);
-    uint cols = span(r.y - c.x + 1, r.w - c.x + 1);
-    return ((rows & 1u) | ((rows & 2u) << 2) | ((rows & 4u) << 4)) * cols;
 }
 
 // patchMask returns bit m set when slot m of the 3×3 patch around c is a
