@@ -498,11 +498,11 @@ func framesNPY(t *testing.T, dir string, count, h, w int) string {
 func TestGPUMatchesReferenceFrames(t *testing.T) {
 	path := framesNPY(t, t.TempDir(), 60, 30, 41)
 	for _, c := range []struct {
-		name      string
-		events    float32
-		polarity  cpuref.Polarity
-		horizon   int
-		crop      bool
+		name     string
+		events   float32
+		polarity cpuref.Polarity
+		horizon  int
+		crop     bool
 	}{
 		{"threshold", 0, cpuref.PolarityBoth, 1, false},
 		{"threshold/crop/horizon3", 0, cpuref.PolarityBoth, 3, true},
