@@ -21,7 +21,11 @@
 //	                   declaration order: its flag (string; version 1:
 //	                   its Go field), kind (uint8: 'i'
 //	                   int as int64, 'u' uint32, 'f' float32 as its bits,
-//	                   's' string, 'b' bool as one byte), value
+//	                   's' string, 'b' bool as one byte), value. A
+//	                   file without the -frames parameters (frames,
+//	                   threshold, events, polarity, crop, loop,
+//	                   frames_id: the source's fingerprint, which a
+//	                   resumed run checks) takes their defaults
 //	env      string    the stimulus (Params.Env again, so that a reader
 //	                   that knows nothing of Params still finds it)
 //	T        int64     steps taken
@@ -348,7 +352,14 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 	if d.err != nil {
 		return p, nil, d.err
 	}
+	defaults := reflect.ValueOf(cpuref.Defaults())
 	for _, spec := range specs {
+		if !seen[spec.Flag] && laterParams[spec.Flag] {
+			// A file from before the parameter existed: its default is
+			// what that build did.
+			pv.FieldByName(spec.Field).Set(defaults.FieldByName(spec.Field))
+			continue
+		}
 		if !seen[spec.Flag] {
 			return p, nil, fmt.Errorf("parameter %s missing (written by another build?)", spec.Flag)
 		}
@@ -448,6 +459,10 @@ func paramFields(p cpuref.Params) ([]paramField, error) {
 	}
 	return out, nil
 }
+
+// laterParams are the parameters added after files were written without
+// them; such a file takes their defaults (no -frames source).
+var laterParams = map[string]bool{"frames": true, "threshold": true, "events": true, "polarity": true, "crop": true, "loop": true, "frames_id": true}
 
 // v1Names maps the Go field names of version 1 files that have since
 // been renamed to their flags.
