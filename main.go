@@ -81,6 +81,7 @@ func newFlagSet(c *config) (*flag.FlagSet, []check) {
 	var checks []check
 	for _, add := range []func(*flag.FlagSet, *config) check{
 		addPersistFlags, // first: -load replaces the parameters the others check
+		addFramesFlags,  // then: -frames is probed, or checked against -load's
 		addRunFlags,
 		addWindowFlags,
 		addBenchFlags,

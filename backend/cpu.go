@@ -14,12 +14,7 @@ func newCPU(c Config) Backend {
 // refEngine adapts cpuref.Sim to Engine.
 type refEngine struct{ s *cpuref.Sim }
 
-func (r refEngine) Run(k int) error {
-	for range k {
-		r.s.Step()
-	}
-	return nil
-}
+func (r refEngine) Run(k int) error           { return r.s.Run(k) }
 func (r refEngine) Measures() cpuref.Measures { return r.s.Measures() }
 func (r refEngine) State() *cpuref.State      { return r.s.State }
 func (r refEngine) Load(st *cpuref.State) error {

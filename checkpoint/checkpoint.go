@@ -21,7 +21,11 @@
 //	                   declaration order: its flag (string; version 1:
 //	                   its Go field), kind (uint8: 'i'
 //	                   int as int64, 'u' uint32, 'f' float32 as its bits,
-//	                   's' string, 'b' bool as one byte), value
+//	                   's' string, 'b' bool as one byte), value. A
+//	                   parameter the file lacks (one added to
+//	                   Params after it was written) takes its
+//	                   declared default, which is what the build
+//	                   that wrote it did
 //	env      string    the stimulus (Params.Env again, so that a reader
 //	                   that knows nothing of Params still finds it)
 //	T        int64     steps taken
@@ -348,9 +352,12 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 	if d.err != nil {
 		return p, nil, d.err
 	}
+	defaults := reflect.ValueOf(cpuref.Defaults())
 	for _, spec := range specs {
 		if !seen[spec.Flag] {
-			return p, nil, fmt.Errorf("parameter %s missing (written by another build?)", spec.Flag)
+			// A file from before the parameter existed: its default is
+			// what that build did.
+			pv.FieldByName(spec.Field).Set(defaults.FieldByName(spec.Field))
 		}
 	}
 	if err := p.Validate(); err != nil {

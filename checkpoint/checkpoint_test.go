@@ -385,9 +385,10 @@ func checkDecode(t *testing.T, data []byte, pos uint32, xor byte) {
 		return
 	}
 	again := encode(t, gp, st)
-	if data[len(Magic)] == 1 {
-		// A version 1 file re-encodes as version 2, which must read back
-		// to the same network.
+	if data[len(Magic)] == 1 || len(again) != len(data) {
+		// A version 1 file, or one from before a parameter was added,
+		// re-encodes with every parameter, which must read back to the
+		// same network.
 		gp2, st2, err := decode(again)
 		if err != nil || gp2 != gp || sameState(st2, st) != nil {
 			t.Fatalf("accepted a version 1 file whose version 2 re-encoding differs: %v", err)

@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
 )
@@ -455,4 +456,94 @@ func TestGPUMatchesReferenceOnEGL(t *testing.T) {
 	p := cpuref.Defaults()
 	p.N = 24
 	lockstep(t, p, cpuref.NewState(p), 300, 50)
+}
+
+// framesNPY writes a .npy of moving blobs over a textured background
+// (uint8, t frames of h×w) into dir and returns its path.
+func framesNPY(t *testing.T, dir string, count, h, w int) string {
+	t.Helper()
+	data := make([]byte, count*h*w)
+	for f := range count {
+		for y := range h {
+			for x := range w {
+				v := (x*7 + y*3 + f*5) % 97 // a drifting texture
+				dx, dy := x-(f*3)%w, y-(f*2)%h
+				if dx*dx+dy*dy < 40 {
+					v = 255 - (dx*dx+dy*dy)*3
+				}
+				if (x/5+y/7+f/3)%4 == 0 {
+					v += 120
+				}
+				data[(f*h+y)*w+x] = byte(min(v, 255))
+			}
+		}
+	}
+	path := dir + "/blobs.npy"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := frames.WriteNPY(f, "|u1", count, h, w, data); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestGPUMatchesReferenceFrames runs a -frames source through the
+// lockstep comparison: frames as bit sets on both backends (any number
+// of lit pixels, far more than 64 rectangles), by threshold and by the
+// event rule, with -horizon 1 and 3, at a size that is not a multiple of
+// the work group or of 32 (bit-set words).
+func TestGPUMatchesReferenceFrames(t *testing.T) {
+	path := framesNPY(t, t.TempDir(), 60, 30, 41)
+	for _, c := range []struct {
+		name     string
+		events   float32
+		polarity cpuref.Polarity
+		horizon  int
+		crop     bool
+	}{
+		{"threshold", 0, cpuref.PolarityBoth, 1, false},
+		{"threshold/crop/horizon3", 0, cpuref.PolarityBoth, 3, true},
+		{"events/both", 0.2, cpuref.PolarityBoth, 1, false},
+		{"events/on", 0.2, cpuref.PolarityOn, 1, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.Frames, p.Events, p.Polarity, p.Horizon, p.Crop, p.Loop = 37, path, c.events, c.polarity, c.horizon, c.crop, true
+			p.Threshold = 0.45
+			var srcs []*frames.Source
+			defer func() {
+				for _, s := range srcs {
+					s.Close()
+				}
+			}()
+			o := lockOptions{stim: func() cpuref.Stimulus {
+				s, err := frames.New(p, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				srcs = append(srcs, s)
+				return s
+			}}
+			// 150 steps: past the end of the 60 frames, so the loop is
+			// crossed twice.
+			lockstepWith(t, p, cpuref.NewState(p), 150, 25, o)
+			// The frames really are many pixels (events: some): count X
+			// of the third step.
+			ref := cpuref.NewFrom(p, cpuref.NewState(p), o.stim())
+			if err := ref.Run(3); err != nil {
+				t.Fatal(err)
+			}
+			lit := 0
+			for _, x := range ref.State.X {
+				lit += int(x)
+			}
+			if c.events == 0 && lit < 64 || lit == 0 {
+				t.Errorf("frame 2 lights %d pixels: the test source should light many", lit)
+			}
+			t.Logf("frame 2 lights %d of %d pixels", lit, p.N*p.N)
+		})
+	}
 }

@@ -1076,6 +1076,8 @@ func TestValidate(t *testing.T) {
 		{"eta_rec", func(p *Params, v float32) { p.EtaRec = v }, []float32{-1, 11}},
 		{"wrec_max", func(p *Params, v float32) { p.WrecMax = v }, []float32{-1, 11}},
 		{"rho2", func(p *Params, v float32) { p.Rho2 = v }, []float32{-0.1, 1.5}},
+		{"threshold", func(p *Params, v float32) { p.Threshold = v }, []float32{-0.01, 1.01}},
+		{"events", func(p *Params, v float32) { p.Events = v }, []float32{-0.1, 101}},
 	}
 	check := func(t *testing.T, p Params, flag, what string) {
 		t.Helper()

@@ -101,7 +101,30 @@ type Params struct {
 	Env  Env  `flag:"env" default:"border" enum:"border,dots,bounce,bar,mouse" doc:"stimulus (mouse: the dot follows the pointer; window only)"`
 	Dots int  `flag:"dots" sym:"K" default:"1" min:"1" max:"MaxRects" doc:"dots of -env dots and -env bounce" note:"dots: ≤ 4(n−1); bounce: ≤ n²"`
 	CCW  bool `flag:"ccw" default:"false" doc:"-env dots: every second dot walks counter-clockwise"`
+
+	// Your own frames (package frames decodes them; §8 of docs/MODEL.md).
+	// A source replaces -env; each frame is scaled to n×n by area
+	// averaging, made grey and then binary by -threshold or -events.
+	Frames    string   `flag:"frames" default:"" doc:"frames instead of -env: a video file (ffmpeg), lavfi:EXPR (ffmpeg's synthetic sources), a .gif, a directory of PNG/JPEG frames or a .npy (T, H, W) of uint8, bool or float32"`
+	Threshold float32  `flag:"threshold" default:"0.5" min:"0" max:"1" doc:"-frames: a pixel is 1 where its brightness, as a fraction of full scale, is above this"`
+	Events    float32  `flag:"events" sym:"c" default:"0" min:"0" max:"100" doc:"-frames: above 0, an event camera instead of -threshold: a pixel is 1 when its log brightness has moved by more than c since its last event"`
+	Polarity  Polarity `flag:"polarity" default:"both" enum:"both,on,off" doc:"-frames with -events: which events light a pixel (on: brighter, off: darker)"`
+	Crop      bool     `flag:"crop" default:"false" doc:"-frames: centre-crop each frame to a square before scaling (else it is stretched to square)"`
+	Loop      bool     `flag:"loop" default:"false" doc:"-frames: restart the source at its end (else the run ends with it)"`
+	// FramesID is set by the command, not by hand: it is how a checkpoint
+	// knows the source it was made from.
+	FramesID string `flag:"frames_id" default:"" doc:"set by spikecast: the -frames source's fingerprint (size, frame count where known, hash of the first frames), which a resumed run checks"`
 }
+
+// Polarity says which events of -events light a pixel.
+type Polarity string
+
+// The event polarities.
+const (
+	PolarityBoth Polarity = "both"
+	PolarityOn   Polarity = "on"  // brighter by more than c
+	PolarityOff  Polarity = "off" // darker by more than c
+)
 
 // Defaults returns the parameters of docs/MODEL.md, known to learn the
 // border walk: every field's default tag.
@@ -144,6 +167,9 @@ func (p Params) Validate() error {
 	}
 	if p.LearnRec && p.Wrec0 > p.WrecMax {
 		return &RangeError{"wrec0", fmtFloat(p.Wrec0), fmt.Sprintf("a number in [0, wrec_max=%g] with -learn_rec", p.WrecMax)}
+	}
+	if len(p.Frames) > 255 {
+		return &RangeError{"frames", fmt.Sprintf("%q", p.Frames), "a source named in at most 255 bytes (a checkpoint stores it)"}
 	}
 	if err := p.checkEnv(); err != nil {
 		return err

@@ -293,9 +293,10 @@ func ParamTable() string {
 			r = strings.TrimSpace(r + " (" + s.Note + ")")
 		}
 		def := s.Default
-		if s.kind == reflect.String {
+		if s.kind == reflect.String && def != "" {
 			def = "`" + def + "`"
 		}
+		def = dash(def)
 		fmt.Fprintf(&b, "| `-%s` | %s | %s | %s | %s | %s |\n", s.Flag, dash(s.Symbol), def, dash(r), dash(s.Unit), s.Doc)
 	}
 	return b.String()

@@ -21,8 +21,12 @@ type Sim struct {
 	sNext   []uint32 // spikes being written while State.S is read
 	litNow  []Rect
 	litNext []Rect
-	spiking []int32 // indices of this step's spikes, ascending (dense output)
-	counts  [][RingFields]uint32
+	// With a FrameSource, frames t and t+k as plain bit sets (bitwise is
+	// set): integrate reads pixels from them instead of rectangles.
+	bitwise           bool
+	bitsNow, bitsNext []uint32
+	spiking           []int32 // indices of this step's spikes, ascending (dense output)
+	counts            [][RingFields]uint32
 }
 
 // New validates p and returns a simulator in the initial state, driven by
@@ -37,6 +41,10 @@ func New(p Params) (*Sim, error) {
 // NewFrom returns a simulator that continues from st, which it owns.
 func NewFrom(p Params, st *State, stim Stimulus) *Sim {
 	s := &Sim{Params: p, State: st, Stim: stim, Learn: true}
+	if _, ok := stim.(FrameSource); ok {
+		s.bitwise = true
+		s.bitsNow, s.bitsNext = make([]uint32, PlainWords(p.N)), make([]uint32, PlainWords(p.N))
+	}
 	s.SetWorkers(runtime.GOMAXPROCS(0))
 	s.sNext = make([]uint32, p.N*p.N)
 	return s
@@ -68,17 +76,45 @@ func (s *Sim) Measures() Measures {
 
 // Step advances the network from t to t+1: the passes of docs/MODEL.md
 // §7, each the function of the same name as the compute shader that
-// does it on the GPU, in the order the GPU dispatches them.
-func (s *Sim) Step() {
+// does it on the GPU, in the order the GPU dispatches them. A frame
+// source that cannot give the step's frames (it has ended, or failed)
+// leaves the state as it was; Run reports why.
+func (s *Sim) Step() { s.Run(1) }
+
+// Run takes k steps, or fewer when the stimulus is a FrameSource that
+// cannot give a step's frames: then it returns the source's error (one
+// wrapping ErrEndOfSource at its end) and the state is that of the steps
+// taken.
+func (s *Sim) Run(k int) error {
+	for range k {
+		if err := s.step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Sim) step() error {
 	st := s.State
+	// The frames, as the GPU receives them: rectangles, or bit sets from a
+	// frame source. Taken first: a missing one leaves the state as it was.
+	if s.bitwise {
+		src := s.Stim.(FrameSource)
+		if err := src.FrameBits(st.T, s.bitsNow); err != nil {
+			return err
+		}
+		if err := src.FrameBits(st.T+int64(s.Params.Horizon), s.bitsNext); err != nil {
+			return err
+		}
+	} else {
+		s.litNow = s.Stim.Frame(st.T, s.litNow[:0])
+		s.litNext = s.Stim.Frame(st.T+int64(s.Params.Horizon), s.litNext[:0])
+	}
 	slot := int(st.T % Window)
 	ring := st.Ring[slot*RingFields : (slot+1)*RingFields]
 	for f := range ring {
 		ring[f] = 0
 	}
-	// The frames, as the GPU receives them: rectangles.
-	s.litNow = s.Stim.Frame(st.T, s.litNow[:0])
-	s.litNext = s.Stim.Frame(st.T+int64(s.Params.Horizon), s.litNext[:0])
 
 	s.forRows(s.integrate) // integrate.comp: stimulus, steps 1–3 and 8
 	s.addCounts(ring)
@@ -101,6 +137,7 @@ func (s *Sim) Step() {
 	}
 	st.S, s.sNext = s.sNext, st.S
 	st.T++
+	return nil
 }
 
 // lit reports whether pixel (row, col) is in one of the rectangles.
@@ -111,6 +148,15 @@ func lit(rects []Rect, row, col int) bool {
 		}
 	}
 	return false
+}
+
+// litNowAt reports whether pixel (row, col) is lit in frame t: a bit of
+// a frame source's bit set, or in one of the rectangles.
+func (s *Sim) litNowAt(row, col int) bool {
+	if s.bitwise {
+		return plainBit(s.bitsNow, s.Params.N, row, col)
+	}
+	return lit(s.litNow, row, col)
 }
 
 // integrate is one step for the cells of rows [r0, r1), first of the
@@ -126,7 +172,8 @@ func lit(rects []Rect, row, col int) bool {
 //     which reads only the cell's own spike, and which nothing later in
 //     the step reads.
 //
-// The patch's pixels are tested against the rectangles, not read from X,
+// The patch's pixels are tested against the rectangles (or read from the
+// frame source's bit set), not read from X,
 // which other rows may not have written yet. Sums run over window slots
 // in ascending order; terms whose input is 0 are skipped, which leaves a
 // float32 sum bit for bit unchanged (adding +0 or −0 to a sum that
@@ -141,18 +188,18 @@ func (s *Sim) integrate(w, r0, r1 int) {
 		for col := 0; col < n; col++ {
 			i := row*n + col
 			var x uint32
-			if lit(s.litNow, row, col) {
+			if s.litNowAt(row, col) {
 				x = 1
 			}
 			st.X[i], st.Y[i] = x, 0
-			if lit(s.litNext, row, col) {
+			if s.bitwise && plainBit(s.bitsNext, n, row, col) || !s.bitwise && lit(s.litNext, row, col) {
 				st.Y[i] = 1
 			}
 			st.P[i] = float32(p.LambdaPre*st.P[i]) + float32(x)
 
 			var in float32
 			for m := 0; m < nin; m++ {
-				if j, ok := Neighbour(n, row, col, PatchR, m); ok && lit(s.litNow, j/n, j%n) {
+				if j, ok := Neighbour(n, row, col, PatchR, m); ok && s.litNowAt(j/n, j%n) {
 					in += st.WIn[i*nin+m]
 				}
 			}

@@ -1,6 +1,7 @@
 package cpuref
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -251,4 +252,32 @@ func (p Params) checkEnv() error {
 		return &RangeError{"env", fmt.Sprintf("%q", p.Env), `one of "border", "dots", "bounce", "bar", "mouse"`}
 	}
 	return nil
+}
+
+// FrameSource is a Stimulus whose frames are whole binary images, not a
+// few rectangles: video, GIF, image files or arrays (package frames).
+// Both backends then read a frame as a plain bit set, the layout of the
+// GPU's X and Y: bit col%32 of word row·⌈n/32⌉ + col/32 (PlainWords words
+// in all), so a frame may light any set of pixels. Its Frame method
+// returns no rectangles.
+type FrameSource interface {
+	Stimulus
+	// FrameBits writes frame t into dst (PlainWords(n) words). Frames are
+	// asked for in increasing t, each at most twice (as input, then as
+	// target); an earlier t restarts the source. An error wrapping
+	// ErrEndOfSource says the source has no frame t.
+	FrameBits(t int64, dst []uint32) error
+}
+
+// ErrEndOfSource is wrapped by the error of a FrameSource that has
+// ended: the run ends with it.
+var ErrEndOfSource = errors.New("end of the source")
+
+// PlainWords is the length in words of a plain bit set of an n×n layer:
+// ⌈n/32⌉ words a row.
+func PlainWords(n int) int { return n * ((n + 31) / 32) }
+
+// plainBit reports cell (row, col) of a plain bit set.
+func plainBit(bits []uint32, n, row, col int) bool {
+	return bits[row*((n+31)>>5)+col>>5]>>(col&31)&1 != 0
 }

@@ -71,7 +71,8 @@ var (
 
 // FirstFreeBinding is the first storage binding point the simulation does
 // not use, for renderers' own buffers.
-var FirstFreeBinding = numBuffers()
+// (The frame source's buffer, BindFrames, comes right after the State's.)
+var FirstFreeBinding = numBuffers() + 1
 
 func (b Buffer) String() string { return buffers()[b].name }
 

@@ -37,6 +37,8 @@ func computeDefines() Defines {
 		"RING_FN":      cpuref.RingFN,
 		"RING_SPIKES":  cpuref.RingSpikes,
 		"STREAM_NOISE": int(cpuref.StreamNoise),
+		"B_FRAMES":     BindFrames,
+		"FRAMES":       0,
 	}
 	for i, b := range buffers() {
 		d["B_"+b.macro()] = i
@@ -53,8 +55,20 @@ func configDefines(p cpuref.Params) Defines {
 	d := computeDefines()
 	maps.Copy(d, cpuref.GLSLDefines(p))
 	d["LAYER2"] = p.Layer2()
+	d["FRAMES"] = boolDefine(p.Frames != "")
 	return d
 }
+
+func boolDefine(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// BindFrames is the binding point of the frame source's buffer (frames t
+// and t+k as plain bit sets, with -frames), after the State's buffers.
+var BindFrames = numBuffers()
 
 // Sim is the network on the GPU. Its methods must run on the context's
 // thread (inside Context.Do).
@@ -74,7 +88,14 @@ type Sim struct {
 	// are larger than a storage block (see bandRowsFor).
 	bandRows int
 
-	lit           []cpuref.Rect
+	lit []cpuref.Rect
+	// With a frame source: its frames t and t+k as plain bit sets, one
+	// after the other, uploaded to framesBuf each step (binding
+	// BindFrames), which integrate, output and learnInput read instead of
+	// rectangles.
+	src           cpuref.FrameSource
+	frameBits     []uint32
+	framesBuf     uint32
 	frame, target []cpuref.Rect // the last step's input and target frames (copies), for renderers
 
 	// profile, when set, receives the wall time of each pass (with a
@@ -118,6 +139,12 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 			s.Release()
 			return nil, err
 		}
+	}
+	if src, ok := stim.(cpuref.FrameSource); ok {
+		w := cpuref.PlainWords(p.N)
+		s.src, s.frameBits = src, make([]uint32, 2*w)
+		gl.CreateBuffers(1, &s.framesBuf)
+		gl.NamedBufferData(s.framesBuf, 4*len(s.frameBits), unsafe.Pointer(&s.frameBits[0]), gl.DYNAMIC_DRAW)
 	}
 	s.setUniforms()
 	s.framesOf(init.T)
@@ -336,6 +363,9 @@ func (s *Sim) Bind() {
 	if s.bandRows < s.Params.N {
 		s.bindBand(0, s.bandRows)
 	}
+	if s.framesBuf != 0 {
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BindFrames), s.framesBuf)
+	}
 }
 
 // BufferID returns the GL name of a buffer, for renderers that draw from
@@ -362,6 +392,9 @@ func (s *Sim) step() error {
 	n := s.Params.N
 	// The frames first: a bad one leaves the state as it was.
 	slot := int32(s.T % cpuref.Window)
+	if s.src != nil {
+		return s.stepBits(slot)
+	}
 	s.lit = s.Stim.Frame(s.T, s.lit[:0])
 	nNow := len(s.lit)
 	s.lit = s.Stim.Frame(s.T+int64(s.Params.Horizon), s.lit)
@@ -377,22 +410,7 @@ func (s *Sim) step() error {
 	s.frame = append(s.frame[:0], now...)
 	s.target = append(s.target[:0], next...)
 
-	// The last step's spikes become s(t−1); this step sets bits in the
-	// other set, cleared first.
-	s.buf[BufBitsPrev], s.buf[BufBits] = s.buf[BufBits], s.buf[BufBitsPrev]
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBitsPrev), s.buf[BufBitsPrev])
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits])
-	clear := func(b Buffer, offset, size int) {
-		gl.ClearNamedBufferSubData(s.buf[b], gl.R32UI, offset, size, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
-	}
-	// This step's spikes, X, Y and ŷ are set bit by bit: clear them.
-	for _, b := range []Buffer{BufBits, BufX, BufY, BufYHat} {
-		clear(b, 0, s.size[b])
-	}
-	// This step's ring slot starts at zero; the passes add to it with
-	// atomics. (A clear is a buffer update: the barrier after the last
-	// dispatch that touched the buffers covers it.)
-	clear(BufRing, int(slot)*cpuref.RingFields*4, cpuref.RingFields*4)
+	s.clearStep(slot)
 
 	in := s.integrate
 	in.setRects("uNow", now)
@@ -402,18 +420,70 @@ func (s *Sim) step() error {
 	in.setInt("uSlot", slot)
 	in.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise, uint32(s.T)))
 	s.dispatch(in, n)
+	s.learnInput.setRects("uNow", now)
+	s.learnInput.setInt("uNumNow", int32(len(now)))
+	s.output.setRects("uNext", next)
+	s.output.setInt("uNumNext", int32(len(next)))
+	s.passes(slot)
+	return nil
+}
 
+// stepBits is step with a frame source: frames t and t+k as bit sets in
+// one upload, read by the passes (FRAMES) instead of rectangles.
+func (s *Sim) stepBits(slot int32) error {
+	w := cpuref.PlainWords(s.Params.N)
+	if err := s.src.FrameBits(s.T, s.frameBits[:w]); err != nil {
+		return err
+	}
+	if err := s.src.FrameBits(s.T+int64(s.Params.Horizon), s.frameBits[w:]); err != nil {
+		return err
+	}
+	// GL orders the upload after the reads of the last step's dispatches.
+	gl.NamedBufferSubData(s.framesBuf, 0, 4*len(s.frameBits), unsafe.Pointer(&s.frameBits[0]))
+	s.frame, s.target = s.frame[:0], s.target[:0]
+	s.clearStep(slot)
+	s.integrate.setInt("uSlot", slot)
+	s.integrate.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise, uint32(s.T)))
+	s.dispatch(s.integrate, s.Params.N)
+	s.passes(slot)
+	return nil
+}
+
+// clearStep swaps the spike bit sets and clears what this step sets bit
+// by bit, and its ring slot.
+func (s *Sim) clearStep(slot int32) {
+	// The last step's spikes become s(t−1); this step sets bits in the
+	// other set, cleared first.
+	s.buf[BufBitsPrev], s.buf[BufBits] = s.buf[BufBits], s.buf[BufBitsPrev]
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBitsPrev), s.buf[BufBitsPrev])
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits])
+	// This step's spikes, X, Y and ŷ are set bit by bit: clear them.
+	for _, b := range []Buffer{BufBits, BufX, BufY, BufYHat} {
+		s.clear(b, 0, s.size[b])
+	}
+	// This step's ring slot starts at zero; the passes add to it with
+	// atomics. (A clear is a buffer update: the barrier after the last
+	// dispatch that touched the buffers covers it.)
+	s.clear(BufRing, int(slot)*cpuref.RingFields*4, cpuref.RingFields*4)
+}
+
+func (s *Sim) clear(b Buffer, offset, size int) {
+	gl.ClearNamedBufferSubData(s.buf[b], gl.R32UI, offset, size, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
+}
+
+// passes dispatches what follows integrate: the second layer, output and
+// learning, and ends the step.
+func (s *Sim) passes(slot int32) {
+	n := s.Params.N
 	layer2 := s.Params.Layer2() == 1
 	if layer2 {
-		clear(BufBits2, 0, s.size[BufBits2])
+		s.clear(BufBits2, 0, s.size[BufBits2])
 		s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise2, uint32(s.T)))
 		s.dispatch(s.integrate2, n)
 		// The output reads the second layer's spikes through the binding
 		// of the first's.
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits2])
 	}
-	s.output.setRects("uNext", next)
-	s.output.setInt("uNumNext", int32(len(next)))
 	s.output.setInt("uSlot", slot)
 	s.output.setBool("uLearn", s.Learn)
 	s.dispatch(s.output, n)
@@ -421,8 +491,6 @@ func (s *Sim) step() error {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits])
 	}
 
-	s.learnInput.setRects("uNow", now)
-	s.learnInput.setInt("uNumNow", int32(len(now)))
 	s.learnInput.setInt("uSlot", slot)
 	if s.Learn {
 		s.dispatch(s.learnInput, n)
@@ -431,7 +499,6 @@ func (s *Sim) step() error {
 		}
 	}
 	s.T++
-	return nil
 }
 
 func (s *Sim) dispatch(p *program, n int) {
@@ -529,6 +596,10 @@ func (s *Sim) Release() {
 		gl.DeleteBuffers(int32(len(s.buf)), &s.buf[0])
 		clear(s.buf)
 	}
+	if s.framesBuf != 0 {
+		gl.DeleteBuffers(1, &s.framesBuf)
+		s.framesBuf = 0
+	}
 }
 
 // Load replaces the whole GPU state with st (same parameters), e.g. to
@@ -555,7 +626,7 @@ func (s *Sim) Load(st *cpuref.State) error {
 // input and target frames of step t−1, none at t = 0.
 func (s *Sim) framesOf(t int64) {
 	s.frame, s.target = s.frame[:0], s.target[:0]
-	if t > 0 {
+	if t > 0 && s.src == nil { // a frame source's frames are X and Y
 		s.frame = s.Stim.Frame(t-1, s.frame)
 		s.target = s.Stim.Frame(t-1+int64(s.Params.Horizon), s.target)
 	}

@@ -29,6 +29,9 @@ func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int
 	end := c.maxSteps()
 	for b.T() < end && got == nil {
 		if err := ob.Step(int(min(batch, end-b.T()))); err != nil {
+			if sourceEnded(stderr, err) {
+				break
+			}
 			return fail(stderr, err)
 		}
 		got = poll(sigs)

@@ -40,6 +40,9 @@ type observer struct {
 	start     time.Time
 	last      time.Time
 	t0, total int64 // T at the start; steps this run takes
+	// The -frames source's waiting time at the last progress line.
+	waited time.Duration
+	lineAt time.Time
 }
 
 // newObserver prepares the metrics file (written under a temporary name
@@ -190,6 +193,15 @@ func (o *observer) line(t int64) error {
 		left = (time.Duration(float64(o.total-done) / rate * float64(time.Second))).Round(time.Second).String()
 	}
 	s := fmt.Sprintf("step %d/%d  %.0f steps/s  F1 %.4f  %s left", done, o.total, rate, m.F1, left)
+	// A -frames source that keeps the steps waiting is the bottleneck:
+	// say so, with the share of the time since the last line.
+	if w, ok := o.c.Stim.(interface{ Waited() time.Duration }); ok {
+		now, waited := time.Now(), w.Waited()
+		if share := float64(waited-o.waited) / float64(now.Sub(o.lineAt)); !o.lineAt.IsZero() && share > 0.2 {
+			s += fmt.Sprintf("  source is the bottleneck (%.0f%% waiting on -frames)", 100*min(share, 1))
+		}
+		o.waited, o.lineAt = waited, now
+	}
 	if o.tty {
 		fmt.Fprintf(o.stderr, "\r%-70s", s)
 	} else {

@@ -77,7 +77,7 @@ func runRecord(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			Interrupted: func() bool { got = poll(sigs); return got != nil },
 		})
 	})
-	if err != nil {
+	if err != nil && !sourceEnded(stderr, err) {
 		return fail(stderr, err)
 	}
 	m, err := b.Measures()

@@ -8,6 +8,7 @@ package session
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/version"
 )
@@ -65,6 +67,10 @@ type Config struct {
 	StateEvery  int                   // steps between numbered -state files; 0: none
 	ConfigFile  string                // -config: the JSON the flags were read from
 
+	// Stim is the run's stimulus when it is not the one Params.Env names:
+	// the -frames source, which Run opens (nil: cpuref.NewStimulus).
+	Stim cpuref.Stimulus
+
 	// How a headless context is made (-gl, -gpu), and -list_gpus.
 	GL       gpu.HeadlessOptions
 	ListGPUs bool
@@ -83,6 +89,17 @@ func Run(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		return listGPUs(stdout, stderr)
 	case c.Bench:
 		return runBench(c, sigs, stdout, stderr)
+	}
+	if c.Params.Frames != "" && c.Stim == nil {
+		src, err := frames.New(c.Params, c.t0())
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer src.Close()
+		c.Stim = src
+		defer func() { c.Stim = nil }()
+	}
+	switch {
 	case !c.Headless:
 		return runWindow(c, sigs, stdout, stderr)
 	case c.Record != "":
@@ -136,6 +153,9 @@ func (c *Config) maxSteps() int64 {
 func (c *Config) newBackend(cfg backend.Config) (backend.Backend, error) {
 	cfg.Name, cfg.Params, cfg.Workers, cfg.GL = c.Backend, c.Params, c.Workers, c.GL
 	cfg.State = c.initialState()
+	if cfg.Stim == nil {
+		cfg.Stim = c.Stim
+	}
 	return backend.New(cfg)
 }
 
@@ -239,6 +259,16 @@ func poll(sigs <-chan os.Signal) os.Signal {
 	default:
 		return nil
 	}
+}
+
+// sourceEnded reports whether err is the end of a -frames source without
+// -loop, which ends a run normally: it says so in one line on stderr.
+func sourceEnded(stderr io.Writer, err error) bool {
+	if !errors.Is(err, cpuref.ErrEndOfSource) {
+		return false
+	}
+	fmt.Fprintf(stderr, "spikecast: %v\n", err)
+	return true
 }
 
 // fail prints err as the command's one line and returns ExitFailure.

@@ -28,7 +28,10 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	defer ctx.Release()
 	// One stimulus for the backend and the window: with -env mouse the
 	// window moves its dot.
-	stim := cpuref.NewStimulus(c.Params)
+	stim := c.Stim
+	if stim == nil {
+		stim = cpuref.NewStimulus(c.Params)
+	}
 	b, err := c.newBackend(backend.Config{Context: ctx, Stim: stim})
 	if err != nil {
 		return fail(stderr, err)

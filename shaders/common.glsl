@@ -150,25 +150,18 @@ SET_SPIKE(setSpike, bits)
 SET_SPIKE(setSpike2, bits2)
 #endif
 
-// The frames of the step as lit rectangles, (row0, col0, row1, col1),
-// half-open: X_t (uNow) and the target X_{t+k} (uNext). Passes test
-// pixels against them instead of reading X and Y.
+// The rectangles of the frames (below); unused with a frame source.
 uniform ivec4 uNow[MAX_RECTS];
 uniform int uNumNow;
 uniform ivec4 uNext[MAX_RECTS];
 uniform int uNumNext;
 
+// The frames of the step as lit rectangles, (row0, col0, row1, col1),
+// half-open: X_t (uNow) and the target X_{t+k} (uNext). Passes test
+// pixels against them instead of reading X and Y.
+
 bool inRect(ivec2 c, ivec4 r) {
     return c.y >= r.x && c.x >= r.y && c.y < r.z && c.x < r.w;
-}
-
-bool litIn(ivec2 c, int num, bool next) {
-    for (int k = 0; k < num; k++) {
-        if (inRect(c, next ? uNext[k] : uNow[k])) {
-            return true;
-        }
-    }
-    return false;
 }
 
 // span returns the bits [max(lo, 0), min(hi, 3)) of a 3-bit row or column
@@ -190,6 +183,41 @@ uint patchBox(ivec2 c, ivec4 r) {
     return ((rows & 1u) | ((rows & 2u) << 2) | ((rows & 4u) << 4)) * cols;
 }
 
+#if FRAMES && defined(USE_FRAMES)
+// A frame source (-frames): frames t and t+k as plain bit sets, one after
+// the other, uploaded by the step (FRAMES is a #define). Passes read a
+// pixel's bit instead of testing rectangles.
+layout(std430, binding = B_FRAMES) readonly buffer FramesBuf { uint frames[]; };
+
+bool litIn(ivec2 c, int num, bool next) {
+    int w = plainWord(c) + (next ? uN * ((uN + 31) >> 5) : 0);
+    return ((frames[w] >> plainBit(c)) & 1u) != 0u;
+}
+
+// patchMask returns bit m set when slot m of the 3×3 patch around c is a
+// lit pixel of X_t (slot m at row offset m/3 − 1, column offset m%3 − 1).
+uint patchMask(ivec2 c) {
+    uint mask = 0u;
+    for (int dy = -1, m = 0; dy <= 1; dy++) {
+        for (int dx = -1; dx <= 1; dx++, m++) {
+            ivec2 q = c + ivec2(dx, dy);
+            if (inGrid(q) && litIn(q, 0, false)) {
+                mask |= 1u << uint(m);
+            }
+        }
+    }
+    return mask;
+}
+#else
+bool litIn(ivec2 c, int num, bool next) {
+    for (int k = 0; k < num; k++) {
+        if (inRect(c, next ? uNext[k] : uNow[k])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // patchMask returns bit m set when slot m of the 3×3 patch around c is a
 // lit pixel of X_t. Rectangles are clipped to the grid, so a lit pixel is
 // on it.
@@ -200,3 +228,4 @@ uint patchMask(ivec2 c) {
     }
     return mask;
 }
+#endif

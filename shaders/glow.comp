@@ -1,4 +1,4 @@
-// uses: YHAT BITS
+// uses: YHAT BITS X
 // glow: once a frame, fade every cell's afterglow in the three layers and
 // append the visible ones to the point list the 3-D panel draws. A spike
 // sets its glow to 1; otherwise glow ← glow·uDecay. The list's order is
@@ -25,9 +25,15 @@ void main() {
         return;
     }
     int i = c.y * uN + c.x;
-    // X_t from its rectangles; s(t) and ŷ from their bit sets.
+    // X_t from its rectangles (from its bit set X with a frame source,
+    // FRAMES); s(t) and ŷ from their bit sets.
     uint yh = (yhat[plainWord(c)] >> plainBit(c)) & 1u;
-    bvec3 fired = bvec3(litIn(c, uNumNow, false), curWindow(c.y, c.x, 0) != 0u, yh != 0u);
+#if FRAMES
+    bool xin = ((x[plainWord(c)] >> plainBit(c)) & 1u) != 0u;
+#else
+    bool xin = litIn(c, uNumNow, false);
+#endif
+    bvec3 fired = bvec3(xin, curWindow(c.y, c.x, 0) != 0u, yh != 0u);
     vec3 old = glow[i].xyz;
     if (!any(fired) && old == vec3(0.0)) {
         return; // dark and staying dark: the common case, no write

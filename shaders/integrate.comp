@@ -1,4 +1,4 @@
-// uses: X Y P V THETA WIN WREC RING BITSPREV BITS
+// uses: X Y P V THETA WIN WREC RING BITSPREV BITS FRAMES
 // integrate: cpuref's integrate, line for line. First the cell's own pixel: X_t and its target X_{t+k} from the frames'
 // lit rectangles, and the pre-synaptic trace p ← λ_pre·p + x. Then steps
 // 1–3 for its hidden cell: current from the 3×3 input patch and the

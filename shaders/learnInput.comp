@@ -1,4 +1,4 @@
-// uses: P Q WIN WREC ELIG RING BITSPREV BITS
+// uses: P Q WIN WREC ELIG RING BITSPREV BITS FRAMES
 // learnInput: step 7 for each hidden cell i, run only when learning is on.
 // The rule's change of W_in, clipped to [0, win_max]; STDP reads p after
 // this step's update (done by integrate) and q before this step's

@@ -1,4 +1,4 @@
-// uses: YHAT WOUT RING BITS
+// uses: YHAT WOUT RING BITS FRAMES
 // output: steps 4–6 for each output cell k. Prediction ŷ = [u > τ_out]
 // from this step's spikes, error e = y − ŷ, and the delta rule on row k of
 // W_out, which only this invocation touches. Local W_out reads the spike

@@ -13,6 +13,13 @@ out vec4 colour;
 // cost no memory reads.
 layout(std430, binding = B_YHAT) readonly buffer YHatBuf { uint yhat[]; };
 
+#if FRAMES
+// A frame source (-frames): X and Y are whole images, read from their
+// plain bit sets (the step writes them; -backend cpu uploads them).
+layout(std430, binding = B_X) readonly buffer XBuf { uint x[]; };
+layout(std430, binding = B_Y) readonly buffer YBuf { uint y[]; };
+#endif
+
 uniform int uN;
 uniform vec2 uPixels;  // panel size in pixels
 uniform ivec4 uFrame[MAX_RECTS];   // X_t's lit rectangles: (row0, col0, row1, col1)
@@ -43,23 +50,36 @@ void main() {
     c1 = min(c1, ivec2(uN));
 
     int lit = 0, target = 0, miss = 0, alarm = 0;
-#if PANEL_KIND == PANEL_INPUT
+#if PANEL_KIND == PANEL_INPUT && FRAMES
+    for (int r = c0.y; r < c1.y; r++) {
+        for (int c = c0.x; c < c1.x; c++) {
+            lit |= int((x[r * ((uN + 31) >> 5) + (c >> 5)] >> uint(c & 31)) & 1u);
+        }
+    }
+#elif PANEL_KIND == PANEL_INPUT
     for (int k = 0; k < uNumFrame; k++) {
         lit |= int(overlaps(uFrame[k], c0, c1));
     }
 #else
+#if !FRAMES
     for (int k = 0; k < uNumTargets; k++) {
         target |= int(overlaps(uTargets[k], c0, c1));
     }
+#endif
     for (int r = c0.y; r < c1.y; r++) {
         for (int c = c0.x; c < c1.x; c++) {
             int yh = int((yhat[r * ((uN + 31) >> 5) + (c >> 5)] >> uint(c & 31)) & 1u);
             lit |= yh;
-#if PANEL_KIND == PANEL_ERROR
+#if FRAMES
+            int yt = int((y[r * ((uN + 31) >> 5) + (c >> 5)] >> uint(c & 31)) & 1u);
+            target |= yt;
+#elif PANEL_KIND == PANEL_ERROR
             int yt = 0;
             for (int k = 0; k < uNumTargets; k++) {
                 yt |= int(overlaps(uTargets[k], ivec2(c, r), ivec2(c + 1, r + 1)));
             }
+#endif
+#if PANEL_KIND == PANEL_ERROR
             miss |= yt & (1 - yh);  // e = y − ŷ > 0
             alarm |= yh & (1 - yt); // e < 0
 #endif
@@ -82,6 +102,13 @@ void main() {
         if (lit != 0) {
             col = predGreen;
         }
+#if FRAMES
+        // A whole image has no few outlines to draw: a target pixel the
+        // prediction missed is grey.
+        if (lit == 0 && target != 0) {
+            col = 0.45 * targetRing;
+        }
+#else
         // Outline the true next position with a white ring just outside
         // its cell, 2 pixels wide however small the cell, so a hit reads as
         // green inside white and a miss as an empty ring.
@@ -101,6 +128,7 @@ void main() {
                 }
             }
         }
+#endif
     } else if (PANEL_KIND == PANEL_ERROR) {
         if (miss != 0) {
             col = missRed;

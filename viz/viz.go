@@ -132,6 +132,11 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 	defs["PANEL_INPUT"] = PanelInput
 	defs["PANEL_PREDICTION"] = PanelPrediction
 	defs["PANEL_ERROR"] = PanelError
+	if sim.Params.Frames != "" {
+		// A frame source's frames are whole images: the panels and the
+		// glow read X and Y from their bit sets instead of rectangles.
+		defs["FRAMES"] = 1
+	}
 	var err error
 	// One program per panel kind rather than a uniform: a software
 	// renderer runs every side of a branch, so a shared program would read
