@@ -102,7 +102,9 @@ func runDoc(t *testing.T, doc, line, dir, root, bin string) {
 	if strings.HasPrefix(line, "go ") || strings.HasPrefix(line, "make ") {
 		cmd.Dir = root
 	}
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+	// /usr/bin before the rest: the distribution's python3 has NumPy
+	// (python3-numpy), which a python3 of a version manager may lack.
+	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:"+os.Getenv("PATH"))
 	if strings.HasPrefix(line, "make run") {
 		// Where there is no display make run is headless, and ends.
 		cmd.Env = append(cmd.Env, "DISPLAY=")
