@@ -9,6 +9,7 @@ import (
 
 	"github.com/spikecast/spikecast/checkpoint"
 	"github.com/spikecast/spikecast/frames"
+	"github.com/spikecast/spikecast/gpu"
 )
 
 // blobsNPY writes count frames of a moving bright square over a drifting
@@ -140,5 +141,27 @@ func TestFramesResume(t *testing.T) {
 	code, _, stderr = runCmd(t, "-headless", "-backend", "cpu", "-load", f("half"), "-steps", "5")
 	if code != exitUsage || !strings.Contains(stderr, "no such file") || !strings.Contains(stderr, "the source of -load") {
 		t.Errorf("missing source: exit %d, %q", code, stderr)
+	}
+}
+
+// TestFramesEndOfSourceInWindow: in the window, the end of a -frames
+// source without -loop ends the run as it does a headless one: exit 0, the
+// one line, and a summary of the steps taken.
+func TestFramesEndOfSourceInWindow(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		d, err := gpu.EnsureDisplay()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(d.Stop)
+	}
+	src := filepath.Join(t.TempDir(), "clip.npy")
+	blobsNPY(t, src, 30, 20, 20, 3)
+	code, stdout, stderr := runBinary(t, os.Environ(), "-n", "20", "-vsync=false", "-width", "640", "-height", "400", "-frames", src)
+	if s := summary(t, stdout); code != exitOK || s.Steps != 29 {
+		t.Errorf("exit %d, %d steps; want 0 and 29 (stderr %q)", code, s.Steps, stderr)
+	}
+	if !strings.Contains(stderr, "the source ended after 30 frames") {
+		t.Errorf("stderr %q does not say the source ended", stderr)
 	}
 }

@@ -65,7 +65,7 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		})
 	})
 	saves.Wait()
-	if err != nil {
+	if err != nil && !sourceEnded(stderr, err) {
 		return fail(stderr, err)
 	}
 	if err := obs.finish(); err != nil {
@@ -79,6 +79,9 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	}
 	for _, p := range res.Recordings {
 		fmt.Fprintf(stderr, "spikecast: recorded %s\n", p)
+	}
+	if res.Steps < b.T() {
+		res.Steps = b.T() // the loop ended early, at the end of a -frames source
 	}
 	var rate float64
 	if res.Seconds > 0 {
