@@ -142,6 +142,11 @@ type Options struct {
 	// Afterglow is the per-frame fade of a spike in the 3-D panel, in
 	// [0, 1): 0 shows the last step's spikes only.
 	Afterglow float32
+	// Layout is one of Layouts ("" is "four").
+	Layout string
+	// Views are the 2-D panels' starting views (-panels); missing ones
+	// keep the defaults input, prediction, error.
+	Views []View
 }
 
 // Viz renders a gpu.Sim's buffers. Its methods run on the GL thread.
@@ -214,6 +219,12 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 	}
 	v.inspect = newInspector(sim.Params)
 	v.Views = [3]View{ViewInput, ViewPrediction, ViewError}
+	for k, w := range opts.Views {
+		if k < 3 && Available(w, sim.Params) {
+			v.Views[k] = w
+		}
+	}
+	v.LayoutKind = opts.Layout
 	v.Zoom = FullZoom(sim.Params.N)
 	return v, nil
 }
@@ -709,8 +720,18 @@ var Keys = [][2]string{
 	{"L", "learning on / off"},
 	{"R", "re-initialise the network"},
 	{"C", "reset the camera"},
-	{"drag", "orbit the 3-D view"},
-	{"scroll", "zoom the 3-D view"},
+	{"drag", "3-D: orbit · 2-D panels: pan (all together)"},
+	{"scroll", "3-D: zoom · 2-D panels: zoom about the pointer"},
+	{"click", "pin / unpin the inspector on a cell (any 2-D panel)"},
+	{"Backspace", "unpin the inspector"},
+	{"Tab / ⇧Tab", "next / previous view in the panel under the pointer"},
+	{"", "input prediction error win wout wrec w12 theta v p q rate raster"},
+	{"Y", "raster layer: input, hidden, output (hidden₂)"},
+	{"Z", "zoom out to the whole grid"},
+	{"F", "follow the dot while zoomed"},
+	{"T", "layout: four / talk"},
+	{"1 2 / 3 4", "η ÷ × 1.25  /  η_out ÷ × 1.25"},
+	{"5 6 / 7 8", "σ ÷ × 1.25  /  target rate ÷ × 1.25"},
 	{"V", "start / stop recording (-record, or a new .mp4)"},
 	{"P or F12", "save a PNG screenshot"},
 	{"S", "save a checkpoint (-save, or a new .ckpt)"},
