@@ -1,9 +1,9 @@
 package viz
 
 import (
+	"flag"
 	"fmt"
 	"image"
-	"flag"
 	"math"
 	"slices"
 	"strconv"

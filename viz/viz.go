@@ -724,14 +724,14 @@ var Keys = [][2]string{
 	{"scroll", "3-D: zoom · 2-D panels: zoom about the pointer"},
 	{"click", "pin / unpin the inspector on a cell (any 2-D panel)"},
 	{"Backspace", "unpin the inspector"},
-	{"Tab / ⇧Tab", "next / previous view in the panel under the pointer"},
+	{"Tab / Shift+Tab", "next / previous view in the panel under the pointer"},
 	{"", "input prediction error win wout wrec w12 theta v p q rate raster"},
-	{"Y", "raster layer: input, hidden, output (hidden₂)"},
+	{"Y", "raster layer: input, hidden, output (hidden 2)"},
 	{"Z", "zoom out to the whole grid"},
 	{"F", "follow the dot while zoomed"},
 	{"T", "layout: four / talk"},
-	{"1 2 / 3 4", "η ÷ × 1.25  /  η_out ÷ × 1.25"},
-	{"5 6 / 7 8", "σ ÷ × 1.25  /  target rate ÷ × 1.25"},
+	{"1 2 / 3 4", "η down / up  ·  η_out down / up (×1.25)"},
+	{"5 6 / 7 8", "σ down / up  ·  target rate down / up"},
 	{"V", "start / stop recording (-record, or a new .mp4)"},
 	{"P or F12", "save a PNG screenshot"},
 	{"S", "save a checkpoint (-save, or a new .ckpt)"},
@@ -749,18 +749,30 @@ func (v *Viz) drawHelp(l Layout, scale float32) {
 		w, _ = t.Measure(Regular, k[1])
 		descW = max(descW, w)
 	}
-	w := keyW + descW + 60*scale
-	h := float32(len(Keys)+2)*lh + 20*scale
 	fw := l.Header.W
-	x := (fw - w) / 2
 	y := l.Header.H + 40*scale
+	// One column, or two where one would run off the bottom.
+	cols := 1
+	fh := max(l.Curve.Y+l.Curve.H, l.Panels[Panel3D].Y+l.Panels[Panel3D].H)
+	if float32(len(Keys)+2)*lh+20*scale > fh-y {
+		cols = 2
+		y = l.Panels[0].Y + 4*scale // below the title bars: their text is drawn after boxes
+
+	}
+	perCol := (len(Keys) + cols - 1) / cols
+	colW := keyW + descW + 40*scale
+	w := float32(cols)*colW + 20*scale
+	h := float32(perCol+2)*lh + 20*scale
+	x := max((fw-w)/2, 4*scale)
 	t.Rect(x-2, y-2, w+4, h+4, accentColour)
 	t.Rect(x, y, w, h, [4]float32{0.05, 0.06, 0.08, 0.96})
 	t.Add(Bold, "Keys", x+20*scale, y+10*scale, accentColour)
 	for i, k := range Keys {
-		ry := y + 10*scale + float32(i+1)*lh + lh*0.5
-		t.Add(Bold, k[0], x+20*scale, ry, titleColour)
-		t.Add(Regular, k[1], x+40*scale+keyW, ry, dimColour)
+		c, r := i/perCol, i%perCol
+		cx := x + 20*scale + float32(c)*colW
+		ry := y + 10*scale + float32(r+1)*lh + lh*0.5
+		t.Add(Bold, k[0], cx, ry, titleColour)
+		t.Add(Regular, k[1], cx+20*scale+keyW, ry, dimColour)
 	}
 }
 
