@@ -20,6 +20,7 @@ func addWindowFlags(fs *flag.FlagSet, c *config) check {
 	fs.StringVar(&c.Screenshot, "screenshot", "", "write the window's last frame to this PNG file when the run ends")
 	fs.StringVar(&c.Layout, "layout", "four", "window layout: "+strings.Join(viz.Layouts, " or ")+" (T in the window); -record draws it too")
 	panels := fs.String("panels", "input,prediction,error", "the 2-D panels' views, comma-separated (Tab in the window): "+strings.Join(viz.ViewNames(), ", "))
+	fs.Float64Var(&c.Zoom, "zoom", 1, "start the 2-D panels zoomed in by this factor, following the dot [1, n/2] (scroll and F in the window)")
 	changes := fs.String("changes", "", "apply the parameter changes of this file, lines of \"step flag value\" (as the window logs them), at their steps (window and -record)")
 	return func(*flag.FlagSet, []string) error {
 		if err := windowChecks(c); err != nil {
@@ -38,6 +39,9 @@ func addWindowFlags(fs *flag.FlagSet, c *config) check {
 			}
 		}
 		c.Panels = views
+		if !(c.Zoom >= 1 && c.Zoom <= max(1, float64(c.Params.N)/2)) {
+			return usagef("invalid -zoom %v: want a number in [1, %d] (n/2)", c.Zoom, max(1, c.Params.N/2))
+		}
 		if *changes != "" {
 			if c.Headless && c.Record == "" {
 				return usagef("invalid -changes with -headless: changes are applied by the window's frame loop (the window, or -headless -record)")

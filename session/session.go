@@ -46,6 +46,7 @@ type Config struct {
 	Screenshot    string
 	Layout        string     // viz.Layouts
 	Panels        []viz.View // the 2-D panels' starting views (-panels)
+	Zoom          float64    // the 2-D panels' starting zoom (-zoom)
 	// Changes are parameter changes at given steps (-changes), applied
 	// by the frame loop in the window and in a headless recording.
 	Changes []viz.Change

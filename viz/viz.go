@@ -147,6 +147,9 @@ type Options struct {
 	// Views are the 2-D panels' starting views (-panels); missing ones
 	// keep the defaults input, prediction, error.
 	Views []View
+	// Zoom, above 1, starts the 2-D panels zoomed in by that factor and
+	// following the dot (-zoom).
+	Zoom float32
 }
 
 // Viz renders a gpu.Sim's buffers. Its methods run on the GL thread.
@@ -226,6 +229,10 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 	}
 	v.LayoutKind = opts.Layout
 	v.Zoom = FullZoom(sim.Params.N)
+	if opts.Zoom > 1 {
+		v.Zoom = v.Zoom.ZoomAbout(0.5, 0.5, 1/opts.Zoom, sim.Params.N)
+		v.Follow = true
+	}
 	return v, nil
 }
 
@@ -594,6 +601,8 @@ func (v *Viz) drawText(l Layout, scale float32, st Stats) {
 			if v.Follow {
 				z += " · following"
 			}
+			zw, _ := t.Measure(Regular, z)
+			t.Rect(p.X+2*scale, p.Y+p.H-lh-6*scale, zw+8*scale, lh+4*scale, [4]float32{0.03, 0.035, 0.045, 0.85})
 			t.Add(Regular, z, p.X+6*scale, p.Y+p.H-lh-4*scale, dimColour)
 		}
 	}
