@@ -104,8 +104,10 @@ void main() {
             col = shade(src[i * uSide * uSide + sub.y * uSide + sub.x]);
         }
         // A dark line between cells where a patch is at least 9 pixels.
-        vec2 f = fract(g) * cellPx;
-        if (cellPx.x >= 9.0 && (f.x < 1.0 || f.y < 1.0)) {
+        // (The first pixel of each cell: one pixel a boundary, wherever
+        // the boundary falls between pixel centres.)
+        ivec2 before = ivec2(floor(g - 1.0 / cellPx));
+        if (cellPx.x >= 9.0 && (before.x != c.x || before.y != c.y)) {
             col = gap;
         }
 #else
