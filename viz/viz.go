@@ -258,8 +258,13 @@ func (v *Viz) ensureText(scale float32) error {
 func (v *Viz) Update() {
 	v.sim.Bind()
 	v.scatter.update(v.opts.Afterglow, v.sim.Frame())
-	v.views.update(v.sim.T)
-	v.sim.Bind()
+	// The rate, last-spike and raster passes run only while a view or the
+	// inspector reads them: they cost a pass over the grid a frame.
+	shown := v.Views[:v.Layout(1280, 800, 1).Slots]
+	if v.Picked || slices.Contains(shown, ViewRate) || slices.Contains(shown, ViewRaster) {
+		v.views.update(v.sim.T)
+		v.sim.Bind()
+	}
 }
 
 // ResetViews forgets the rates, last spikes and raster (after R).
