@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -111,5 +112,35 @@ func TestBenchWithSaveLoadMetrics(t *testing.T) {
 	code, _, stderr = runCmd(t, "-bench", "-bench_n", "32", "-load", f("a.ckpt"))
 	if code != exitUsage || !strings.Contains(stderr, "invalid -bench_n 32 with -load: the benchmark runs the checkpoint's network, which has n=16") {
 		t.Errorf("-bench_n 32 -load (n=16): exit %d, %q", code, stderr)
+	}
+}
+
+// TestChangesInMetrics: live parameter changes (here replayed from
+// -changes in a headless recording) appear in the -metrics row after
+// them, "step flag value", so a run can be repeated from its metrics.
+func TestChangesInMetrics(t *testing.T) {
+	dir := t.TempDir()
+	changes := filepath.Join(dir, "changes.txt")
+	if err := os.WriteFile(changes, []byte("15 eta 0.02\n25 target_rate 0.05\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	metrics := filepath.Join(dir, "m.csv")
+	runOK(t, "-headless", "-quiet", "-backend", "cpu", "-n", "16", "-steps", "40", "-steps_per_frame", "10",
+		"-width", "320", "-height", "240", "-record", filepath.Join(dir, "frames")+"/",
+		"-changes", changes, "-metrics", metrics, "-metrics_every", "10")
+	b, err := os.ReadFile(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 5 || !strings.HasSuffix(lines[0], ",changes") {
+		t.Fatalf("metrics:\n%s", b)
+	}
+	want := []string{"", "", "15 eta 0.02", "25 target_rate 0.05", ""}
+	for i, l := range lines[1:] {
+		cells := strings.Split(l, ",")
+		if got := cells[len(cells)-1]; got != want[i+1] {
+			t.Errorf("row %d (%s): changes %q, want %q", i+1, cells[0], got, want[i+1])
+		}
 	}
 }

@@ -187,7 +187,7 @@ func TestMetricsCSV(t *testing.T) {
 		t.Errorf("cpu and gpu metrics differ:\n%s\n---\n%s", head(cpuCSV), head(gpuCSV))
 	}
 	lines := strings.Split(strings.TrimSpace(string(cpuCSV)), "\n")
-	if lines[0] != "step,tp,fp,fn,precision,recall,f1,hidden_rate,mean_theta,mean_abs_wout" {
+	if lines[0] != "step,tp,fp,fn,precision,recall,f1,hidden_rate,mean_theta,mean_abs_wout,changes" {
 		t.Fatalf("header %q", lines[0])
 	}
 	if len(lines) != 1+600/7 {

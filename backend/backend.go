@@ -39,6 +39,10 @@ type Backend interface {
 	Load(st *cpuref.State) error
 	// SetLearn turns plasticity on or off (homeostasis always runs).
 	SetLearn(on bool)
+	// SetParams changes the parameters from the next step on: only those
+	// the GPU takes as uniforms (η, η_out, σ, the target rate, …); a
+	// change to any other is refused.
+	SetParams(p cpuref.Params) error
 	// Params are the model's parameters.
 	Params() cpuref.Params
 	// Name is the -backend value: "gpu", "cpu".
@@ -73,6 +77,8 @@ type Display interface {
 	PollMeasures() (cpuref.Measures, int64, bool)
 	// Reset forgets measures in flight, after Backend.Load.
 	Reset()
+	// A host backend's Display also has UploadAlso(bufs []gpu.Buffer):
+	// the buffers its Sync uploads beyond the panels' (see Uploader).
 	// Release frees the display's GL objects (not the backend's). Safe
 	// to call twice.
 	Release()
@@ -125,4 +131,26 @@ func NewHeadlessContext(o gpu.HeadlessOptions, warn io.Writer) (*gpu.Context, er
 		fmt.Fprintf(warn, "spikecast: %s\n", ctx.Warning)
 	}
 	return ctx, err
+}
+
+// LiveChangeable reports whether p differs from old only in parameters a
+// running network can take (those the GPU passes as uniforms), and names
+// the first that it cannot.
+func LiveChangeable(old, p cpuref.Params) (string, bool) {
+	for _, s := range cpuref.ParamSpecs() {
+		if s.GLSL != "uniform" && s.Value(old) != s.Value(p) {
+			return s.Flag, false
+		}
+	}
+	if p.N != old.N {
+		return "n", false
+	}
+	return "", true
+}
+
+// Uploader is a Display that copies buffers from host memory (a host
+// backend's): UploadAlso names the buffers, beyond X, Y, the spikes and
+// ŷ, that the views on screen read, so that it uploads only those.
+type Uploader interface {
+	UploadAlso(bufs []gpu.Buffer)
 }

@@ -109,8 +109,17 @@ func (g *gpuBackend) Load(st *cpuref.State) error {
 // orders the two.
 func (g *gpuBackend) SetLearn(on bool)      { g.sim.Learn = on }
 func (g *gpuBackend) Params() cpuref.Params { return g.sim.Params }
-func (g *gpuBackend) Name() string          { return "gpu" }
-func (g *gpuBackend) Renderer() string      { return g.ctx.Renderer }
+
+// SetParams sets the passes' uniforms; Step's Do orders it before the
+// next step.
+func (g *gpuBackend) SetParams(p cpuref.Params) error {
+	if f, ok := LiveChangeable(g.sim.Params, p); !ok {
+		return fmt.Errorf("backend: -%s cannot change while the network runs", f)
+	}
+	return g.ctx.Do(func() error { return g.sim.SetParams(p) })
+}
+func (g *gpuBackend) Name() string     { return "gpu" }
+func (g *gpuBackend) Renderer() string { return g.ctx.Renderer }
 
 // GL says how the context was made (gpu.Context.GL), for the summary.
 func (g *gpuBackend) GL() string { return g.ctx.GL }

@@ -97,6 +97,28 @@ func (h *hostBackend) Name() string                       { return h.name }
 func (h *hostBackend) Renderer() string                   { return h.renderer }
 func (h *hostBackend) Release()                           { h.e.Release() }
 
+// ParamSetter is an Engine that can change its parameters between
+// steps; one that is not refuses live changes.
+type ParamSetter interface {
+	SetParams(p cpuref.Params)
+}
+
+func (h *hostBackend) SetParams(p cpuref.Params) error {
+	if f, ok := LiveChangeable(h.p, p); !ok {
+		return fmt.Errorf("backend: -%s cannot change while the network runs", f)
+	}
+	ps, ok := h.e.(ParamSetter)
+	if !ok {
+		return fmt.Errorf("backend: the %s backend cannot change parameters while it runs", h.name)
+	}
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("backend: %w", err)
+	}
+	ps.SetParams(p)
+	h.p = p
+	return nil
+}
+
 func (h *hostBackend) Load(st *cpuref.State) error {
 	if st.N != h.p.N {
 		return fmt.Errorf("backend: state is for n=%d, the %s backend for n=%d", st.N, h.name, h.p.N)
@@ -127,7 +149,12 @@ func (h *hostBackend) Display(ctx *gpu.Context) (Display, error) {
 type hostDisplay struct {
 	h      *hostBackend
 	mirror *gpu.Sim
+	also   []gpu.Buffer // buffers the views read beyond the display's
 }
+
+// UploadAlso makes every Sync upload bufs too (weights or per-cell maps
+// that the views on screen draw), until the next call; nil for none.
+func (d *hostDisplay) UploadAlso(bufs []gpu.Buffer) { d.also = bufs }
 
 func (d *hostDisplay) Sim() *gpu.Sim { return d.mirror }
 
@@ -140,7 +167,10 @@ func (d *hostDisplay) Sync() error {
 		d.h.loaded = false
 		return d.mirror.Load(st)
 	}
-	return d.mirror.LoadDisplay(st, d.h.e.Frame(), d.h.e.Target())
+	if err := d.mirror.LoadDisplay(st, d.h.e.Frame(), d.h.e.Target()); err != nil {
+		return err
+	}
+	return d.mirror.Upload(st, d.also)
 }
 
 func (d *hostDisplay) RequestMeasures() {}

@@ -59,3 +59,67 @@ func (s *Sim) LoadDisplay(st *cpuref.State, frame, target []cpuref.Rect) error {
 // step that produced the state (none for a state at t = 0).
 func (s *Sim) Frame() []cpuref.Rect  { return s.frame }
 func (s *Sim) Target() []cpuref.Rect { return s.target }
+
+// BufferNamed returns the storage buffer whose GLSL array is glsl ("v",
+// "theta", "wIn", …), for renderers that draw or read one by name.
+func BufferNamed(glsl string) (Buffer, bool) {
+	for i, b := range buffers() {
+		if b.glsl == glsl {
+			return Buffer(i), true
+		}
+	}
+	return 0, false
+}
+
+// BufferBytes is the size of a storage buffer in bytes (4 for an empty
+// one, which GL still needs to bind).
+func (s *Sim) BufferBytes(b Buffer) int { return s.size[b] }
+
+// Upload copies the real-valued buffers bufs (floats or words, not bit
+// sets) from a reference state: what a host backend's display adds to
+// LoadDisplay when a view draws weights or per-cell maps. Bit sets are
+// skipped; LoadDisplay uploads those.
+func (s *Sim) Upload(st *cpuref.State, bufs []Buffer) error {
+	if st.N != s.Params.N {
+		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.Params.N)
+	}
+	fields := st.Fields()
+	for _, b := range bufs {
+		spec := buffers()[b]
+		f := fields[spec.field]
+		var data any
+		switch spec.form {
+		case "floats":
+			data = *f.F32
+		case "words":
+			data = *f.U32
+		default:
+			continue
+		}
+		ptr, n := bytesOf(data)
+		if n != s.size[b] {
+			if n == 0 {
+				continue
+			}
+			return fmt.Errorf("gpu: upload %s: %d bytes, buffer holds %d", b, n, s.size[b])
+		}
+		gl.NamedBufferSubData(s.buf[b], 0, n, ptr)
+	}
+	return nil
+}
+
+// SetParams replaces the parameters a step reads as uniforms (η, σ, the
+// target rate, …) from the next step on. Those compiled in (glsl:"define":
+// the rule, the layout and window radii) and the grid size cannot change:
+// it refuses a p that differs from s.Params in any of them.
+func (s *Sim) SetParams(p cpuref.Params) error {
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	if p.N != s.Params.N || !maps.Equal(cpuref.GLSLDefines(p), cpuref.GLSLDefines(s.Params)) || p.Layer2() != s.Params.Layer2() {
+		return fmt.Errorf("gpu: a running simulation can change only its uniform parameters")
+	}
+	s.Params = p
+	s.setUniforms()
+	return nil
+}

@@ -76,6 +76,11 @@ type Provenance struct {
 	// favours speed over file size (it shares the machine with the
 	// frames it records), where an offline recording takes its time.
 	Live bool `json:"live,omitempty"`
+	// Changes are the parameter changes made in the run, as lines of a
+	// changes file ("step flag value", for -changes). The run appends to
+	// it while recording; the sidecar, written when the recording is
+	// closed, has them all.
+	Changes *[]string `json:"changes,omitempty"`
 }
 
 // summary is the provenance plus what is known once the recording ends.

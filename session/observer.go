@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ type observer struct {
 
 	every  int64
 	csv    *atomicfile.File
+	logged int // entries of c.changeLog written to a row
 	spikes *spikeWriter // -spikes
 	states int64        // -state_every
 	onGrid int64        // W_out weights that connect two cells
@@ -64,7 +66,7 @@ func newObserver(c *Config, b backend.Backend, stderr io.Writer, progress bool) 
 			return nil, err
 		}
 		o.csv = f
-		fmt.Fprintln(o.csv, "step,tp,fp,fn,precision,recall,f1,hidden_rate,mean_theta,mean_abs_wout")
+		fmt.Fprintln(o.csv, "step,tp,fp,fn,precision,recall,f1,hidden_rate,mean_theta,mean_abs_wout,changes")
 		o.onGrid = onGridWOut(c.Params)
 	}
 	if c.StateFile != "" {
@@ -151,10 +153,15 @@ func (o *observer) row(st *cpuref.State, p cpuref.Params) {
 		meanWout = wout / float64(o.onGrid)
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	fmt.Fprintf(o.csv, "%d,%d,%d,%d,%s,%s,%s,%s,%s,%s\n", st.T,
+	// The live parameter changes made since the last row, "step flag
+	// value" each, ";"-separated: a run with changes can be repeated
+	// from its metrics (-changes takes the same lines).
+	changes := strings.Join(o.c.changeLog[min(o.logged, len(o.c.changeLog)):], ";")
+	o.logged = len(o.c.changeLog)
+	fmt.Fprintf(o.csv, "%d,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s\n", st.T,
 		st.Ring[slot+cpuref.RingTP], st.Ring[slot+cpuref.RingFP], st.Ring[slot+cpuref.RingFN],
 		f(m.Precision), f(m.Recall), f(m.F1), f(m.HiddenRate),
-		f(theta/float64(len(st.Theta))), f(meanWout))
+		f(theta/float64(len(st.Theta))), f(meanWout), changes)
 }
 
 // onGridWOut counts the W_out weights that connect a hidden cell to an

@@ -32,6 +32,7 @@ func (c *Config) provenance(ctx *gpu.Context, firstStep int64, stepsPerFrame int
 		FirstStep:     firstStep,
 		StepsPerFrame: stepsPerFrame,
 		Title:         c.Title,
+		Changes:       &c.changeLog,
 	}
 }
 
@@ -67,6 +68,8 @@ func runRecord(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			Renderer:      ctx.Renderer,
 			Caption:       c.Title,
 			RecordAtStart: true,
+			Changes:       c.Changes,
+			OnChange:      c.logChange(stderr),
 			StartRecording: func(w, h int, firstStep int64, k int) (viz.Recorder, string, error) {
 				r, err := record.New(c.Record, w, h, c.FPS, c.provenance(ctx, firstStep, k))
 				if err != nil {

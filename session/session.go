@@ -20,6 +20,7 @@ import (
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/version"
+	"github.com/spikecast/spikecast/viz"
 )
 
 // Exit codes.
@@ -45,6 +46,15 @@ type Config struct {
 	StepsPerFrame int
 	Afterglow     float64
 	Screenshot    string
+	Layout        string     // viz.Layouts
+	Panels        []viz.View // the 2-D panels' starting views (-panels)
+	Zoom          float64    // the 2-D panels' starting zoom (-zoom)
+	// Changes are parameter changes at given steps (-changes), applied
+	// by the frame loop in the window and in a headless recording.
+	Changes []viz.Change
+	// changeLog are the changes made so far (from -changes or keys), for
+	// recordings' provenance.
+	changeLog []string
 
 	// Recording.
 	Record string  // .mp4, .gif or a directory/ of PNGs

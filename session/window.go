@@ -61,6 +61,8 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			RecordAtStart:  c.Record != "",
 			Snapshot:       live.snapshot,
 			Save:           func() (string, error) { return saveLater(c, b, &saves, stderr) },
+			Changes:        c.Changes,
+			OnChange:       c.logChange(stderr),
 			Interrupted:    func() bool { got = poll(sigs); return got != nil },
 		})
 	})
@@ -106,7 +108,7 @@ func draw(ctx *gpu.Context, b backend.Backend, c *Config, loop func(*viz.Viz, ba
 	defer ctx.Do(func() error { d.Release(); return nil })
 	var v *viz.Viz
 	if err := ctx.Do(func() (err error) {
-		v, err = viz.New(d.Sim(), viz.Options{Afterglow: float32(c.Afterglow)})
+		v, err = viz.New(d.Sim(), viz.Options{Afterglow: float32(c.Afterglow), Layout: c.Layout, Views: c.Panels, Zoom: float32(c.Zoom)})
 		return err
 	}); err != nil {
 		return viz.Result{}, err
@@ -122,4 +124,15 @@ func pointerFor(stim cpuref.Stimulus) func(row, col int) {
 		return m.Set
 	}
 	return nil
+}
+
+// logChange returns the loop's OnChange: every parameter change, from
+// -changes or a key, is written to stderr as a line of a changes file,
+// "spikecast: change 1234 eta 0.0125", so that the run can be repeated
+// with -changes.
+func (c *Config) logChange(stderr io.Writer) func(viz.Change) {
+	return func(ch viz.Change) {
+		c.changeLog = append(c.changeLog, ch.String())
+		fmt.Fprintf(stderr, "spikecast: change %s\n", ch)
+	}
 }

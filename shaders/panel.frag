@@ -22,6 +22,8 @@ layout(std430, binding = B_Y) readonly buffer YBuf { uint y[]; };
 
 uniform int uN;
 uniform vec2 uPixels;  // panel size in pixels
+uniform vec4 uView;    // grid rectangle shown, shared by the panels: (col0, row0, cols, rows)
+uniform ivec2 uPick;   // the inspector's cell (col, row), or (−1, −1)
 uniform ivec4 uFrame[MAX_RECTS];   // X_t's lit rectangles: (row0, col0, row1, col1)
 uniform int uNumFrame;
 uniform ivec4 uTargets[MAX_RECTS]; // the target frame's (Y's)
@@ -42,12 +44,14 @@ bool overlaps(ivec4 r, ivec2 c0, ivec2 c1) {
 }
 
 void main() {
-    float n = float(uN);
     // The cells this pixel covers: [c0, c1) in x and y.
+    vec2 cellPx = uPixels / uView.zw; // pixels per cell
     vec2 pix = floor(uv * uPixels);
-    ivec2 c0 = ivec2(floor(pix / uPixels * n));
-    ivec2 c1 = max(ivec2(ceil((pix + 1.0) / uPixels * n)), c0 + 1);
+    ivec2 c0 = ivec2(floor(uView.xy + pix / cellPx));
+    ivec2 c1 = max(ivec2(ceil(uView.xy + (pix + 1.0) / cellPx)), c0 + 1);
+    c0 = max(c0, ivec2(0));
     c1 = min(c1, ivec2(uN));
+    vec2 g = uView.xy + uv * uPixels / cellPx; // grid position (col, row)
 
     int lit = 0, target = 0, miss = 0, alarm = 0;
 #if PANEL_KIND == PANEL_INPUT && FRAMES
@@ -89,9 +93,8 @@ void main() {
 
     vec3 col = background;
     // Faint cell grid where cells are at least 6 pixels wide.
-    vec2 cellPx = uPixels / n;
     if (cellPx.x >= 6.0) {
-        vec2 f = fract(uv * n);
+        vec2 f = fract(g);
         if (f.x * cellPx.x < 1.0 || f.y * cellPx.y < 1.0) {
             col = gridLine;
         }
@@ -117,12 +120,11 @@ void main() {
             // rectangles): testing each is far cheaper than searching the
             // y buffer around every pixel.
             float halo = 2.0;
-            vec2 p = uv * uPixels; // pixel position
             for (int k = 0; k < uNumTargets; k++) {
                 ivec4 r = uTargets[k]; // (row0, col0, row1, col1)
-                vec2 lo = vec2(r.y, r.x) * cellPx;
-                vec2 hi = vec2(r.w, r.z) * cellPx;
-                vec2 d = max(max(lo - p, p - hi), vec2(0.0));
+                vec2 lo = vec2(r.y, r.x);
+                vec2 hi = vec2(r.w, r.z);
+                vec2 d = max(max(lo - g, g - hi), vec2(0.0)) * cellPx;
                 if (max(d.x, d.y) <= halo) {
                     col = targetRing;
                 }
@@ -134,6 +136,14 @@ void main() {
             col = missRed;
         } else if (alarm != 0) {
             col = alarmBlue;
+        }
+    }
+    if (uPick.x >= 0) {
+        // The inspector's cell: a yellow ring just outside it.
+        vec2 d = max(max(vec2(uPick) - g, g - vec2(uPick + 1)), vec2(0.0)) * cellPx;
+        float out_ = max(d.x, d.y);
+        if (out_ > 0.0 && out_ <= 2.0) {
+            col = vec3(1.0, 0.85, 0.2);
         }
     }
     colour = vec4(col, 1.0);

@@ -1,9 +1,13 @@
 package viz
 
 import (
+	"flag"
 	"fmt"
 	"image"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -54,7 +58,81 @@ type LoopOptions struct {
 	// Snapshot, when set, writes the screenshot P or F12 takes and returns
 	// its path; without it, P writes spikecast-<step>.png.
 	Snapshot func(img *image.RGBA, step int64) (string, error)
+	// Changes are parameter changes to make at given steps (-changes),
+	// in step order; the loop runs the steps up to each and applies it,
+	// so a run with live changes can be repeated exactly.
+	Changes []Change
+	// OnChange, when set, is told of every change made (from Changes or
+	// a key), after it has taken effect, with the step it applies from.
+	OnChange func(Change)
 }
+
+// Change sets one parameter (by its flag name) to a value from step Step
+// on: the step runs with the new value. A changes file holds one a line,
+// "step flag value".
+type Change struct {
+	Step  int64
+	Flag  string
+	Value string
+}
+
+func (c Change) String() string { return fmt.Sprintf("%d %s %s", c.Step, c.Flag, c.Value) }
+
+// ParseChanges reads a changes file: "step flag value" lines, in
+// ascending step order; blank lines and lines starting with # are
+// skipped. Only parameters a running network can change are taken.
+func ParseChanges(text string, p cpuref.Params) ([]Change, error) {
+	var out []Change
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			return nil, fmt.Errorf("viz: changes line %d: want \"step flag value\", have %q", i+1, line)
+		}
+		step, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || step < 0 {
+			return nil, fmt.Errorf("viz: changes line %d: bad step %q", i+1, f[0])
+		}
+		if len(out) > 0 && step < out[len(out)-1].Step {
+			return nil, fmt.Errorf("viz: changes line %d: step %d before step %d", i+1, step, out[len(out)-1].Step)
+		}
+		c := Change{step, strings.TrimPrefix(f[1], "-"), f[2]}
+		if _, err := applyChange(p, c); err != nil {
+			return nil, fmt.Errorf("viz: changes line %d: %w", i+1, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// applyChange returns p with c's parameter set, validated.
+func applyChange(p cpuref.Params, c Change) (cpuref.Params, error) {
+	s, ok := cpuref.ParamByFlag(c.Flag)
+	if !ok {
+		return p, fmt.Errorf("no parameter -%s", c.Flag)
+	}
+	if s.GLSL != "uniform" || c.Flag == "n" {
+		return p, fmt.Errorf("-%s cannot change while the network runs", c.Flag)
+	}
+	fs := flag.NewFlagSet("changes", flag.ContinueOnError)
+	var q cpuref.Params
+	cpuref.AddFlags(fs, &q)
+	q = p
+	if err := fs.Set(c.Flag, c.Value); err != nil {
+		return p, fmt.Errorf("-%s %s: %w", c.Flag, c.Value, err)
+	}
+	if err := q.Validate(); err != nil {
+		return p, err
+	}
+	return q, nil
+}
+
+// LiveKeys are the parameters the keys 1–8 lower and raise, each by a
+// factor of 1.25.
+var LiveKeys = []string{"eta", "eta_out", "sigma_noise", "target_rate"}
 
 // Recorder takes recorded frames; record.Recorder is one.
 type Recorder interface {
@@ -107,6 +185,17 @@ type app struct {
 	recPath   string
 	recFrames int
 	rb        *Readback
+
+	// 2-D panels: drag pans the shared zoom, a click pins the inspector.
+	panning    bool
+	pressX     float64
+	pressY     float64
+	moved      bool
+	curX, curY float64
+	// Live parameter changes asked for by keys, applied off the GL thread.
+	paramReq []Change
+	changes  []Change // from -changes, not yet applied
+	needs    []gpu.Buffer
 }
 
 // Loop is the one frame loop, for the window and for offscreen
@@ -121,6 +210,7 @@ type app struct {
 // buffers; both were made on ctx.
 func Loop(ctx *gpu.Context, v *Viz, b backend.Backend, d backend.Display, o LoopOptions) (res Result, err error) {
 	a := &app{ctx: ctx, v: v, b: b, d: d, win: o.Window, stepsPerFrame: max(o.StepsPerFrame, 1), learn: true, pointer: o.Pointer}
+	a.changes = append([]Change(nil), o.Changes...)
 	if a.win != nil {
 		ctx.Do(func() error { a.install(); return nil })
 		defer ctx.Do(func() error { a.uninstall(); return nil })
@@ -143,7 +233,7 @@ func Loop(ctx *gpu.Context, v *Viz, b backend.Backend, d backend.Display, o Loop
 	}
 	lastT := time.Now()
 	var winSteps, winFrames int64
-	stats := Stats{N: b.Params().N, Backend: b.Name(), Renderer: o.Renderer, Learn: true}
+	stats := Stats{N: b.Params().N, Backend: b.Name(), Renderer: o.Renderer, Learn: true, Live: liveText(b.Params())}
 	if a.win == nil {
 		stats.StepsPerFrame, stats.StepsPerS, stats.FPS = a.stepsPerFrame, float64(a.stepsPerFrame)*o.FPS, o.FPS
 	}
@@ -172,11 +262,20 @@ func Loop(ctx *gpu.Context, v *Viz, b backend.Backend, d backend.Display, o Loop
 			k = int(min(int64(k), o.MaxSteps-b.T()))
 		}
 		if k > 0 {
-			if err := b.Step(k); err != nil {
+			if err := a.step(k, &o); err != nil {
 				return res, err
 			}
 			winSteps += int64(k)
 		}
+		stats.Live = liveText(b.Params())
+		// A host display uploads what the views on screen read; a new
+		// need (a view cycled in, a cell pinned) is uploaded at once.
+		needs := v.Needs()
+		changed := !slices.Equal(needs, a.needs)
+		if u, ok := d.(backend.Uploader); ok && changed {
+			u.UploadAlso(needs)
+		}
+		a.needs = needs
 		last := o.MaxSteps > 0 && b.T() >= o.MaxSteps
 		if a.win == nil {
 			if k != a.stepsPerFrame {
@@ -192,10 +291,12 @@ func Loop(ctx *gpu.Context, v *Viz, b backend.Backend, d backend.Display, o Loop
 			}
 		}
 		err := ctx.Do(func() error {
-			if k > 0 {
+			if k > 0 || changed {
 				if err := d.Sync(); err != nil {
 					return err
 				}
+			}
+			if k > 0 {
 				v.Update()
 			}
 			if a.win == nil {
@@ -280,9 +381,101 @@ func Loop(ctx *gpu.Context, v *Viz, b backend.Backend, d backend.Display, o Loop
 	return res, nil
 }
 
+// step runs k steps, stopping at each change of -changes (and at each a
+// key asked for, at once) to apply it before the step it names.
+func (a *app) step(k int, o *LoopOptions) error {
+	for k > 0 {
+		for len(a.paramReq) > 0 {
+			c := a.paramReq[0]
+			a.paramReq = a.paramReq[1:]
+			c.Step = a.b.T()
+			if err := a.apply(c, o); err != nil {
+				a.flash(err.Error())
+			}
+		}
+		for len(a.changes) > 0 && a.changes[0].Step <= a.b.T() {
+			if err := a.apply(a.changes[0], o); err != nil {
+				return err
+			}
+			a.changes = a.changes[1:]
+		}
+		j := k
+		if len(a.changes) > 0 {
+			j = int(min(int64(k), a.changes[0].Step-a.b.T()))
+		}
+		if err := a.b.Step(j); err != nil {
+			return err
+		}
+		k -= j
+	}
+	return nil
+}
+
+// apply makes change c on the backend and reports it.
+func (a *app) apply(c Change, o *LoopOptions) error {
+	p, err := applyChange(a.b.Params(), c)
+	if err != nil {
+		return fmt.Errorf("step %d: %w", c.Step, err)
+	}
+	if err := a.b.SetParams(p); err != nil {
+		return err
+	}
+	if o.OnChange != nil {
+		o.OnChange(c)
+	}
+	a.flash(fmt.Sprintf("step %d: -%s %s", c.Step, c.Flag, c.Value))
+	return nil
+}
+
+// liveText is the header's list of the parameters keys change.
+func liveText(p cpuref.Params) string {
+	var parts []string
+	for _, f := range LiveKeys {
+		s, _ := cpuref.ParamByFlag(f)
+		sym := s.Symbol
+		if sym == "" {
+			sym = f
+		}
+		parts = append(parts, fmt.Sprintf("%s %.3g", sym, s.Value(p)))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// nudge asks for parameter LiveKeys[i] times factor from the next step.
+func (a *app) nudge(i int, factor float64) {
+	if a.rec != nil && a.win == nil {
+		return
+	}
+	f := LiveKeys[i]
+	s, _ := cpuref.ParamByFlag(f)
+	pending := a.b.Params()
+	for _, c := range a.paramReq {
+		if q, err := applyChange(pending, c); err == nil {
+			pending = q
+		}
+	}
+	old := float64(s.Value(pending).(float32))
+	nv := old * factor
+	if old == 0 && factor > 1 {
+		nv = 0.001
+	}
+	a.paramReq = append(a.paramReq, Change{Flag: f, Value: strconv.FormatFloat(float64(float32(nv)), 'g', 6, 32)})
+}
+
 // requests carries out what the keys asked for that touches the
 // backend (S, L, R): off the GL thread, where the backend runs.
 func (a *app) requests(o *LoopOptions) error {
+	if a.paused && len(a.paramReq) > 0 {
+		// Paused: apply now, so the header shows it; the next step runs
+		// with it.
+		for _, c := range a.paramReq {
+			c.Step = a.b.T()
+			if err := a.apply(c, o); err != nil {
+				a.flash(err.Error())
+			}
+		}
+		a.paramReq = nil
+	}
 	if a.saveReq {
 		a.saveReq = false
 		if o.Save == nil {
@@ -309,6 +502,7 @@ func (a *app) requests(o *LoopOptions) error {
 		a.ctx.Do(func() error {
 			a.d.Reset()
 			a.v.Curve.Reset()
+			a.v.ResetViews()
 			return a.d.Sync()
 		})
 		if o.Initial != nil && o.Initial.T > 0 {
@@ -380,6 +574,38 @@ func (a *app) install() {
 			}
 		case glfw.KeyC:
 			a.v.Camera = DefaultCamera()
+		case glfw.KeyTab:
+			if action == glfw.Press || action == glfw.Repeat {
+				dir := 1
+				if mods&glfw.ModShift != 0 {
+					dir = -1
+				}
+				k := a.hoveredSlot()
+				w := a.v.CycleView(k, dir)
+				a.flash(fmt.Sprintf("panel %d: %s", k+1, viewSpecs[w].title))
+			}
+		case glfw.KeyF:
+			if action == glfw.Press {
+				a.v.Follow = !a.v.Follow
+				a.flash(map[bool]string{true: "following the dot (when zoomed)", false: "follow off"}[a.v.Follow])
+			}
+		case glfw.KeyZ:
+			a.v.Zoom = FullZoom(a.v.sim.Params.N)
+		case glfw.KeyT:
+			if action == glfw.Press {
+				if a.v.LayoutKind == "talk" {
+					a.v.LayoutKind = "four"
+				} else {
+					a.v.LayoutKind = "talk"
+				}
+				a.flash("layout " + a.v.LayoutKind)
+			}
+		case glfw.KeyY:
+			if action == glfw.Press {
+				a.flash("raster: " + a.v.CycleRasterLayer())
+			}
+		case glfw.KeyBackspace, glfw.KeyDelete:
+			a.v.SetPick(0, 0, false)
 		case glfw.KeyH:
 			if action == glfw.Press {
 				a.v.ShowHelp = !a.v.ShowHelp
@@ -410,22 +636,62 @@ func (a *app) install() {
 			a.slower()
 		case '?':
 			a.v.ShowHelp = !a.v.ShowHelp
+		case '1', '2', '3', '4', '5', '6', '7', '8':
+			i := int(r - '1')
+			f := 1.25
+			if i%2 == 0 {
+				f = 1 / 1.25
+			}
+			a.nudge(i/2, f)
 		}
 	})
 	w.SetMouseButtonCallback(func(_ *glfw.Window, b glfw.MouseButton, action glfw.Action, _ glfw.ModifierKey) {
-		if b == glfw.MouseButtonLeft {
-			a.dragging = action == glfw.Press
-			a.lastX, a.lastY = a.win.GetCursorPos()
+		if b != glfw.MouseButtonLeft {
+			return
 		}
+		x, y := a.win.GetCursorPos()
+		if action == glfw.Press {
+			a.lastX, a.lastY, a.pressX, a.pressY, a.moved = x, y, x, y, false
+			// Over a 2-D panel a drag pans; elsewhere it orbits the 3-D view.
+			slot, _, _, _ := a.cellAt(x, y)
+			a.panning, a.dragging = slot >= 0, slot < 0
+			return
+		}
+		if a.panning && !a.moved {
+			// A click: pin the cell under it, or unpin it when pinned.
+			if _, row, col, ok := a.cellAt(x, y); ok {
+				if a.v.Picked && a.v.Pick == [2]int{row, col} {
+					a.v.SetPick(0, 0, false)
+				} else {
+					a.v.SetPick(row, col, true)
+				}
+			}
+		}
+		a.panning, a.dragging = false, false
 	})
 	w.SetCursorPosCallback(func(_ *glfw.Window, x, y float64) {
+		a.curX, a.curY = x, y
 		if a.pointer != nil {
 			a.point(x, y)
+		}
+		dx, dy := x-a.lastX, y-a.lastY
+		if a.panning {
+			if math.Abs(x-a.pressX)+math.Abs(y-a.pressY) > 3 {
+				a.moved = true
+			}
+			if a.moved {
+				l, s := a.layout()
+				if slot := a.hoveredSlot(); slot >= 0 && a.v.Views[slot] != ViewRaster {
+					p := l.Panels[slot]
+					a.v.Zoom = a.v.Zoom.Pan(float32(dx)*s/p.W, float32(dy)*s/p.H, a.v.sim.Params.N)
+				}
+				a.lastX, a.lastY = x, y
+			}
+			return
 		}
 		if !a.dragging {
 			return
 		}
-		dx, dy := x-a.lastX, y-a.lastY
 		a.lastX, a.lastY = x, y
 		c := &a.v.Camera
 		c.Auto = false
@@ -433,10 +699,44 @@ func (a *app) install() {
 		c.Pitch = clampf(c.Pitch+float32(dy)*0.008, -1.45, 1.45)
 	})
 	w.SetScrollCallback(func(_ *glfw.Window, _, dy float64) {
+		l, s := a.layout()
+		x, y := a.win.GetCursorPos()
+		if slot, _, _, _ := a.cellAt(x, y); slot >= 0 && a.v.Views[slot] != ViewRaster {
+			// Zoom the 2-D panels about the point under the cursor.
+			p := l.Panels[slot]
+			fx, fy := (float32(x)*s-p.X)/p.W, (float32(y)*s-p.Y)/p.H
+			a.v.Zoom = a.v.Zoom.ZoomAbout(fx, fy, float32(math.Pow(0.8, dy)), a.v.sim.Params.N)
+			return
+		}
 		c := &a.v.Camera
 		c.Auto = false
 		c.Distance = clampf(c.Distance*float32(math.Pow(0.9, dy)), 0.6, 8)
 	})
+}
+
+// layout is the window's layout and its UI scale.
+func (a *app) layout() (Layout, float32) {
+	fbW, fbH := a.win.GetFramebufferSize()
+	ww, _ := a.win.GetSize()
+	scale := float32(1)
+	if ww > 0 {
+		scale = max(float32(fbW)/float32(ww), 1)
+	}
+	return a.v.Layout(fbW, fbH, scale), scale
+}
+
+// cellAt is Viz.CellAt at a cursor position in screen coordinates.
+func (a *app) cellAt(x, y float64) (slot, row, col int, ok bool) {
+	l, s := a.layout()
+	return a.v.CellAt(l, float32(x)*s, float32(y)*s)
+}
+
+// hoveredSlot is the 2-D panel under the cursor, or the first.
+func (a *app) hoveredSlot() int {
+	if slot, _, _, _ := a.cellAt(a.curX, a.curY); slot >= 0 {
+		return slot
+	}
+	return 0
 }
 
 func (a *app) faster() {

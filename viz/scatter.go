@@ -78,6 +78,8 @@ type scatter struct {
 	vao      uint32
 	planes   uint32 // vertex buffer of the plane outlines
 	nPlane   int32
+	pickVAO  uint32 // the inspector's mark, made on first use
+	pickVBO  uint32
 }
 
 func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
@@ -196,15 +198,17 @@ func (s *scatter) release() {
 			*p = 0
 		}
 	}
-	for _, b := range []*uint32{&s.glow, &s.points, &s.planes} {
+	for _, b := range []*uint32{&s.glow, &s.points, &s.planes, &s.pickVBO} {
 		if *b != 0 {
 			gl.DeleteBuffers(1, b)
 			*b = 0
 		}
 	}
-	if s.vao != 0 {
-		gl.DeleteVertexArrays(1, &s.vao)
-		s.vao = 0
+	for _, a := range []*uint32{&s.vao, &s.pickVAO} {
+		if *a != 0 {
+			gl.DeleteVertexArrays(1, a)
+			*a = 0
+		}
 	}
 }
 
@@ -214,3 +218,41 @@ func loc(prog uint32, name string) int32 {
 
 func setInt(prog uint32, name string, v int32)     { gl.ProgramUniform1i(prog, loc(prog, name), v) }
 func setFloat(prog uint32, name string, v float32) { gl.ProgramUniform1f(prog, loc(prog, name), v) }
+
+// drawPick marks the inspector's cell in the 3-D panel: a square around
+// it on each plane and a line through the stack.
+func (s *scatter) drawPick(cam Camera, aspect float32, row, col int) {
+	if s.pickVAO == 0 {
+		gl.CreateVertexArrays(1, &s.pickVAO)
+		gl.CreateBuffers(1, &s.pickVBO)
+		gl.NamedBufferData(s.pickVBO, 26*12, nil, gl.DYNAMIC_DRAW)
+		gl.VertexArrayVertexBuffer(s.pickVAO, 0, s.pickVBO, 0, 12)
+		gl.EnableVertexArrayAttrib(s.pickVAO, 0)
+		gl.VertexArrayAttribFormat(s.pickVAO, 0, 3, gl.FLOAT, false, 0)
+		gl.VertexArrayAttribBinding(s.pickVAO, 0, 0)
+	}
+	n := float32(s.n)
+	// The cell's square in plane coordinates, a little larger than the
+	// cell so that it shows at any n.
+	half := max(0.5/n, 0.012)
+	cx, cz := (float32(col)+0.5)/n-0.5, (float32(row)+0.5)/n-0.5
+	var v []float32
+	for layer := 0; layer < 3; layer++ {
+		y := float32(layer-1) * layerGap
+		c := [][2]float32{{cx - half, cz - half}, {cx + half, cz - half}, {cx + half, cz + half}, {cx - half, cz + half}}
+		for k := 0; k < 4; k++ {
+			a, b := c[k], c[(k+1)%4]
+			v = append(v, a[0], y, a[1], b[0], y, b[1])
+		}
+	}
+	v = append(v, cx, -layerGap, cz, cx, layerGap, cz)
+	gl.NamedBufferSubData(s.pickVBO, 0, len(v)*4, gl.Ptr(v))
+	mvp := cam.mvp(aspect)
+	gl.Enable(gl.BLEND)
+	gl.BlendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA)
+	gl.UseProgram(s.lineProg)
+	gl.UniformMatrix4fv(loc(s.lineProg, "uMVP"), 1, false, &mvp[0])
+	gl.Uniform4f(loc(s.lineProg, "uColour"), 1, 0.85, 0.2, 0.9)
+	gl.BindVertexArray(s.pickVAO)
+	gl.DrawArrays(gl.LINES, 0, int32(len(v)/3))
+}
