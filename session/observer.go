@@ -31,7 +31,7 @@ type observer struct {
 
 	every  int64
 	csv    *atomicfile.File
-	logged int // entries of c.changeLog written to a row
+	logged int          // entries of c.changeLog written to a row
 	spikes *spikeWriter // -spikes
 	states int64        // -state_every
 	onGrid int64        // W_out weights that connect two cells
