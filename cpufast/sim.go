@@ -18,6 +18,7 @@ package cpufast
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -365,65 +366,188 @@ func noise(sigma float32, key, a, b uint32) float32 {
 // pcg is cpuref.PCG, repeated so the compiler inlines it in the dense loops.
 func pcg(v uint32) uint32 {
 	state := v*747796405 + 2891336453
-	word := ((state >> ((state >> 28) + 4)) ^ state) * 277803737
+	word := ((state >> ((state>>28 + 4) & 31)) ^ state) * 277803737 // & 31: the shift is below 20; saying so spares the compiler's check for shifts ≥ 32
 	return (word >> 22) ^ word
 }
 
-// integrateBand is integrate's dense loop over rows [r0, r1).
-func (s *Sim) integrateBand(w, r0, r1 int) {
-	st, p, n := s.st, s.p, s.n
-	key := cpuref.NoiseKey(p.Seed, cpuref.StreamNoise, uint32(st.T))
-	sigma, rho, bias := p.SigmaNoise, p.Rho, p.Bias
-	b0 := float32(float32(float32(0)+float32(0)) + bias) // ((in + rec) + b) with in = rec = +0
-	d0 := float32(p.EtaTheta * (float32(0) - p.TargetRate))
-	d1 := float32(p.EtaTheta * (float32(1) - p.TargetRate))
-	thMin, lpre, lpost := p.ThetaMin, p.LambdaPre, p.LambdaPost
-	learn, keepAll := s.learn, s.fullLearn
-	V, Th, P, Q := st.V, st.Theta, st.P, st.Q
-	inAcc, recAcc, qSave, sNext := s.inAcc, s.recAcc, s.qSave, s.sNext
-	pcg0, pcg1 := s.pcg0, s.pcg1
-	spk := s.bands[w].spikes[:0]
-	for row := r0; row < r1; row++ {
-		marks := s.act.w[row*s.act.wpr : (row+1)*s.act.wpr]
-		base := row * n
-		for col := 0; col < n; col++ {
-			i := base + col
-			cur := b0
-			active := marks[col>>6]>>uint(col&63)&1 != 0
-			if active {
-				cur = float32(float32(inAcc[i]+recAcc[i]) + bias)
-				inAcc[i], recAcc[i] = 0, 0
+// layerKernel holds what integrate's and integrate2's dense loops need,
+// copied into locals by idleRun and busyCell.
+type layerKernel struct {
+	key                        uint32
+	sigma, rho, bias, b0       float32
+	d0, d1, thMin, lpre, lpost float32
+	learn, keepAll, pTrace     bool
+	V, Th, P, Q, qSave, acc2   []float32
+	acc                        []float32
+	pcg0, pcg1                 []uint32
+	spikeOut                   []uint32
+}
+
+// kernel returns the dense-loop parameters of the first hidden layer
+// (second = false) or of the second.
+func (s *Sim) kernel(second bool) layerKernel {
+	st, p := s.st, s.p
+	k := layerKernel{
+		sigma: p.SigmaNoise, bias: p.Bias,
+		d0:    float32(p.EtaTheta * (float32(0) - p.TargetRate)),
+		d1:    float32(p.EtaTheta * (float32(1) - p.TargetRate)),
+		thMin: p.ThetaMin, lpre: p.LambdaPre, lpost: p.LambdaPost,
+		learn: s.learn, keepAll: s.fullLearn,
+		pcg0: s.pcg0, pcg1: s.pcg1,
+	}
+	if !second {
+		k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise, uint32(st.T))
+		k.rho = p.Rho
+		k.b0 = float32(float32(float32(0)+float32(0)) + p.Bias) // ((in + rec) + b), in = rec = +0
+		k.V, k.Th, k.P, k.Q, k.qSave = st.V, st.Theta, st.P, st.Q, s.qSave
+		k.acc, k.acc2 = s.inAcc, s.recAcc
+		k.spikeOut = s.sNext
+		k.pTrace = true
+	} else {
+		k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise2, uint32(st.T))
+		k.rho = p.Rho2
+		k.b0 = float32(float32(0) + p.Bias) // (in₂ + b), in₂ = +0
+		k.V, k.Th, k.P, k.Q, k.qSave = st.V2, st.Theta2, nil, st.Q2, s.q2Save
+		k.acc = s.in2Acc
+		k.spikeOut = st.S2
+	}
+	return k
+}
+
+// idleRun is the dense loop over cells [i0, i1), none of which any source
+// reaches: the current is b0 + ξ. It appends the cells that spike to spk.
+// The slices are cut to the run's length first so that the loop carries
+// no bounds checks.
+func (k *layerKernel) idleRun(i0, i1 int, spk []int32) []int32 {
+	key, sigma, rho, b0 := k.key, k.sigma, k.rho, k.b0
+	d0, d1, thMin, lpre, lpost := k.d0, k.d1, k.thMin, k.lpre, k.lpost
+	V := k.V[i0:i1]
+	m := len(V)
+	Th := k.Th[i0:i1][:m]
+	Q := k.Q[i0:i1][:m]
+	a := k.pcg0[i0:i1][:m]
+	b := k.pcg1[i0:i1][:m]
+	var P []float32
+	if k.pTrace {
+		P = k.P[i0:i1][:m]
+		for c := range P {
+			// p ← λ_pre·p + x with x = 0: p ≥ +0, so adding +0 changes
+			// nothing. integrate finishes the lit pixels.
+			P[c] = float32(lpre * P[c])
+		}
+	}
+	if k.learn && k.keepAll {
+		copy(k.qSave[i0:i1], Q) // q before this step's update, for every cell
+	}
+	for c := range V {
+		h0 := pcg(a[c] + key)
+		h1 := pcg(b[c] + key)
+		sum := int32(h0&0xffff) + int32(h0>>16) + int32(h1&0xffff) + int32(h1>>16)
+		z := float32(float32(float32(sum-2*65536)*(1.0/65536)) * sqrt3)
+		v := float32(rho*V[c]) + (b0 + float32(sigma*z))
+		th := Th[c]
+		if v >= th {
+			V[c] = 0
+			Th[c] = max(th+d1, thMin)
+			i := i0 + c
+			k.spikeOut[i] = 1
+			spk = append(spk, int32(i))
+			if k.learn {
+				k.qSave[i] = Q[c]
+				Q[c] = float32(lpost*Q[c]) + 1
 			}
-			current := cur + noise(sigma, key, pcg0[i], pcg1[i])
-			v := float32(rho*V[i]) + current
-			th := Th[i]
-			spike := v >= th
-			if spike {
-				V[i] = 0
-				Th[i] = max(th+d1, thMin)
-				sNext[i] = 1
-				spk = append(spk, int32(i))
-			} else {
-				V[i] = v
-				Th[i] = max(th+d0, thMin)
-			}
-			// p ← λ_pre·p + x with x = 0; p ≥ +0, so adding +0 would
-			// change nothing. The lit pixels are finished by integrate.
-			P[i] = float32(lpre * P[i])
-			if learn {
-				q := Q[i]
-				if active || spike || keepAll {
-					qSave[i] = q // learnInput reads q before this update
-				}
-				if spike {
-					Q[i] = float32(lpost*q) + 1
-				} else {
-					Q[i] = float32(lpost * q) // + 0, q ≥ +0
-				}
+			continue
+		}
+		V[c] = v
+		Th[c] = max(th+d0, thMin)
+	}
+	if k.learn {
+		out := k.spikeOut[i0:i1][:m]
+		for c := range Q {
+			if out[c] == 0 { // the spiking cells are done
+				Q[c] = float32(lpost * Q[c]) // + 0: q ≥ +0
 			}
 		}
 	}
+	return spk
+}
+
+// busyCell is the dense loop's body for a cell that a source reaches: the
+// current is ((acc + acc2) + b) + ξ (integrate) or (acc + b) + ξ
+// (integrate2), the accumulators are reset to +0, and q is kept for
+// learning.
+func (k *layerKernel) busyCell(i int, spk []int32) []int32 {
+	var cur float32
+	if k.acc2 != nil {
+		cur = float32(float32(k.acc[i]+k.acc2[i]) + k.bias)
+		k.acc2[i] = 0
+	} else {
+		cur = float32(k.acc[i] + k.bias)
+	}
+	k.acc[i] = 0
+	v := float32(k.rho*k.V[i]) + (cur + noise(k.sigma, k.key, k.pcg0[i], k.pcg1[i]))
+	th := k.Th[i]
+	spike := v >= th
+	if spike {
+		k.V[i] = 0
+		k.Th[i] = max(th+k.d1, k.thMin)
+		k.spikeOut[i] = 1
+		spk = append(spk, int32(i))
+	} else {
+		k.V[i] = v
+		k.Th[i] = max(th+k.d0, k.thMin)
+	}
+	if k.pTrace {
+		k.P[i] = float32(k.lpre * k.P[i])
+	}
+	if k.learn {
+		q := k.Q[i]
+		k.qSave[i] = q // learnInput reads q before this update
+		if spike {
+			k.Q[i] = float32(k.lpost*q) + 1
+		} else {
+			k.Q[i] = float32(k.lpost * q)
+		}
+	}
+	return spk
+}
+
+// denseBand runs a layer's dense loop over rows [r0, r1): runs of idle
+// cells through idleRun, marked cells through busyCell, in index order.
+func (s *Sim) denseBand(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
+	n := s.n
+	spk := s.bands[w].spikes[:0]
+	for row := r0; row < r1; row++ {
+		words := marks.w[row*marks.wpr : (row+1)*marks.wpr]
+		base := row * n
+		idle := base // start of the pending run of idle cells
+		for wi, word := range words {
+			for word != 0 {
+				col := wi<<6 + bits.TrailingZeros64(word)
+				word &= word - 1
+				i := base + col
+				if idle < i {
+					spk = k.idleRun(idle, i, spk)
+				}
+				spk = k.busyCell(i, spk)
+				idle = i + 1
+			}
+		}
+		if end := base + n; idle < end {
+			spk = k.idleRun(idle, end, spk)
+		}
+	}
 	s.bands[w].spikes = spk
+}
+
+func (s *Sim) integrateBand(w, r0, r1 int) {
+	k := s.kernel(false)
+	s.denseBand(&k, &s.act, w, r0, r1)
+}
+
+func (s *Sim) integrate2Band(w, r0, r1 int) {
+	k := s.kernel(true)
+	s.denseBand(&k, &s.act2, w, r0, r1)
 }
 
 // gatherSpikes appends the bands' spike lists in band order: ascending.
@@ -456,57 +580,6 @@ func (s *Sim) integrate2() {
 	}
 	s.forBands(s.integrate2Band)
 	s.spikes2 = s.gatherSpikes(s.spikes2[:0])
-}
-
-// integrate2Band is integrate2's dense loop over rows [r0, r1).
-func (s *Sim) integrate2Band(w, r0, r1 int) {
-	st, p, n := s.st, s.p, s.n
-	key := cpuref.NoiseKey(p.Seed, cpuref.StreamNoise2, uint32(st.T))
-	sigma, rho, bias := p.SigmaNoise, p.Rho2, p.Bias
-	b0 := float32(float32(0) + bias)
-	d0 := float32(p.EtaTheta * (float32(0) - p.TargetRate))
-	d1 := float32(p.EtaTheta * (float32(1) - p.TargetRate))
-	thMin, lpost := p.ThetaMin, p.LambdaPost
-	learn, keepAll := s.learn, s.fullLearn
-	V, Th, Q, S := st.V2, st.Theta2, st.Q2, st.S2
-	spk := s.bands[w].spikes[:0]
-	for row := r0; row < r1; row++ {
-		marks := s.act2.w[row*s.act2.wpr : (row+1)*s.act2.wpr]
-		for col := 0; col < n; col++ {
-			i := row*n + col
-			cur := b0
-			active := marks[col>>6]>>uint(col&63)&1 != 0
-			if active {
-				cur = float32(s.in2Acc[i] + bias)
-				s.in2Acc[i] = 0
-			}
-			current := cur + noise(sigma, key, s.pcg0[i], s.pcg1[i])
-			v := float32(rho*V[i]) + current
-			th := Th[i]
-			spike := v >= th
-			if spike {
-				V[i] = 0
-				Th[i] = max(th+d1, thMin)
-				S[i] = 1
-				spk = append(spk, int32(i))
-			} else {
-				V[i] = v
-				Th[i] = max(th+d0, thMin)
-			}
-			if learn {
-				q := Q[i]
-				if active || spike || keepAll {
-					s.q2Save[i] = q
-				}
-				if spike {
-					Q[i] = float32(lpost*q) + 1
-				} else {
-					Q[i] = float32(lpost * q)
-				}
-			}
-		}
-	}
-	s.bands[w].spikes = spk
 }
 
 // outSpikes are the spikes the output layer reads.
