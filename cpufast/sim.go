@@ -421,22 +421,22 @@ func (s *Sim) kernel(second bool) layerKernel {
 func (k *layerKernel) idleRun(i0, i1 int, spk []int32) []int32 {
 	key, sigma, rho, b0 := k.key, k.sigma, k.rho, k.b0
 	d0, d1, thMin, lpre, lpost := k.d0, k.d1, k.thMin, k.lpre, k.lpost
+	learn := k.learn
 	V := k.V[i0:i1]
 	m := len(V)
 	Th := k.Th[i0:i1][:m]
 	Q := k.Q[i0:i1][:m]
 	a := k.pcg0[i0:i1][:m]
 	b := k.pcg1[i0:i1][:m]
-	var P []float32
 	if k.pTrace {
-		P = k.P[i0:i1][:m]
+		P := k.P[i0:i1][:m]
 		for c := range P {
 			// p ← λ_pre·p + x with x = 0: p ≥ +0, so adding +0 changes
 			// nothing. integrate finishes the lit pixels.
 			P[c] = float32(lpre * P[c])
 		}
 	}
-	if k.learn && k.keepAll {
+	if learn && k.keepAll {
 		copy(k.qSave[i0:i1], Q) // q before this step's update, for every cell
 	}
 	for c := range V {
@@ -452,7 +452,7 @@ func (k *layerKernel) idleRun(i0, i1 int, spk []int32) []int32 {
 			i := i0 + c
 			k.spikeOut[i] = 1
 			spk = append(spk, int32(i))
-			if k.learn {
+			if learn {
 				k.qSave[i] = Q[c]
 				Q[c] = float32(lpost*Q[c]) + 1
 			}
@@ -460,13 +460,8 @@ func (k *layerKernel) idleRun(i0, i1 int, spk []int32) []int32 {
 		}
 		V[c] = v
 		Th[c] = max(th+d0, thMin)
-	}
-	if k.learn {
-		out := k.spikeOut[i0:i1][:m]
-		for c := range Q {
-			if out[c] == 0 { // the spiking cells are done
-				Q[c] = float32(lpost * Q[c]) // + 0: q ≥ +0
-			}
+		if learn {
+			Q[c] = float32(lpost * Q[c]) // + 0: q ≥ +0
 		}
 	}
 	return spk
