@@ -48,12 +48,11 @@ type Sim struct {
 	litNow  []cpuref.Rect
 	litNext []cpuref.Rect
 
-	xOn, yOn   []int32   // the lit cells of X and Y, ascending, no repeats
-	pOld       []float32 // p of the lit pixels before this step's decay
-	spikes     []int32   // s(t), ascending (after integrate)
-	spikesPrev []int32   // s(t−1), ascending: the ones of State.S
-	spikes2    []int32   // s₂(t): the ones of State.S2
-	errDirty   []int32   // cells whose YHat or Err may be nonzero (sparse output)
+	xOn, yOn   []int32 // the lit cells of X and Y, ascending, no repeats
+	spikes     []int32 // s(t), ascending (after integrate)
+	spikesPrev []int32 // s(t−1), ascending: the ones of State.S
+	spikes2    []int32 // s₂(t): the ones of State.S2
+	errDirty   []int32 // cells whose YHat or Err may be nonzero (sparse output)
 
 	// Scatter accumulators, +0 outside a step: the sums in and rec of
 	// integrate, in₂ of integrate2, u of output.
@@ -64,6 +63,9 @@ type Sim struct {
 	act2  bitgrid // cells with a nonzero term in integrate2's sum
 	omark bitgrid // output cells with a spike in their window
 	lmark bitgrid // hidden cells whose W_in can change this step
+
+	// The traces whose next decay can change them: p, q, q₂.
+	pLive, qLive, q2Live liveSet
 
 	// pcg0[i], pcg1[i] are PCG(2i), PCG(2i+1): the step-independent half
 	// of NormalKeyed's hashes.
@@ -200,6 +202,9 @@ func (s *Sim) Load(st *cpuref.State) error {
 			s.errDirty = append(s.errDirty, int32(i))
 		}
 	}
+	s.pLive.reset(st.P)
+	s.qLive.reset(st.Q)
+	s.q2Live.reset(st.Q2)
 	s.fullLearn = true
 	s.litNow, s.litNext = s.litNow[:0], s.litNext[:0]
 	return nil
@@ -263,18 +268,14 @@ func (s *Sim) Step() {
 }
 
 // stimulus writes X_t and its target, touching only the cells that were or
-// become lit, and remembers p of the lit pixels: the dense loop decays p
-// as if x were 0 everywhere and the lit pixels are finished afterwards.
+// become lit. The trace p is advanced by integrate (nothing reads it
+// before learnInput).
 func (s *Sim) stimulus() {
 	st, n := s.st, s.n
 	s.litNow = s.stim.Frame(st.T, s.litNow[:0])
 	s.litNext = s.stim.Frame(st.T+int64(s.p.Horizon), s.litNext[:0])
 	s.xOn = relight(st.X, s.xOn, n, s.litNow)
 	s.yOn = relight(st.Y, s.yOn, n, s.litNext)
-	s.pOld = s.pOld[:0]
-	for _, j := range s.xOn {
-		s.pOld = append(s.pOld, st.P[j])
-	}
 }
 
 // relight clears the cells of on in frame, lights the rectangles (clipped
@@ -340,10 +341,25 @@ func (s *Sim) integrate() {
 			}
 		}
 	}
+	if s.learn && s.fullLearn {
+		copy(s.qSave, st.Q) // learnInput visits every cell: keep every q
+	}
 	s.forBands(s.integrateBand)
 	s.spikes = s.gatherSpikes(s.spikes[:0])
-	for k, j := range s.xOn {
-		st.P[j] = float32(p.LambdaPre*s.pOld[k]) + 1
+
+	// p ← λ_pre·p + x: the unlit pixels with a live trace decay (x = 0,
+	// and p ≥ +0, so adding +0 would change nothing), the lit ones add 1.
+	s.pLive.decay(st.P, p.LambdaPre, st.X)
+	for _, j := range s.xOn {
+		st.P[j] = float32(p.LambdaPre*st.P[j]) + 1
+		s.pLive.add(j)
+	}
+	if s.learn {
+		// q ← λ_post·q + s: the spiking cells were done by the dense loop.
+		s.qLive.decay(st.Q, p.LambdaPost, s.sNext)
+		for _, i := range s.spikes {
+			s.qLive.add(i)
+		}
 	}
 }
 
@@ -373,14 +389,14 @@ func pcg(v uint32) uint32 {
 // layerKernel holds what integrate's and integrate2's dense loops need,
 // copied into locals by idleRun and busyCell.
 type layerKernel struct {
-	key                        uint32
-	sigma, rho, bias, b0       float32
-	d0, d1, thMin, lpre, lpost float32
-	learn, keepAll, pTrace     bool
-	V, Th, P, Q, qSave, acc2   []float32
-	acc                        []float32
-	pcg0, pcg1                 []uint32
-	spikeOut                   []uint32
+	key                  uint32
+	sigma, rho, bias, b0 float32
+	d0, d1, thMin, lpost float32
+	learn                bool
+	V, Th, Q, qSave      []float32
+	acc, acc2            []float32
+	pcg0, pcg1           []uint32
+	spikeOut             []uint32
 }
 
 // kernel returns the dense-loop parameters of the first hidden layer
@@ -391,23 +407,22 @@ func (s *Sim) kernel(second bool) layerKernel {
 		sigma: p.SigmaNoise, bias: p.Bias,
 		d0:    float32(p.EtaTheta * (float32(0) - p.TargetRate)),
 		d1:    float32(p.EtaTheta * (float32(1) - p.TargetRate)),
-		thMin: p.ThetaMin, lpre: p.LambdaPre, lpost: p.LambdaPost,
-		learn: s.learn, keepAll: s.fullLearn,
-		pcg0: s.pcg0, pcg1: s.pcg1,
+		thMin: p.ThetaMin, lpost: p.LambdaPost,
+		learn: s.learn,
+		pcg0:  s.pcg0, pcg1: s.pcg1,
 	}
 	if !second {
 		k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise, uint32(st.T))
 		k.rho = p.Rho
 		k.b0 = float32(float32(float32(0)+float32(0)) + p.Bias) // ((in + rec) + b), in = rec = +0
-		k.V, k.Th, k.P, k.Q, k.qSave = st.V, st.Theta, st.P, st.Q, s.qSave
+		k.V, k.Th, k.Q, k.qSave = st.V, st.Theta, st.Q, s.qSave
 		k.acc, k.acc2 = s.inAcc, s.recAcc
 		k.spikeOut = s.sNext
-		k.pTrace = true
 	} else {
 		k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise2, uint32(st.T))
 		k.rho = p.Rho2
 		k.b0 = float32(float32(0) + p.Bias) // (in₂ + b), in₂ = +0
-		k.V, k.Th, k.P, k.Q, k.qSave = st.V2, st.Theta2, nil, st.Q2, s.q2Save
+		k.V, k.Th, k.Q, k.qSave = st.V2, st.Theta2, st.Q2, s.q2Save
 		k.acc = s.in2Acc
 		k.spikeOut = st.S2
 	}
@@ -420,25 +435,12 @@ func (s *Sim) kernel(second bool) layerKernel {
 // no bounds checks.
 func (k *layerKernel) idleRun(i0, i1 int, spk []int32) []int32 {
 	key, sigma, rho, b0 := k.key, k.sigma, k.rho, k.b0
-	d0, d1, thMin, lpre, lpost := k.d0, k.d1, k.thMin, k.lpre, k.lpost
-	learn := k.learn
+	d0, d1, thMin := k.d0, k.d1, k.thMin
 	V := k.V[i0:i1]
 	m := len(V)
 	Th := k.Th[i0:i1][:m]
-	Q := k.Q[i0:i1][:m]
 	a := k.pcg0[i0:i1][:m]
 	b := k.pcg1[i0:i1][:m]
-	if k.pTrace {
-		P := k.P[i0:i1][:m]
-		for c := range P {
-			// p ← λ_pre·p + x with x = 0: p ≥ +0, so adding +0 changes
-			// nothing. integrate finishes the lit pixels.
-			P[c] = float32(lpre * P[c])
-		}
-	}
-	if learn && k.keepAll {
-		copy(k.qSave[i0:i1], Q) // q before this step's update, for every cell
-	}
 	for c := range V {
 		h0 := pcg(a[c] + key)
 		h1 := pcg(b[c] + key)
@@ -449,22 +451,26 @@ func (k *layerKernel) idleRun(i0, i1 int, spk []int32) []int32 {
 		if v >= th {
 			V[c] = 0
 			Th[c] = max(th+d1, thMin)
-			i := i0 + c
-			k.spikeOut[i] = 1
-			spk = append(spk, int32(i))
-			if learn {
-				k.qSave[i] = Q[c]
-				Q[c] = float32(lpost*Q[c]) + 1
-			}
+			spk = k.spiked(i0+c, spk)
 			continue
 		}
 		V[c] = v
 		Th[c] = max(th+d0, thMin)
-		if learn {
-			Q[c] = float32(lpost * Q[c]) // + 0: q ≥ +0
-		}
 	}
 	return spk
+}
+
+// spiked records a spike of cell i and, when learning, advances its q
+// (q ← λ_post·q + 1) after keeping the old value for learning; the other
+// cells' q decay in the live-trace pass.
+func (k *layerKernel) spiked(i int, spk []int32) []int32 {
+	k.spikeOut[i] = 1
+	if k.learn {
+		q := k.Q[i]
+		k.qSave[i] = q
+		k.Q[i] = float32(k.lpost*q) + 1
+	}
+	return append(spk, int32(i))
 }
 
 // busyCell is the dense loop's body for a cell that a source reaches: the
@@ -480,30 +486,18 @@ func (k *layerKernel) busyCell(i int, spk []int32) []int32 {
 		cur = float32(k.acc[i] + k.bias)
 	}
 	k.acc[i] = 0
+	if k.learn {
+		k.qSave[i] = k.Q[i] // learnInput reads q before this step's update
+	}
 	v := float32(k.rho*k.V[i]) + (cur + noise(k.sigma, k.key, k.pcg0[i], k.pcg1[i]))
 	th := k.Th[i]
-	spike := v >= th
-	if spike {
+	if v >= th {
 		k.V[i] = 0
 		k.Th[i] = max(th+k.d1, k.thMin)
-		k.spikeOut[i] = 1
-		spk = append(spk, int32(i))
-	} else {
-		k.V[i] = v
-		k.Th[i] = max(th+k.d0, k.thMin)
+		return k.spiked(i, spk)
 	}
-	if k.pTrace {
-		k.P[i] = float32(k.lpre * k.P[i])
-	}
-	if k.learn {
-		q := k.Q[i]
-		k.qSave[i] = q // learnInput reads q before this update
-		if spike {
-			k.Q[i] = float32(k.lpost*q) + 1
-		} else {
-			k.Q[i] = float32(k.lpost * q)
-		}
-	}
+	k.V[i] = v
+	k.Th[i] = max(th+k.d0, k.thMin)
 	return spk
 }
 
@@ -573,8 +567,17 @@ func (s *Sim) integrate2() {
 			}
 		}
 	}
+	if s.learn && s.fullLearn {
+		copy(s.q2Save, st.Q2)
+	}
 	s.forBands(s.integrate2Band)
 	s.spikes2 = s.gatherSpikes(s.spikes2[:0])
+	if s.learn {
+		s.q2Live.decay(st.Q2, s.p.LambdaPost, st.S2)
+		for _, i := range s.spikes2 {
+			s.q2Live.add(i)
+		}
+	}
 }
 
 // outSpikes are the spikes the output layer reads.
@@ -942,4 +945,54 @@ func (s *Sim) forBands(pass func(w, r0, r1 int)) {
 	}
 	pass(0, 0, n/k)
 	wg.Wait()
+}
+
+// liveSet lists the cells of a trace (p, q or q₂) whose decay v ← λ·v can
+// still change them. A trace that is not in the set is a fixed point of
+// its decay — +0, or the smallest subnormal that λ = 0.8 rounds back to
+// itself — and stays one until its cell is lit or spikes again, so
+// decaying only the live cells gives every bit of decaying them all.
+type liveSet struct {
+	idx []int32
+	in  []bool
+}
+
+// reset makes the set hold the nonzero entries of v (a zero trace is a
+// fixed point).
+func (l *liveSet) reset(v []float32) {
+	l.in = make([]bool, len(v))
+	l.idx = l.idx[:0]
+	for i, x := range v {
+		if x != 0 {
+			l.add(int32(i))
+		}
+	}
+}
+
+func (l *liveSet) add(i int32) {
+	if !l.in[i] {
+		l.in[i] = true
+		l.idx = append(l.idx, i)
+	}
+}
+
+// decay applies v ← λ·v to the live cells where skip is 0 (the others are
+// updated by their caller this step) and drops those it left unchanged.
+func (l *liveSet) decay(v []float32, lambda float32, skip []uint32) {
+	out := l.idx[:0]
+	for _, i := range l.idx {
+		if skip[i] != 0 {
+			out = append(out, i)
+			continue
+		}
+		old := v[i]
+		nv := float32(lambda * old)
+		v[i] = nv
+		if math.Float32bits(nv) == math.Float32bits(old) {
+			l.in[i] = false
+			continue
+		}
+		out = append(out, i)
+	}
+	l.idx = out
 }
