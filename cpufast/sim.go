@@ -619,7 +619,15 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 			st.YHat[k], st.Err[k] = 0, 0
 		}
 		s.errDirty = s.errDirty[:0]
-		s.forBands(s.outputSparseBand)
+		if len(spikes)*p.OutWidth() < 1<<15 {
+			// Too little to share: waking a goroutine costs more.
+			s.outputSparseBand(0, 0, n)
+			for w := 1; w < len(s.bands); w++ {
+				s.bands[w].counts, s.bands[w].dirty = [cpuref.RingFields]uint32{}, s.bands[w].dirty[:0]
+			}
+		} else {
+			s.forBands(s.outputSparseBand)
+		}
 		for w := range s.bands {
 			b := &s.bands[w]
 			s.errDirty = append(s.errDirty, b.dirty...)
@@ -742,7 +750,7 @@ func (s *Sim) learnOutLocal(spikes []int32) {
 // already advanced by the dense loop. Under rstdp every eligibility trace
 // decays, so every cell is visited, the idle ones by a short loop.
 func (s *Sim) learnInput() {
-	st, n := s.st, s.n
+	n := s.n
 	if s.p.Rule == cpuref.RuleRSTDP {
 		s.lmark.clear()
 		s.markLearnInput()
@@ -758,7 +766,6 @@ func (s *Sim) learnInput() {
 	s.lmark.clear()
 	s.markLearnInput()
 	s.lmark.each(0, n, func(row, col int) { s.learnCell(row, col, 0) })
-	_ = st
 }
 
 // markLearnInput marks the cells that spiked or see a lit pixel.
