@@ -67,9 +67,10 @@ type Sim struct {
 	// The traces whose next decay can change them: p, q, q₂.
 	pLive, qLive, q2Live liveSet
 
-	// pcg0[i], pcg1[i] are PCG(2i), PCG(2i+1): the step-independent half
-	// of NormalKeyed's hashes.
-	pcg0, pcg1 []uint32
+	// hashes[i] holds PCG(2i) in its low and PCG(2i+1) in its high 32 bits:
+	// the step-independent half of NormalKeyed's hashes (one stream, not
+	// two, so the dense loop keeps its pointers in registers).
+	hashes []uint64
 
 	bands []band
 }
@@ -99,16 +100,15 @@ func New(p cpuref.Params, st *cpuref.State, stim cpuref.Stimulus) (*Sim, error) 
 		inAcc: make([]float32, c), recAcc: make([]float32, c), uAcc: make([]float32, c),
 		qSave: make([]float32, c),
 		act:   newBitgrid(n), omark: newBitgrid(n), lmark: newBitgrid(n),
-		pcg0: make([]uint32, c), pcg1: make([]uint32, c),
+		hashes: make([]uint64, c),
 	}
 	if p.Layer2() == 1 {
 		s.in2Acc = make([]float32, c)
 		s.q2Save = make([]float32, c)
 		s.act2 = newBitgrid(n)
 	}
-	for i := range s.pcg0 {
-		s.pcg0[i] = cpuref.PCG(2 * uint32(i))
-		s.pcg1[i] = cpuref.PCG(2*uint32(i) + 1)
+	for i := range s.hashes {
+		s.hashes[i] = uint64(cpuref.PCG(2*uint32(i))) | uint64(cpuref.PCG(2*uint32(i)+1))<<32
 	}
 	s.SetWorkers(runtime.GOMAXPROCS(0))
 	if err := s.Load(st); err != nil {
@@ -395,8 +395,9 @@ type layerKernel struct {
 	learn                bool
 	V, Th, Q, qSave      []float32
 	acc, acc2            []float32
-	pcg0, pcg1           []uint32
+	hashes               []uint64
 	spikeOut             []uint32
+	spk                  []int32 // the band's spikes, ascending
 }
 
 // kernel returns the dense-loop parameters of the first hidden layer
@@ -408,8 +409,8 @@ func (s *Sim) kernel(second bool) layerKernel {
 		d0:    float32(p.EtaTheta * (float32(0) - p.TargetRate)),
 		d1:    float32(p.EtaTheta * (float32(1) - p.TargetRate)),
 		thMin: p.ThetaMin, lpost: p.LambdaPost,
-		learn: s.learn,
-		pcg0:  s.pcg0, pcg1: s.pcg1,
+		learn:  s.learn,
+		hashes: s.hashes,
 	}
 	if !second {
 		k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise, uint32(st.T))
@@ -433,17 +434,16 @@ func (s *Sim) kernel(second bool) layerKernel {
 // reaches: the current is b0 + ξ. It appends the cells that spike to spk.
 // The slices are cut to the run's length first so that the loop carries
 // no bounds checks.
-func (k *layerKernel) idleRun(i0, i1 int, spk []int32) []int32 {
+func (k *layerKernel) idleRun(i0, i1 int) {
 	key, sigma, rho, b0 := k.key, k.sigma, k.rho, k.b0
 	d0, d1, thMin := k.d0, k.d1, k.thMin
 	V := k.V[i0:i1]
 	m := len(V)
 	Th := k.Th[i0:i1][:m]
-	a := k.pcg0[i0:i1][:m]
-	b := k.pcg1[i0:i1][:m]
+	h := k.hashes[i0:i1][:m]
 	for c := range V {
-		h0 := pcg(a[c] + key)
-		h1 := pcg(b[c] + key)
+		h0 := pcg(uint32(h[c]) + key)
+		h1 := pcg(uint32(h[c]>>32) + key)
 		sum := int32(h0&0xffff) + int32(h0>>16) + int32(h1&0xffff) + int32(h1>>16)
 		z := float32(float32(float32(sum-2*65536)*(1.0/65536)) * sqrt3)
 		v := float32(rho*V[c]) + (b0 + float32(sigma*z))
@@ -451,33 +451,34 @@ func (k *layerKernel) idleRun(i0, i1 int, spk []int32) []int32 {
 		if v >= th {
 			V[c] = 0
 			Th[c] = max(th+d1, thMin)
-			spk = k.spiked(i0+c, spk)
+			k.spiked(i0 + c)
 			continue
 		}
 		V[c] = v
 		Th[c] = max(th+d0, thMin)
 	}
-	return spk
 }
 
 // spiked records a spike of cell i and, when learning, advances its q
 // (q ← λ_post·q + 1) after keeping the old value for learning; the other
 // cells' q decay in the live-trace pass.
-func (k *layerKernel) spiked(i int, spk []int32) []int32 {
+//
+//go:noinline
+func (k *layerKernel) spiked(i int) {
 	k.spikeOut[i] = 1
 	if k.learn {
 		q := k.Q[i]
 		k.qSave[i] = q
 		k.Q[i] = float32(k.lpost*q) + 1
 	}
-	return append(spk, int32(i))
+	k.spk = append(k.spk, int32(i))
 }
 
 // busyCell is the dense loop's body for a cell that a source reaches: the
 // current is ((acc + acc2) + b) + ξ (integrate) or (acc + b) + ξ
 // (integrate2), the accumulators are reset to +0, and q is kept for
 // learning.
-func (k *layerKernel) busyCell(i int, spk []int32) []int32 {
+func (k *layerKernel) busyCell(i int) {
 	var cur float32
 	if k.acc2 != nil {
 		cur = float32(float32(k.acc[i]+k.acc2[i]) + k.bias)
@@ -489,23 +490,23 @@ func (k *layerKernel) busyCell(i int, spk []int32) []int32 {
 	if k.learn {
 		k.qSave[i] = k.Q[i] // learnInput reads q before this step's update
 	}
-	v := float32(k.rho*k.V[i]) + (cur + noise(k.sigma, k.key, k.pcg0[i], k.pcg1[i]))
+	v := float32(k.rho*k.V[i]) + (cur + noise(k.sigma, k.key, uint32(k.hashes[i]), uint32(k.hashes[i]>>32)))
 	th := k.Th[i]
 	if v >= th {
 		k.V[i] = 0
 		k.Th[i] = max(th+k.d1, k.thMin)
-		return k.spiked(i, spk)
+		k.spiked(i)
+		return
 	}
 	k.V[i] = v
 	k.Th[i] = max(th+k.d0, k.thMin)
-	return spk
 }
 
 // denseBand runs a layer's dense loop over rows [r0, r1): runs of idle
 // cells through idleRun, marked cells through busyCell, in index order.
 func (s *Sim) denseBand(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
 	n := s.n
-	spk := s.bands[w].spikes[:0]
+	k.spk = s.bands[w].spikes[:0]
 	for row := r0; row < r1; row++ {
 		words := marks.w[row*marks.wpr : (row+1)*marks.wpr]
 		base := row * n
@@ -516,17 +517,17 @@ func (s *Sim) denseBand(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
 				word &= word - 1
 				i := base + col
 				if idle < i {
-					spk = k.idleRun(idle, i, spk)
+					k.idleRun(idle, i)
 				}
-				spk = k.busyCell(i, spk)
+				k.busyCell(i)
 				idle = i + 1
 			}
 		}
 		if end := base + n; idle < end {
-			spk = k.idleRun(idle, end, spk)
+			k.idleRun(idle, end)
 		}
 	}
-	s.bands[w].spikes = spk
+	s.bands[w].spikes = k.spk
 }
 
 func (s *Sim) integrateBand(w, r0, r1 int) {
