@@ -1,0 +1,43 @@
+#!/bin/bash
+# One sitting of the CPU comparison in BENCHMARKS.md: cpufast, cpuref and
+# Brian2 at n=256 and n=1024, alternated ROUNDS times, so that the machine's
+# drift falls on all three alike. Prints one line per run: who, n, steps/s.
+#
+#   bench/brian2/sitting.sh [ROUNDS] [BUILD_DIR]
+#
+# BUILD_DIR holds the Brian2 builds (made here first when missing, which
+# takes minutes; their build time is not measured).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-3}
+b2=${2:-/tmp/spikecast_brian2}
+export PATH=$PATH:/usr/local/go/bin
+
+if [ ! -x "$b2/n256/main" ] || [ ! -x "$b2/n1024/main" ]; then
+	mkdir -p "$b2"
+	/usr/bin/python3 bench/brian2/spikecast_brian2.py --n 256,1024 --keep "$b2" 2>/dev/null
+fi
+go test -c -o "$b2/cpufast.test" ./cpufast
+go test -c -o "$b2/cpuref.test" ./cpuref
+
+# go runs a test binary's benchmark for a fixed number of steps and prints
+# its steps/s.
+go_bench() { # binary n steps
+	"$1" -test.run '^$' -test.bench "^BenchmarkStep\$/^n=$2\$" -test.benchtime "${3}x" |
+		awk -v who="$(basename "$1" .test)" -v n="$2" '/steps\/s/ { for (i = 1; i <= NF; i++) if ($i == "steps/s") printf "%-8s n=%-5s %10.1f steps/s\n", who, n, $(i-1) }'
+}
+# brian2 reruns a kept standalone build; its own timer covers the network's
+# run loop only.
+brian2() { # n steps
+	(cd "$b2/n$1" && ./main >/dev/null && awk -v n="$1" -v s="$2" '{ printf "%-8s n=%-5s %10.1f steps/s\n", "brian2", n, s / $1 }' results/last_run_info.txt)
+}
+
+for r in $(seq "$rounds"); do
+	echo "# round $r"
+	go_bench "$b2/cpufast.test" 256 3000
+	brian2 256 3000
+	go_bench "$b2/cpuref.test" 256 300
+	go_bench "$b2/cpufast.test" 1024 300
+	brian2 1024 300
+	go_bench "$b2/cpuref.test" 1024 20
+done
