@@ -47,6 +47,10 @@ type Sim struct {
 	sNext   []uint32 // s(t) being written while State.S holds s(t−1); all 0 at a step's start
 	litNow  []cpuref.Rect
 	litNext []cpuref.Rect
+	// With a cpuref.FrameSource (src set), frames t and t+k as plain bit
+	// sets, read before anything of the step changes, as cpuref reads them.
+	src               cpuref.FrameSource
+	bitsNow, bitsNext []uint32
 
 	xOn, yOn   []int32 // the lit cells of X and Y, ascending, no repeats
 	spikes     []int32 // s(t), ascending (after integrate)
@@ -109,6 +113,10 @@ func New(p cpuref.Params, st *cpuref.State, stim cpuref.Stimulus) (*Sim, error) 
 	}
 	for i := range s.hashes {
 		s.hashes[i] = uint64(cpuref.PCG(2*uint32(i))) | uint64(cpuref.PCG(2*uint32(i)+1))<<32
+	}
+	if src, ok := stim.(cpuref.FrameSource); ok {
+		s.src = src
+		s.bitsNow, s.bitsNext = make([]uint32, cpuref.PlainWords(n)), make([]uint32, cpuref.PlainWords(n))
 	}
 	s.SetWorkers(runtime.GOMAXPROCS(0))
 	if err := s.Load(st); err != nil {
@@ -220,18 +228,35 @@ func ones(dst []int32, v []uint32) []int32 {
 	return dst
 }
 
-// Run takes k steps.
-func (s *Sim) Run(k int) {
+// Run takes k steps, or fewer when the stimulus is a cpuref.FrameSource
+// that cannot give a step's frames: then it returns the source's error
+// (one wrapping cpuref.ErrEndOfSource at its end) and the state is that of
+// the steps taken, as cpuref.Sim.Run does.
+func (s *Sim) Run(k int) error {
 	for range k {
-		s.Step()
+		if err := s.Step(); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // Step advances the network from t to t+1: the passes of docs/MODEL.md §7
 // in their order, homeostasis fused into the dense loops (θ is read by
-// nothing between integrate and homeostasis).
-func (s *Sim) Step() {
+// nothing between integrate and homeostasis). A frame source that cannot
+// give the step's frames leaves the state as it was and Step returns its
+// error; with any other stimulus Step cannot fail.
+func (s *Sim) Step() error {
 	st := s.st
+	if s.src != nil {
+		// Taken first: a missing frame leaves the state as it was.
+		if err := s.src.FrameBits(st.T, s.bitsNow); err != nil {
+			return err
+		}
+		if err := s.src.FrameBits(st.T+int64(s.p.Horizon), s.bitsNext); err != nil {
+			return err
+		}
+	}
 	slot := int(st.T % cpuref.Window)
 	ring := st.Ring[slot*cpuref.RingFields : (slot+1)*cpuref.RingFields]
 	clear(ring)
@@ -265,6 +290,7 @@ func (s *Sim) Step() {
 	}
 	s.spikesPrev, s.spikes = s.spikes, s.spikesPrev[:0]
 	st.T++
+	return nil
 }
 
 // stimulus writes X_t and its target, touching only the cells that were or
@@ -272,6 +298,11 @@ func (s *Sim) Step() {
 // before learnInput).
 func (s *Sim) stimulus() {
 	st, n := s.st, s.n
+	if s.src != nil {
+		s.xOn = relightBits(st.X, s.xOn, n, s.bitsNow)
+		s.yOn = relightBits(st.Y, s.yOn, n, s.bitsNext)
+		return
+	}
 	s.litNow = s.stim.Frame(st.T, s.litNow[:0])
 	s.litNext = s.stim.Frame(st.T+int64(s.p.Horizon), s.litNext[:0])
 	s.xOn = relight(st.X, s.xOn, n, s.litNow)
@@ -301,6 +332,31 @@ func relight(frame []uint32, on []int32, n int, rects []cpuref.Rect) []int32 {
 	return on
 }
 
+// relightBits is relight for a frame given as a plain bit set (a frame
+// source's): the lit cells come out ascending, as the bits are scanned in
+// row-major order.
+func relightBits(frame []uint32, on []int32, n int, set []uint32) []int32 {
+	for _, j := range on {
+		frame[j] = 0
+	}
+	on = on[:0]
+	wpr := (n + 31) >> 5 // words a row
+	for row := range n {
+		for w, word := range set[row*wpr : (row+1)*wpr] {
+			for word != 0 {
+				col := w<<5 + bits.TrailingZeros32(word)
+				word &= word - 1
+				if col < n {
+					j := row*n + col
+					frame[j] = 1
+					on = append(on, int32(j))
+				}
+			}
+		}
+	}
+	return on
+}
+
 // integrate is steps 1–3 and homeostasis (step 8) for the first hidden
 // layer, plus the decay of the traces p (and q when learning).
 //
@@ -314,10 +370,10 @@ func (s *Sim) integrate() {
 	s.act.clear()
 	for _, j := range s.xOn {
 		jr, jc := int(j)/n, int(j)%n
-		for y := max(jr-cpuref.WinR, 0); y <= min(jr+cpuref.WinR, n-1); y++ {
-			for x := max(jc-cpuref.WinR, 0); x <= min(jc+cpuref.WinR, n-1); x++ {
+		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
+			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
 				i := y*n + x
-				m := (jr-y+cpuref.WinR)*3 + (jc - x + cpuref.WinR)
+				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
 				s.inAcc[i] += st.WIn[i*9+m]
 				s.act.set(y, x)
 			}
@@ -559,10 +615,10 @@ func (s *Sim) integrate2() {
 	s.act2.clear()
 	for _, j := range s.spikes {
 		jr, jc := int(j)/n, int(j)%n
-		for y := max(jr-cpuref.WinR, 0); y <= min(jr+cpuref.WinR, n-1); y++ {
-			for x := max(jc-cpuref.WinR, 0); x <= min(jc+cpuref.WinR, n-1); x++ {
+		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
+			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
 				i := y*n + x
-				m := (jr-y+cpuref.WinR)*3 + (jc - x + cpuref.WinR)
+				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
 				s.in2Acc[i] += st.W12[i*9+m]
 				s.act2.set(y, x)
 			}
@@ -597,7 +653,7 @@ func (s *Sim) outSpikes() ([]int32, []uint32) {
 func (s *Sim) output() (tp, fp, fn uint32) {
 	st, p, n := s.st, s.p, s.n
 	spikes, _ := s.outSpikes()
-	local := p.WOut == cpuref.Local
+	local := p.OutLayout == cpuref.Local
 	if local {
 		r := p.ROut
 		w := 2*r + 1
@@ -698,7 +754,7 @@ func (s *Sim) outputDenseBand(w, r0, r1 int) {
 	b := &s.bands[w]
 	b.counts = [cpuref.RingFields]uint32{}
 	spikes, _ := s.outSpikes()
-	dense := p.WOut == cpuref.Dense
+	dense := p.OutLayout == cpuref.Dense
 	width := p.OutWidth()
 	for k := r0 * s.n; k < r1*s.n; k++ {
 		var u float32
@@ -773,7 +829,7 @@ func (s *Sim) learnInput() {
 func (s *Sim) markLearnInput() {
 	n := s.n
 	for _, j := range s.xOn {
-		s.lmark.setBox(int(j)/n, int(j)%n, cpuref.WinR)
+		s.lmark.setBox(int(j)/n, int(j)%n, cpuref.PatchR)
 	}
 	for _, j := range s.spikes {
 		s.lmark.set(int(j)/n, int(j)%n)

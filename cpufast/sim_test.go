@@ -6,6 +6,7 @@ package cpufast
 // difference is reported as step, buffer, index, got, want.
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -121,7 +122,7 @@ func lockstep(t *testing.T, r run) {
 		ref.Step()
 		fast.Step()
 		if err := diff(step, fast.State(), ref.State, step%every == 0 || step == r.steps); err != nil {
-			t.Fatalf("cpufast differs from cpuref (n=%d, %s, %s): %v", p.N, p.Rule, p.WOut, err)
+			t.Fatalf("cpufast differs from cpuref (n=%d, %s, %s): %v", p.N, p.Rule, p.OutLayout, err)
 		}
 		for _, v := range ref.State.S {
 			spikes += int(v)
@@ -227,7 +228,7 @@ func TestMatchesReferenceRules(t *testing.T) {
 		for _, b := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/%s/n=%d/busy=%v", c.rule, c.wout, c.n, b), func(t *testing.T) {
 				p := cpuref.Defaults()
-				p.N, p.Rule, p.WOut = c.n, c.rule, c.wout
+				p.N, p.Rule, p.OutLayout = c.n, c.rule, c.wout
 				steps := 1500
 				if b {
 					p = busy(p)
@@ -252,7 +253,7 @@ func TestMatchesReferenceRandomStates(t *testing.T) {
 				}
 				t.Run(fmt.Sprintf("n=%d/%s/%s", n, rule, wout), func(t *testing.T) {
 					p := busy(cpuref.Defaults())
-					p.N, p.Rule, p.WOut = n, rule, wout
+					p.N, p.Rule, p.OutLayout = n, rule, wout
 					p.LearnRec = n%2 == 1
 					if rule == cpuref.RuleHebbian {
 						p.Horizon = 3
@@ -470,7 +471,7 @@ func TestWorkersIdentical(t *testing.T) {
 	}{{cpuref.RuleSTDP, cpuref.Local, 37}, {cpuref.RuleRSTDP, cpuref.Local, 29}, {cpuref.RuleHebbian, cpuref.Dense, 13}} {
 		t.Run(fmt.Sprintf("%s/%s", c.rule, c.layout), func(t *testing.T) {
 			p := busy(cpuref.Defaults())
-			p.N, p.Rule, p.WOut, p.Horizon = c.n, c.rule, c.layout, 2
+			p.N, p.Rule, p.OutLayout, p.Horizon = c.n, c.rule, c.layout, 2
 			var want *cpuref.State
 			for _, w := range []int{1, 2, 3, 7} {
 				s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
@@ -543,4 +544,72 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// bitFrames is a cpuref.FrameSource of frames no rectangles describe: a
+// hashed scatter of about one pixel in twelve plus a moving diagonal,
+// with the padding bits past column n set too (a source must not light
+// them, and neither engine may read them). It ends at frame end.
+type bitFrames struct {
+	n   int
+	end int64
+}
+
+func (b bitFrames) Frame(_ int64, dst []cpuref.Rect) []cpuref.Rect { return dst }
+
+func (b bitFrames) FrameBits(t int64, dst []uint32) error {
+	if t >= b.end {
+		return fmt.Errorf("frame %d: %w", t, cpuref.ErrEndOfSource)
+	}
+	wpr := (b.n + 31) / 32
+	for i := range dst {
+		dst[i] = ^uint32(0) // padding bits set; cleared below for the cells
+	}
+	for row := range b.n {
+		for col := range b.n {
+			on := cpuref.PCG(uint32(t)*7919+uint32(row*b.n+col))%12 == 0 || (row+col+int(t))%b.n == 0
+			if !on {
+				dst[row*wpr+col/32] &^= 1 << (col % 32)
+			}
+		}
+	}
+	return nil
+}
+
+// TestMatchesReferenceFrameSource runs frames given as bit sets (-frames),
+// in lockstep, to the source's end: both engines stop at the same step
+// with the same error and the same state.
+func TestMatchesReferenceFrameSource(t *testing.T) {
+	for _, c := range []struct {
+		n, horizon int
+		rule       cpuref.Rule
+	}{{33, 1, cpuref.RuleSTDP}, {40, 2, cpuref.RuleRSTDP}, {17, 1, cpuref.RuleHebbian}} {
+		t.Run(fmt.Sprintf("n=%d/horizon=%d/%s", c.n, c.horizon, c.rule), func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.Horizon, p.Rule = c.n, c.horizon, c.rule
+			stim := func() cpuref.Stimulus { return bitFrames{p.N, 1 << 40} }
+			lockstep(t, run{p: p, steps: 300, weightsEvery: 10, stim: stim, active: true})
+
+			// The end of the source: Run stops before the step that lacks
+			// a frame, on both engines, with the state as it was.
+			const end = 50
+			src := bitFrames{p.N, end}
+			ref := cpuref.NewFrom(p, cpuref.NewState(p), src)
+			fast, err := New(p, cpuref.NewState(p), src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fast.Release()
+			rerr, ferr := ref.Run(100), fast.Run(100)
+			if !errors.Is(ferr, cpuref.ErrEndOfSource) || rerr == nil || ferr.Error() != rerr.Error() {
+				t.Fatalf("Run's error %v, want the reference's %v", ferr, rerr)
+			}
+			if want := int64(end - p.Horizon); fast.State().T != want {
+				t.Fatalf("stopped at t=%d, want %d", fast.State().T, want)
+			}
+			if err := diff(int(fast.State().T), fast.State(), ref.State, true); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }
