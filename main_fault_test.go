@@ -53,7 +53,16 @@ func spikecastBinary(t *testing.T) string {
 var binaryDir string
 
 func TestMain(m *testing.M) {
+	// -backend auto (the default) caches its measurements in the user
+	// cache dir: the tests keep theirs apart from the user's.
+	cache, err := os.MkdirTemp("", "spikecast-cache-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(cache)
+	os.Setenv("XDG_CACHE_HOME", cache)
 	code := m.Run()
+	os.RemoveAll(cache)
 	if binaryDir != "" {
 		os.RemoveAll(binaryDir)
 	}

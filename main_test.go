@@ -42,7 +42,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"-theta0", "0.01"}, "-theta0 0.01: want a number in [theta_min=0.05, 1000]"},
 		{[]string{"-rule", "backprop"}, `-rule "backprop": want one of "stdp", "hebbian"`},
 		{[]string{"-wout", "sparse"}, `-wout "sparse"`},
-		{[]string{"-backend", "tpu"}, `-backend "tpu": want one of "gpu", "cpu"`},
+		{[]string{"-backend", "tpu"}, `-backend "tpu": want one of "gpu", "cpu", "ref", "auto"`},
 		{[]string{"-wout", "dense", "-n", "256"}, "17179869184 bytes (16.0 GiB)"},
 		{[]string{"-seed", "-3"}, "want an integer in [0, 4294967295]"},
 		{[]string{"-rho", "abc"}, "not a number"},
@@ -139,5 +139,25 @@ func TestVersion(t *testing.T) {
 	s := runOK(t, "-headless", "-quiet", "-backend", "cpu", "-n", "8", "-steps", "5")
 	if want := strings.TrimSpace(strings.TrimPrefix(stdout, "spikecast ")); s.Version != want {
 		t.Errorf("summary version %q, -version says %q", s.Version, want)
+	}
+}
+
+// TestBackendAuto: the default -backend auto says on one line which
+// backend it chose and why, the summary names what ran and why, and a
+// second run reads the cached measurement.
+func TestBackendAuto(t *testing.T) {
+	for i, how := range []string{"(measured)", "(measured, cached)"} {
+		code, stdout, stderr := runCmd(t, "-headless", "-quiet", "-n", "24", "-seed", "3", "-steps", "40")
+		if code != exitOK {
+			t.Fatalf("run %d: exit %d: %s", i, code, stderr)
+		}
+		s := summary(t, stdout)
+		line := strings.TrimSpace(stderr)
+		if strings.Count(line, "\n") != 0 || line != "spikecast: -backend auto: "+s.BackendAuto || !strings.HasSuffix(line, how) {
+			t.Fatalf("run %d: stderr %q, summary's backend_auto %q", i, stderr, s.BackendAuto)
+		}
+		if (s.Backend != "cpu" && s.Backend != "gpu") || !strings.HasPrefix(s.BackendAuto, s.Backend) || s.Run.Backend != "auto" || s.Steps != 40 {
+			t.Fatalf("run %d: summary %+v", i, s)
+		}
 	}
 }
