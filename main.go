@@ -82,6 +82,7 @@ func newFlagSet(c *config) (*flag.FlagSet, []check) {
 	for _, add := range []func(*flag.FlagSet, *config) check{
 		addPersistFlags, // first: -load replaces the parameters the others check
 		addFramesFlags,  // then: -frames is probed, or checked against -load's
+		addSweepFlags,   // before the run flags: a batch is headless
 		addRunFlags,
 		addWindowFlags,
 		addBenchFlags,
@@ -146,7 +147,7 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 		fmt.Fprintln(stdout, "spikecast", version.String())
 		return nil, flag.ErrHelp
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && !isSet(fs, "merge") { // -merge's files may follow the flags
 		return nil, usagef("unexpected argument %q (flags start with -)", fs.Arg(0))
 	}
 	for i, chk := range checks {

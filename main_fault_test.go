@@ -158,7 +158,7 @@ func TestNoDisplaySaysHowToRunHeadless(t *testing.T) {
 // its output.
 func brokenGLRun(t *testing.T, env []string, how string) (stdout, stderr string) {
 	t.Helper()
-	code, stdout, stderr := runBinary(t, env, "-headless", "-steps", "10", "-quiet")
+	code, stdout, stderr := runBinary(t, env, "-headless", "-backend", "gpu", "-steps", "10", "-quiet")
 	t.Logf("exit %d: %s", code, stderr)
 	if code == exitOK {
 		t.Skipf("SKIPPED: this GL is not Mesa's (%s), so %s", summary(t, stdout).Renderer, how)

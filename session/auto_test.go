@@ -98,7 +98,9 @@ func TestAutoCache(t *testing.T) {
 	for _, change := range []func(){
 		func() { p.N = 65 },
 		func() { e2.cpus = 16 },
-		func() { e2.devices = func() ([]gpu.DeviceInfo, error) { return []gpu.DeviceInfo{{Renderer: "softpipe", Software: true}}, nil } },
+		func() {
+			e2.devices = func() ([]gpu.DeviceInfo, error) { return []gpu.DeviceInfo{{Renderer: "softpipe", Software: true}}, nil }
+		},
 	} {
 		change()
 		before := len(measured)

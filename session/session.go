@@ -19,6 +19,7 @@ import (
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/sweep"
 	"github.com/spikecast/spikecast/version"
 )
 
@@ -68,6 +69,15 @@ type Config struct {
 	StateEvery  int                   // steps between numbered -state files; 0: none
 	ConfigFile  string                // -config: the JSON the flags were read from
 
+	// A batch run (-batch, -sweep): the networks to run, Batch at a time,
+	// each for Steps steps; nil: one network. SweepOut is the results
+	// file, which SweepResume continues.
+	Batch       int
+	Runs        []sweep.Run
+	SweepOut    string
+	SweepResume bool
+	Merge       []string // -merge: results files to merge into SweepOut
+
 	// Stim is the run's stimulus when it is not the one Params.Env names:
 	// the -frames source, which Run opens (nil: cpuref.NewStimulus).
 	Stim cpuref.Stimulus
@@ -90,8 +100,16 @@ func Run(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		return listGPUs(stdout, stderr)
 	case c.Bench:
 		return runBench(c, sigs, stdout, stderr)
+	case c.Merge != nil:
+		return runMerge(c, stdout, stderr)
+	}
+	if !c.Headless && !gpu.HasDisplay() {
+		return noDisplay(stderr) // before -backend auto measures anything
 	}
 	defer c.resolveAuto(defaultAutoEnv(c), stderr)()
+	if c.Runs != nil {
+		return runBatch(c, sigs, stdout, stderr)
+	}
 	if c.Params.Frames != "" && c.Stim == nil {
 		src, err := frames.New(c.Params, c.t0())
 		if err != nil {
@@ -177,7 +195,11 @@ type Summary struct {
 	Version     string  `json:"version"`          // the build (package version)
 	FPS         float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
 	Frames      int64   `json:"frames,omitempty"` // frames recorded
-	Record      string  `json:"record,omitempty"` // where they went
+	// Networks is how many networks a batch run finished; then steps is
+	// each one's steps, steps_per_s the networks' steps per second in
+	// all, and f1, precision, recall and hidden_rate their means.
+	Networks int    `json:"networks,omitempty"`
+	Record   string `json:"record,omitempty"` // where they went
 	// What repeats the run: every parameter by flag name, and the run
 	// flags that change its result. -config reads both back.
 	Params JSONObject `json:"params"`
