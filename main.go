@@ -1,7 +1,8 @@
 // Command spikecast runs a layer of leaky integrate-and-fire neurons that
 // learns, with local rules only, to predict the next frame of a moving dot.
-// The network runs on OpenGL 4.3 compute shaders (-backend gpu) or on the
-// pure-Go reference (-backend cpu); docs/MODEL.md defines it.
+// The network runs on OpenGL 4.3 compute shaders (-backend gpu), on a fast
+// Go engine (-backend cpu) or on the pure-Go reference (-backend ref);
+// -backend auto, the default, picks one. docs/MODEL.md defines the model.
 //
 // Usage:
 //
@@ -12,7 +13,8 @@
 //
 // This package parses and checks the command line, each concern's flags
 // declared and checked together in its own file (paramflags.go,
-// runflags.go, persistflags.go, recordflags.go, benchflags.go), and hands
+// runflags.go, persistflags.go, recordflags.go, benchflags.go,
+// sweepflags.go), and hands
 // the checked session.Config to package session, which runs it.
 package main
 
