@@ -15,7 +15,8 @@ export PATH=$PATH:/usr/local/go/bin
 
 if [ ! -x "$b2/n256/main" ] || [ ! -x "$b2/n1024/main" ]; then
 	mkdir -p "$b2"
-	/usr/bin/python3 bench/brian2/spikecast_brian2.py --n 256,1024 --keep "$b2" 2>/dev/null
+	/usr/bin/python3 bench/brian2/spikecast_brian2.py --n 256 --steps 1000 --keep "$b2" 2>/dev/null
+	/usr/bin/python3 bench/brian2/spikecast_brian2.py --n 1024 --steps 100 --keep "$b2" 2>/dev/null
 fi
 go test -c -o "$b2/cpufast.test" ./cpufast
 go test -c -o "$b2/cpuref.test" ./cpuref
@@ -28,16 +29,16 @@ go_bench() { # binary n steps
 }
 # brian2 reruns a kept standalone build; its own timer covers the network's
 # run loop only.
-brian2() { # n steps
-	(cd "$b2/n$1" && ./main >/dev/null && awk -v n="$1" -v s="$2" '{ printf "%-8s n=%-5s %10.1f steps/s\n", "brian2", n, s / $1 }' results/last_run_info.txt)
+brian2() { # n
+	(cd "$b2/n$1" && ./main >/dev/null && awk -v n="$1" -v s="$(cat steps.txt)" '{ printf "%-8s n=%-5s %10.1f steps/s\n", "brian2", n, s / $1 }' results/last_run_info.txt)
 }
 
 for r in $(seq "$rounds"); do
 	echo "# round $r"
-	go_bench "$b2/cpufast.test" 256 3000
-	brian2 256 3000
-	go_bench "$b2/cpuref.test" 256 300
-	go_bench "$b2/cpufast.test" 1024 300
-	brian2 1024 300
+	go_bench "$b2/cpufast.test" 256 2000
+	brian2 256
+	go_bench "$b2/cpuref.test" 256 200
+	go_bench "$b2/cpufast.test" 1024 200
+	brian2 1024
 	go_bench "$b2/cpuref.test" 1024 20
 done

@@ -200,6 +200,9 @@ def main():
             directory = tempfile.mkdtemp(prefix=f'spikecast_brian2_n{n}_')
         try:
             rate = build(n, steps, args.threads, directory)
+            if args.keep:  # for a rerun of ./main (bench/brian2/sitting.sh)
+                with open(os.path.join(directory, 'steps.txt'), 'w') as f:
+                    print(steps, file=f)
         finally:
             if not args.keep:
                 shutil.rmtree(directory, ignore_errors=True)
