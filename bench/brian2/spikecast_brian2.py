@@ -87,7 +87,7 @@ def sc_border(t, n):
     raise NotImplementedError('C++ standalone only')
 
 
-def build(n, steps, threads, directory):
+def build(n, steps, threads, directory, profile=False):
     """Builds and runs the network; returns the steps/s of its run."""
     set_device('cpp_standalone', directory=directory, build_on_run=False)
     prefs.devices.cpp_standalone.openmp_threads = threads
@@ -164,11 +164,14 @@ def build(n, steps, threads, directory):
                          u = 0''', when='after_synapses', order=0)
 
     net = Network(inp, hid, w_in, w_rec, out, w_out)
-    net.run(steps * ms)
+    net.run(steps * ms, profile=profile)
     device.build(directory=directory, compile=True, run=True, debug=False)
     if n <= 64:  # a sign of life: spikes, thresholds moving, W_out learned
         print(f'  n={n}: mean θ {hid.theta[:].mean():.4f}, Σ|W_out| {abs(w_out.w[:]).sum():.3f}, '
               f'Σ W_in {w_in.w[:].sum():.2f}, p max {inp.p[:].max():.3f}', flush=True)
+    if profile:
+        for name, t in sorted(net.profiling_info, key=lambda x: -x[1])[:8]:
+            print(f'  {name}: {float(t) * 1e6 / steps:.1f} µs/step', flush=True)
     return steps / device._last_run_time
 
 
@@ -190,6 +193,7 @@ def main():
     ap.add_argument('--n', default='256,1024', help='grid sides, comma-separated')
     ap.add_argument('--steps', type=int, default=0, help='steps per run (0: 3,000 at n ≤ 256, 300 above)')
     ap.add_argument('--threads', type=int, default=2, help='OpenMP threads')
+    ap.add_argument('--profile', action='store_true', help='print the costliest code objects')
     ap.add_argument('--keep', default='', help='build in DIR/n<n> and keep it, to rerun its ./main (see BENCHMARKS.md)')
     args = ap.parse_args()
     for n in [int(v) for v in args.n.split(',')]:
@@ -199,7 +203,10 @@ def main():
         else:
             directory = tempfile.mkdtemp(prefix=f'spikecast_brian2_n{n}_')
         try:
-            rate = build(n, steps, args.threads, directory)
+            rate = build(n, steps, args.threads, directory, args.profile)
+            if args.keep:  # for a rerun of ./main (bench/brian2/sitting.sh)
+                with open(os.path.join(directory, 'steps.txt'), 'w') as f:
+                    print(steps, file=f)
         finally:
             if not args.keep:
                 shutil.rmtree(directory, ignore_errors=True)
