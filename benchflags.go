@@ -24,8 +24,8 @@ func addBenchFlags(fs *flag.FlagSet, c *config) check {
 		if !c.Bench {
 			return nil
 		}
-		if c.Backend != "gpu" {
-			return usagef("invalid -backend %s with -bench: the benchmark measures the gpu backend (go test -bench . ./cpuref measures the reference)", c.Backend)
+		if c.Backend != "gpu" && c.Backend != "auto" {
+			return usagef("invalid -backend %s with -bench: the benchmark measures the gpu backend (go test -bench . ./cpufast ./cpuref measures the CPU engines)", c.Backend)
 		}
 		sizes, err := parseSizes(*benchN)
 		if err != nil {

@@ -53,10 +53,10 @@ func TestHeadlessWithoutX(t *testing.T) {
 		args []string
 		want string // prefix of the summary's gl
 	}{
-		{[]string{"-headless", "-n", "16", "-steps", "50", "-quiet"}, "egl"},
-		{[]string{"-headless", "-n", "16", "-steps", "50", "-quiet", "-gl", "egl"}, "egl"},
-		{[]string{"-headless", "-n", "16", "-steps", "20", "-steps_per_frame", "10", "-quiet", "-width", "320", "-height", "240", "-record", filepath.Join(dir, "frames") + "/"}, "egl"},
-		{[]string{"-headless", "-n", "16", "-steps", "50", "-quiet", "-gl", "xvfb"}, "xvfb"},
+		{[]string{"-headless", "-backend", "gpu", "-n", "16", "-steps", "50", "-quiet"}, "egl"},
+		{[]string{"-headless", "-backend", "gpu", "-n", "16", "-steps", "50", "-quiet", "-gl", "egl"}, "egl"},
+		{[]string{"-headless", "-backend", "gpu", "-n", "16", "-steps", "20", "-steps_per_frame", "10", "-quiet", "-width", "320", "-height", "240", "-record", filepath.Join(dir, "frames") + "/"}, "egl"},
+		{[]string{"-headless", "-backend", "gpu", "-n", "16", "-steps", "50", "-quiet", "-gl", "xvfb"}, "xvfb"},
 	} {
 		code, stdout, stderr := runBinary(t, env, c.args...)
 		if code != exitOK {
@@ -68,7 +68,7 @@ func TestHeadlessWithoutX(t *testing.T) {
 			t.Errorf("%v: summary says gl %q, want %s…", c.args, s.GL, c.want)
 		}
 	}
-	code, _, stderr := runBinary(t, env, "-headless", "-steps", "10", "-gl", "glx")
+	code, _, stderr := runBinary(t, env, "-headless", "-backend", "gpu", "-steps", "10", "-gl", "glx")
 	if code != exitFailure {
 		t.Errorf("-gl glx without DISPLAY: exit %d, want %d", code, exitFailure)
 	}

@@ -1,7 +1,8 @@
 // Command spikecast runs a layer of leaky integrate-and-fire neurons that
 // learns, with local rules only, to predict the next frame of a moving dot.
-// The network runs on OpenGL 4.3 compute shaders (-backend gpu) or on the
-// pure-Go reference (-backend cpu); docs/MODEL.md defines it.
+// The network runs on OpenGL 4.3 compute shaders (-backend gpu), on a fast
+// Go engine (-backend cpu) or on the pure-Go reference (-backend ref);
+// -backend auto, the default, picks one. docs/MODEL.md defines the model.
 //
 // Usage:
 //
@@ -12,7 +13,8 @@
 //
 // This package parses and checks the command line, each concern's flags
 // declared and checked together in its own file (paramflags.go,
-// runflags.go, persistflags.go, recordflags.go, benchflags.go), and hands
+// runflags.go, persistflags.go, recordflags.go, benchflags.go,
+// sweepflags.go), and hands
 // the checked session.Config to package session, which runs it.
 package main
 
@@ -82,6 +84,7 @@ func newFlagSet(c *config) (*flag.FlagSet, []check) {
 	for _, add := range []func(*flag.FlagSet, *config) check{
 		addPersistFlags, // first: -load replaces the parameters the others check
 		addFramesFlags,  // then: -frames is probed, or checked against -load's
+		addSweepFlags,   // before the run flags: a batch is headless
 		addRunFlags,
 		addWindowFlags,
 		addBenchFlags,
@@ -146,7 +149,7 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 		fmt.Fprintln(stdout, "spikecast", version.String())
 		return nil, flag.ErrHelp
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && !isSet(fs, "merge") { // -merge's files may follow the flags
 		return nil, usagef("unexpected argument %q (flags start with -)", fs.Arg(0))
 	}
 	for i, chk := range checks {

@@ -17,7 +17,7 @@ import (
 
 // recordArgs is a small, fast recording: 120 frames of 320×240 at n=24.
 func recordArgs(path string, extra ...string) []string {
-	return append([]string{"-headless", "-n", "24", "-steps", "120", "-width", "320", "-height", "240", "-record", path}, extra...)
+	return append([]string{"-headless", "-backend", "gpu", "-n", "24", "-steps", "120", "-width", "320", "-height", "240", "-record", path}, extra...)
 }
 
 func runRecorded(t *testing.T, args ...string) Summary {

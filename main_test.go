@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -42,7 +44,7 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"-theta0", "0.01"}, "-theta0 0.01: want a number in [theta_min=0.05, 1000]"},
 		{[]string{"-rule", "backprop"}, `-rule "backprop": want one of "stdp", "hebbian"`},
 		{[]string{"-wout", "sparse"}, `-wout "sparse"`},
-		{[]string{"-backend", "tpu"}, `-backend "tpu": want one of "gpu", "cpu"`},
+		{[]string{"-backend", "tpu"}, `-backend "tpu": want one of "gpu", "cpu", "ref", "auto"`},
 		{[]string{"-wout", "dense", "-n", "256"}, "17179869184 bytes (16.0 GiB)"},
 		{[]string{"-seed", "-3"}, "want an integer in [0, 4294967295]"},
 		{[]string{"-rho", "abc"}, "not a number"},
@@ -56,6 +58,19 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"-bench", "-backend", "cpu"}, "invalid -backend cpu with -bench"},
 		{[]string{"-bench", "-bench_n", "16,0"}, "invalid -bench_n"},
 		{[]string{"-n", "8192", "-rrec", "8", "-rout", "8"}, "of memory"},
+		{[]string{"-sweep", "foo=1,2"}, `invalid -sweep: axis "foo=1,2": no parameter -foo`},
+		{[]string{"-sweep", "eta=0.02..0.005:4"}, "empty range"},
+		{[]string{"-sweep", "rho=0.5,1.5"}, "invalid -rho 1.5: want a number in [0, 1]"},
+		{[]string{"-sweep", "seed=1..4", "-shard", "3/2"}, "invalid -shard 3/2: want 0 ≤ i < N"},
+		{[]string{"-shard", "0/2"}, "invalid -shard 0/2 without -sweep"},
+		{[]string{"-batch", "0"}, "invalid -batch 0"},
+		{[]string{"-batch", "4096", "-n", "4096"}, "invalid -batch 4096: 4096 networks at n=4096 need about"},
+		{[]string{"-batch", "2", "-save", "x.ckpt"}, "invalid -save with -batch or -sweep"},
+		{[]string{"-batch", "2", "-resume"}, "invalid -resume without -sweep_out"},
+		{[]string{"-batch", "2", "-sweep_out", "x.csv"}, "want a .jsonl path"},
+		{[]string{"-sweep_out", "x.jsonl"}, "invalid -sweep_out without -sweep or -batch"},
+		{[]string{"-merge", "/nonexistent/*.jsonl", "-sweep_out", "x.jsonl"}, "no such file"},
+		{[]string{"-merge", "a.jsonl"}, "invalid -merge without -sweep_out"},
 	}
 	for _, c := range cases {
 		code, stdout, stderr := runCmd(t, c.args...)
@@ -139,5 +154,62 @@ func TestVersion(t *testing.T) {
 	s := runOK(t, "-headless", "-quiet", "-backend", "cpu", "-n", "8", "-steps", "5")
 	if want := strings.TrimSpace(strings.TrimPrefix(stdout, "spikecast ")); s.Version != want {
 		t.Errorf("summary version %q, -version says %q", s.Version, want)
+	}
+}
+
+// TestBackendAuto: the default -backend auto says on one line which
+// backend it chose and why, the summary names what ran and why, and a
+// second run reads the cached measurement.
+func TestBackendAuto(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // a cache of this test's own
+	for i, how := range []string{"(measured)", "(measured, cached)"} {
+		code, stdout, stderr := runCmd(t, "-headless", "-quiet", "-n", "24", "-seed", "3", "-steps", "40")
+		if code != exitOK {
+			t.Fatalf("run %d: exit %d: %s", i, code, stderr)
+		}
+		s := summary(t, stdout)
+		line := strings.TrimSpace(stderr)
+		if strings.Count(line, "\n") != 0 || line != "spikecast: -backend auto: "+s.BackendAuto || !strings.HasSuffix(line, how) {
+			t.Fatalf("run %d: stderr %q, summary's backend_auto %q", i, stderr, s.BackendAuto)
+		}
+		if (s.Backend != "cpu" && s.Backend != "gpu") || !strings.HasPrefix(s.BackendAuto, s.Backend) || s.Run.Backend != "auto" || s.Steps != 40 {
+			t.Fatalf("run %d: summary %+v", i, s)
+		}
+	}
+}
+
+// TestSweepCommand: a sweep in two shards, each writing its results
+// file, merged into one table; every run appears once.
+func TestSweepCommand(t *testing.T) {
+	dir := t.TempDir()
+	f := func(name string) string { return filepath.Join(dir, name) }
+	sweepArgs := []string{"-backend", "cpu", "-n", "8", "-steps", "60", "-sweep", "rho=0.8,0.9 seed=1..3", "-batch", "2"}
+	for i := range 2 {
+		code, stdout, stderr := runCmd(t, append(sweepArgs, "-shard", fmt.Sprintf("%d/2", i), "-sweep_out", f(fmt.Sprintf("out-%d.jsonl", i)))...)
+		if code != exitOK {
+			t.Fatalf("shard %d: exit %d: %s", i, code, stderr)
+		}
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		if s := summary(t, stdout); len(lines) != 4 || s.Networks != 3 || s.Backend != "cpu" {
+			t.Fatalf("shard %d: %d lines, summary %+v", i, len(lines), s)
+		}
+	}
+	// A shard run again without -resume would overwrite its file.
+	if code, _, stderr := runCmd(t, append(sweepArgs, "-shard", "0/2", "-sweep_out", f("out-0.jsonl"))...); code != exitUsage || !strings.Contains(stderr, "add -resume") {
+		t.Errorf("rerun without -resume: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runCmd(t, "-sweep_out", f("all.jsonl"), "-merge", f("out-0.jsonl"), f("out-1.jsonl"))
+	if code != exitOK || !strings.Contains(stdout, `"runs":6,"files":2`) {
+		t.Fatalf("merge: exit %d: %s %s", code, stdout, stderr)
+	}
+	csv, _ := os.ReadFile(f("all.csv"))
+	rows := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	if len(rows) != 7 {
+		t.Fatalf("merged CSV has %d lines:\n%s", len(rows), csv)
+	}
+	for i, row := range rows[1:] {
+		if !strings.HasPrefix(row, fmt.Sprintf("%d,60,", i)) {
+			t.Errorf("row %d: %s", i, row)
+		}
 	}
 }

@@ -13,10 +13,10 @@ import (
 
 // addRunFlags declares what kind of run this is and on what backend.
 func addRunFlags(fs *flag.FlagSet, c *config) check {
-	fs.StringVar(&c.Backend, "backend", "gpu", "gpu (OpenGL 4.3 compute shaders) or cpu (the Go reference)")
+	fs.StringVar(&c.Backend, "backend", "auto", "gpu (OpenGL 4.3 compute shaders), cpu (the fast Go engine), ref (the Go reference), or auto: a hardware GPU, else the faster of gpu and cpu for this n, measured once and cached")
 	fs.IntVar(&c.Steps, "steps", 0, "steps to run; 0: until the window closes, or 3000 with -headless")
 	fs.BoolVar(&c.Headless, "headless", false, "no window: simulate, then print the summary")
-	fs.IntVar(&c.Workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu [1, 1024]; the result does not depend on it")
+	fs.IntVar(&c.Workers, "workers", runtime.GOMAXPROCS(0), "goroutines for -backend cpu and ref [1, 1024]; the result does not depend on it")
 	return func(*flag.FlagSet, []string) error {
 		if c.Params.Env == cpuref.EnvMouse && c.Headless {
 			return usagef("invalid -env mouse with -headless: the dot follows the mouse, which needs the window")
@@ -25,7 +25,7 @@ func addRunFlags(fs *flag.FlagSet, c *config) check {
 			return err
 		}
 		if !validBackend(c.Backend) {
-			return usagef("invalid -backend %q: want one of %s", c.Backend, quoted(backend.Names))
+			return usagef("invalid -backend %q: want one of %s", c.Backend, quoted(backendChoices()))
 		}
 		if c.Steps < 0 {
 			return usagef("invalid -steps %d: want an integer ≥ 0", c.Steps)
@@ -40,8 +40,11 @@ func addRunFlags(fs *flag.FlagSet, c *config) check {
 	}
 }
 
+// backendChoices are the values of -backend: the backends, and auto.
+func backendChoices() []string { return append(append([]string{}, backend.Names...), "auto") }
+
 func validBackend(name string) bool {
-	for _, n := range backend.Names {
+	for _, n := range backendChoices() {
 		if n == name {
 			return true
 		}

@@ -1,10 +1,11 @@
 // Package backend is the one notion of a simulation engine the command
 // knows: the headless loop, the window, headless recording, the
 // benchmark, -save, -load and -metrics all drive a Backend and nothing
-// else. Two implementations live here: "gpu", a gpu.Sim on a gpu.Context,
-// and "cpu", the reference cpuref.Sim. A further engine that keeps its
-// state in host memory (a faster CPU one, say) plugs in with one small
-// file: wrap it in the Host methods and call NewHost.
+// else. Three implementations live here: "gpu", a gpu.Sim on a
+// gpu.Context; "cpu", the activity-driven cpufast.Sim (fast.go); and
+// "ref", the reference cpuref.Sim that the other two are tested against.
+// A further engine that keeps its state in host memory plugs in with one
+// small file: wrap it in the Host methods and call NewHost.
 //
 // Threads: a Backend's methods may be called from any goroutine except a
 // GL context's thread; the gpu backend runs its GL work on its context's
@@ -45,7 +46,7 @@ type Backend interface {
 	SetParams(p cpuref.Params) error
 	// Params are the model's parameters.
 	Params() cpuref.Params
-	// Name is the -backend value: "gpu", "cpu".
+	// Name is the -backend value: "gpu", "cpu", "ref".
 	Name() string
 	// Renderer names what computes the steps: GL_RENDERER, or the CPU
 	// engine.
@@ -86,7 +87,7 @@ type Display interface {
 
 // Config says which backend to make and from what.
 type Config struct {
-	Name    string          // "gpu" or "cpu"
+	Name    string          // one of Names
 	Params  cpuref.Params   // validated
 	State   *cpuref.State   // the state to start from; copied
 	Stim    cpuref.Stimulus // nil: cpuref.NewStimulus(Params); the window moves a Mouse's dot
@@ -99,8 +100,9 @@ type Config struct {
 	Warn    io.Writer // where a software-rendering warning goes
 }
 
-// Names are the backends New makes.
-var Names = []string{"gpu", "cpu"}
+// Names are the backends New makes: the GPU, the fast CPU engine and the
+// reference.
+var Names = []string{"gpu", "cpu", "ref"}
 
 // New makes the backend c names.
 func New(c Config) (Backend, error) {
@@ -114,6 +116,8 @@ func New(c Config) (Backend, error) {
 	case "gpu":
 		return newGPU(c)
 	case "cpu":
+		return newFast(c)
+	case "ref":
 		return newCPU(c), nil
 	}
 	return nil, fmt.Errorf("backend: unknown backend %q", c.Name)

@@ -2,13 +2,13 @@ package backend
 
 import "github.com/spikecast/spikecast/cpuref"
 
-// newCPU runs the reference, cpuref.Sim.
+// newCPU runs the reference, cpuref.Sim (-backend ref).
 func newCPU(c Config) Backend {
 	s := cpuref.NewFrom(c.Params, c.State.Clone(), c.Stim)
 	if c.Workers > 0 {
 		s.SetWorkers(c.Workers)
 	}
-	return NewHost("cpu", "cpuref (Go)", c.Params, c.Stim, refEngine{s})
+	return NewHost("ref", "cpuref (Go)", c.Params, c.Stim, refEngine{s})
 }
 
 // refEngine adapts cpuref.Sim to Engine.

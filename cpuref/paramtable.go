@@ -402,3 +402,14 @@ func inRange(v, lo, hi float32) bool {
 func fmtFloat(v float32) string {
 	return fmt.Sprint(v)
 }
+
+// Set parses str into the parameter's field of p, as its flag does (a
+// sweep's values go through it); Check then tests the range.
+func (s ParamSpec) Set(p *Params, str string) error { return s.set(p, str) }
+
+// Check returns a *RangeError when p's value of the parameter is outside
+// its declared range (a bound naming another parameter reads p's).
+func (s ParamSpec) Check(p Params) error { return s.check(p) }
+
+// Integer reports whether the parameter takes whole numbers.
+func (s ParamSpec) Integer() bool { return s.kind == reflect.Int || s.kind == reflect.Uint32 }

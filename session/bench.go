@@ -58,6 +58,10 @@ func stepBytes(p cpuref.Params) int64 {
 // -metrics observe the simulation-only measurement of the last size (a
 // metrics row reads the state back, which the steps/s then include).
 func runBench(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
+	if c.Backend == "auto" { // the benchmark measures the gpu backend
+		c.Backend = "gpu"
+		defer func() { c.Backend = "auto" }()
+	}
 	ctx, err := backend.NewHeadlessContext(c.GL, stderr)
 	if err != nil {
 		return fail(stderr, err)

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/npy"
+	"github.com/spikecast/spikecast/sweep"
 	"github.com/spikecast/spikecast/version"
 )
 
@@ -77,25 +77,7 @@ func (s *spikeWriter) abort() { s.f.Discard() }
 // paramsJSON is p as a JSON object keyed by flag name, in the order of
 // cpuref.Params' fields: what the summary, the sidecar and -state's
 // metadata carry, and what -config reads back.
-func paramsJSON(p cpuref.Params) json.RawMessage {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, s := range cpuref.ParamSpecs() {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(s.Flag)
-		v, err := json.Marshal(s.Value(p))
-		if err != nil { // a NaN cannot pass Validate; say so rather than lose the key
-			v, _ = json.Marshal(s.Format(p))
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes()
-}
+func paramsJSON(p cpuref.Params) json.RawMessage { return sweep.Settings(p) }
 
 // ArrayName is the name a State buffer has in a -state .npz: its field
 // in lower case (v, theta, p, q, x, y, s, yhat, err, ring, …), a weight

@@ -19,6 +19,7 @@ import (
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/sweep"
 	"github.com/spikecast/spikecast/version"
 	"github.com/spikecast/spikecast/viz"
 )
@@ -35,7 +36,8 @@ const (
 // Config is everything the command line sets, checked.
 type Config struct {
 	Params   cpuref.Params
-	Backend  string // backend.Names
+	Backend  string // backend.Names, or "auto" until Run resolves it
+	Auto     string // why -backend auto chose Backend ("" without auto)
 	Steps    int    // steps to run; 0: until the window closes
 	Headless bool
 	Workers  int
@@ -77,6 +79,15 @@ type Config struct {
 	StateEvery  int                   // steps between numbered -state files; 0: none
 	ConfigFile  string                // -config: the JSON the flags were read from
 
+	// A batch run (-batch, -sweep): the networks to run, Batch at a time,
+	// each for Steps steps; nil: one network. SweepOut is the results
+	// file, which SweepResume continues.
+	Batch       int
+	Runs        []sweep.Run
+	SweepOut    string
+	SweepResume bool
+	Merge       []string // -merge: results files to merge into SweepOut
+
 	// Stim is the run's stimulus when it is not the one Params.Env names:
 	// the -frames source, which Run opens (nil: cpuref.NewStimulus).
 	Stim cpuref.Stimulus
@@ -99,6 +110,15 @@ func Run(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		return listGPUs(stdout, stderr)
 	case c.Bench:
 		return runBench(c, sigs, stdout, stderr)
+	case c.Merge != nil:
+		return runMerge(c, stdout, stderr)
+	}
+	if !c.Headless && !gpu.HasDisplay() {
+		return noDisplay(stderr) // before -backend auto measures anything
+	}
+	defer c.resolveAuto(defaultAutoEnv(c), stderr)()
+	if c.Runs != nil {
+		return runBatch(c, sigs, stdout, stderr)
 	}
 	if c.Params.Frames != "" && c.Stim == nil {
 		src, err := frames.New(c.Params, c.t0())
@@ -171,20 +191,25 @@ func (c *Config) newBackend(cfg backend.Config) (backend.Backend, error) {
 
 // Summary is the one-line JSON report printed at exit.
 type Summary struct {
-	Steps      int64   `json:"steps"`
-	StepsPerS  float64 `json:"steps_per_s"`
-	F1         float64 `json:"f1"`
-	Precision  float64 `json:"precision"`
-	Recall     float64 `json:"recall"`
-	HiddenRate float64 `json:"hidden_rate"`
-	N          int     `json:"n"`
-	Backend    string  `json:"backend"`
-	Renderer   string  `json:"renderer"`
-	GL         string  `json:"gl,omitempty"`     // how the GL context was made: egl-device, egl-surfaceless, glx or xvfb
-	Version    string  `json:"version"`          // the build (package version)
-	FPS        float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
-	Frames     int64   `json:"frames,omitempty"` // frames recorded
-	Record     string  `json:"record,omitempty"` // where they went
+	Steps       int64   `json:"steps"`
+	StepsPerS   float64 `json:"steps_per_s"`
+	F1          float64 `json:"f1"`
+	Precision   float64 `json:"precision"`
+	Recall      float64 `json:"recall"`
+	HiddenRate  float64 `json:"hidden_rate"`
+	N           int     `json:"n"`
+	Backend     string  `json:"backend"`                // what ran
+	BackendAuto string  `json:"backend_auto,omitempty"` // why -backend auto chose it
+	Renderer    string  `json:"renderer"`
+	GL          string  `json:"gl,omitempty"`     // how the GL context was made: egl-device, egl-surfaceless, glx or xvfb
+	Version     string  `json:"version"`          // the build (package version)
+	FPS         float64 `json:"fps,omitempty"`    // frames drawn per second: window and recording runs
+	Frames      int64   `json:"frames,omitempty"` // frames recorded
+	// Networks is how many networks a batch run finished; then steps is
+	// each one's steps, steps_per_s the networks' steps per second in
+	// all, and f1, precision, recall and hidden_rate their means.
+	Networks int    `json:"networks,omitempty"`
+	Record   string `json:"record,omitempty"` // where they went
 	// What repeats the run: every parameter by flag name, and the run
 	// flags that change its result. -config reads both back.
 	Params JSONObject `json:"params"`
@@ -217,7 +242,11 @@ type RunFlags struct {
 
 // runFlags is c's RunFlags.
 func (c *Config) runFlags() RunFlags {
-	return RunFlags{Backend: c.Backend, Steps: c.Steps, Headless: c.Headless, Load: c.Load}
+	b := c.Backend
+	if c.Auto != "" {
+		b = "auto" // what was asked: -config repeats the choice, not its outcome
+	}
+	return RunFlags{Backend: b, Steps: c.Steps, Headless: c.Headless, Load: c.Load}
 }
 
 // newSummary fills the fields every run reports: steps is the steps this
@@ -225,18 +254,19 @@ func (c *Config) runFlags() RunFlags {
 // per second.
 func newSummary(c *Config, m cpuref.Measures, steps int64, rate float64, renderer string) Summary {
 	return Summary{
-		Steps:      steps,
-		StepsPerS:  round(rate, 1),
-		F1:         round(m.F1, 4),
-		Precision:  round(m.Precision, 4),
-		Recall:     round(m.Recall, 4),
-		HiddenRate: round(m.HiddenRate, 6),
-		N:          c.Params.N,
-		Backend:    c.Backend,
-		Renderer:   renderer,
-		Version:    version.String(),
-		Params:     JSONObject(paramsJSON(c.Params)),
-		Run:        c.runFlags(),
+		Steps:       steps,
+		StepsPerS:   round(rate, 1),
+		F1:          round(m.F1, 4),
+		Precision:   round(m.Precision, 4),
+		Recall:      round(m.Recall, 4),
+		HiddenRate:  round(m.HiddenRate, 6),
+		N:           c.Params.N,
+		Backend:     c.Backend,
+		BackendAuto: c.Auto,
+		Renderer:    renderer,
+		Version:     version.String(),
+		Params:      JSONObject(paramsJSON(c.Params)),
+		Run:         c.runFlags(),
 	}
 }
 

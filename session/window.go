@@ -12,13 +12,18 @@ import (
 	"github.com/spikecast/spikecast/viz"
 )
 
+// noDisplay says, in one line, how to run where there is no display.
+func noDisplay(stderr io.Writer) int {
+	fmt.Fprintln(stderr, "spikecast: no display (DISPLAY is not set): add -headless to simulate without a window, or run under xvfb-run to draw into a virtual screen")
+	return ExitFailure
+}
+
 // runWindow runs the simulation in the live window until it is closed
 // (exit 0), Esc/Q (0), -steps is reached (0), or a signal arrives (130 or
 // 143). Every GL object is released before it returns.
 func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	if !gpu.HasDisplay() {
-		fmt.Fprintln(stderr, "spikecast: no display (DISPLAY is not set): add -headless to simulate without a window, or run under xvfb-run to draw into a virtual screen")
-		return ExitFailure
+		return noDisplay(stderr)
 	}
 	ctx, err := gpu.NewContext(gpu.Options{Visible: true, Width: c.Width, Height: c.Height,
 		Title: fmt.Sprintf("spikecast — n=%d, %s", c.Params.N, c.Backend), VSync: c.VSync})

@@ -1,0 +1,62 @@
+package cpufast
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spikecast/spikecast/cpuref"
+)
+
+// warmup is how many untimed steps a benchmark takes first (as cpuref's
+// BenchmarkStep does), so that the timed steps see spikes and learning.
+const warmup = 20
+
+// BenchmarkStep times a step with default parameters (stdp, local W_out,
+// the border walk, learning on) on every CPU, beside cpuref's BenchmarkStep
+// of the same name.
+func BenchmarkStep(b *testing.B) {
+	for _, n := range []int{64, 256, 1024} {
+		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
+			p := cpuref.Defaults()
+			p.N = n
+			s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Release()
+			s.Run(warmup)
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			s.Run(b.N)
+			cpu := cpuTime() - cpu0
+			b.StopTimer()
+			reportStepMetrics(b, n)
+			// CPU time per step, all threads together: on a machine shared
+			// with other work it drifts far less than the wall clock.
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/step")
+		})
+	}
+}
+
+// reportStepMetrics reports steps/s and ns/cell-step over b.N steps of an
+// n×n network.
+func reportStepMetrics(b *testing.B, n int) {
+	b.Helper()
+	sec := b.Elapsed().Seconds()
+	if sec <= 0 {
+		return
+	}
+	b.ReportMetric(float64(b.N)/sec, "steps/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*float64(n)*float64(n)), "ns/cell-step")
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -1,0 +1,65 @@
+package cpufast
+
+import "math/bits"
+
+// bitgrid is one bit per cell of an n×n grid, each row starting on a new
+// 64-bit word, so that a band of rows owns its words outright and bands
+// may be read and cleared by different goroutines. It marks the cells a
+// pass must visit; a row of 64 unmarked cells costs one word test.
+type bitgrid struct {
+	n, wpr int // side, words per row
+	w      []uint64
+}
+
+func newBitgrid(n int) bitgrid {
+	wpr := (n + 63) / 64
+	return bitgrid{n: n, wpr: wpr, w: make([]uint64, n*wpr)}
+}
+
+func (g *bitgrid) clear() { clear(g.w) }
+
+func (g *bitgrid) set(row, col int) { g.w[row*g.wpr+col>>6] |= 1 << uint(col&63) }
+
+func (g *bitgrid) has(row, col int) bool { return g.w[row*g.wpr+col>>6]>>uint(col&63)&1 != 0 }
+
+// setBox marks the cells of the radius-r square around (row, col) that lie
+// on the grid.
+func (g *bitgrid) setBox(row, col, r int) {
+	r0, r1 := max(row-r, 0), min(row+r, g.n-1)
+	c0, c1 := max(col-r, 0), min(col+r, g.n-1)
+	for y := r0; y <= r1; y++ {
+		g.setSpan(y, c0, c1+1)
+	}
+}
+
+// setSpan marks columns [c0, c1) of a row.
+func (g *bitgrid) setSpan(row, c0, c1 int) {
+	base := row * g.wpr
+	for c0 < c1 {
+		wi := c0 >> 6
+		end := min(c1, (wi+1)<<6)
+		width := uint(end - c0)
+		var m uint64
+		if width == 64 {
+			m = ^uint64(0)
+		} else {
+			m = (uint64(1)<<width - 1) << uint(c0&63)
+		}
+		g.w[base+wi] |= m
+		c0 = end
+	}
+}
+
+// each calls f for every marked cell of rows [r0, r1), in ascending
+// index order.
+func (g *bitgrid) each(r0, r1 int, f func(row, col int)) {
+	for row := r0; row < r1; row++ {
+		for wi, w := range g.w[row*g.wpr : (row+1)*g.wpr] {
+			for w != 0 {
+				b := bits.TrailingZeros64(w)
+				w &= w - 1
+				f(row, wi<<6+b)
+			}
+		}
+	}
+}

@@ -1,0 +1,323 @@
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/sweep"
+)
+
+// A batch run (-batch B, -sweep) runs many independent networks, B at a
+// time, each headless for -steps steps from its initial state, and prints
+// one JSON line per finished network (sweep.Result) and then the summary.
+//
+// On the CPU the B networks of a batch run on B goroutines, each engine
+// with Workers/B goroutines of its own (1 when B ≥ the CPUs): one network
+// a core, no locks between them, since networks share nothing. On the GPU
+// the B networks are B gpu.Sims on one context, stepped in turn a chunk of
+// steps each, so that the driver's queue holds the work of all of them:
+// interleaved, not one dispatch that covers the batch (see BENCHMARKS.md).
+// Either way each network computes exactly the bits it computes alone:
+// nothing of one reaches another.
+
+// batchChunk is the steps a network takes between looks at the signals
+// (and, on the GPU, before the next network's turn).
+const batchChunk = 50
+
+// batchRuns are the networks of a -batch run without -sweep: seeds seed …
+// seed+B−1.
+func batchRuns(p cpuref.Params, b int) []sweep.Run {
+	runs := make([]sweep.Run, b)
+	for i := range runs {
+		runs[i] = sweep.Run{Index: i, Params: p}
+		runs[i].Params.Seed = p.Seed + uint32(i)
+	}
+	return runs
+}
+
+// network is one run of a batch in progress.
+type network struct {
+	run   sweep.Run
+	b     backend.Backend
+	start time.Time
+}
+
+// batchHooks lets tests see each network's backend when it finishes,
+// before it is released.
+type batchHooks struct {
+	done func(r sweep.Run, b backend.Backend)
+	ctx  *gpu.Context // the gpu networks' context; nil: a headless one made for the run
+}
+
+// runBatch runs c.Runs (all of -batch's seeds, or the shard of -sweep),
+// c.Batch at a time.
+func runBatch(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
+	return runBatchWith(c, sigs, stdout, stderr, batchHooks{})
+}
+
+func runBatchWith(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer, hooks batchHooks) int {
+	runs := c.Runs
+	steps := int64(c.Steps)
+	if c.SweepOut != "" && c.SweepResume {
+		done := map[string]bool{}
+		if _, err := os.Stat(c.SweepOut); err == nil {
+			rs, err := sweep.Read(c.SweepOut)
+			if err != nil {
+				return fail(stderr, err)
+			}
+			for _, r := range rs {
+				k, _ := r.Key()
+				done[k] = true
+			}
+		}
+		var left []sweep.Run
+		for _, r := range runs {
+			if !done[sweep.Key(r.Params, steps)] {
+				left = append(left, r)
+			}
+		}
+		fmt.Fprintf(stderr, "spikecast: -resume: %d of %d runs already in %s, %d to go\n", len(runs)-len(left), len(runs), c.SweepOut, len(left))
+		runs = left
+	}
+	var out *sweep.Appender
+	if c.SweepOut != "" {
+		var err error
+		if out, err = sweep.Append(c.SweepOut); err != nil {
+			return fail(stderr, err)
+		}
+		defer out.Close()
+	}
+
+	// Signals: stop taking and stepping networks; the finished ones are
+	// kept, the unfinished dropped (a resume runs them again).
+	var (
+		mu       sync.Mutex
+		got      os.Signal
+		results  []sweep.Result
+		runErr   error
+		renderer string
+	)
+	stopped := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if got == nil {
+			got = poll(sigs)
+		}
+		return got != nil || runErr != nil
+	}
+	finish := func(n *network) error {
+		m, err := n.b.Measures()
+		if err != nil {
+			return err
+		}
+		if hooks.done != nil {
+			hooks.done(n.run, n.b)
+		}
+		r := sweep.Result{
+			Run: n.run.Index, Settings: sweep.Settings(n.run.Params), Steps: n.b.T(),
+			F1: round(m.F1, 4), Precision: round(m.Precision, 4), Recall: round(m.Recall, 4),
+			HiddenRate: round(m.HiddenRate, 6),
+			StepsPerS:  round(float64(n.b.T())/time.Since(n.start).Seconds(), 1),
+			Backend:    n.b.Name(),
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if out != nil {
+			if err := out.Add(r); err != nil {
+				return err
+			}
+		}
+		results = append(results, r)
+		renderer = n.b.Renderer()
+		printSummaryLine(stdout, r)
+		return nil
+	}
+	fail1 := func(err error) {
+		mu.Lock()
+		if runErr == nil {
+			runErr = err
+		}
+		mu.Unlock()
+	}
+
+	start := time.Now()
+	queue := make(chan sweep.Run, len(runs))
+	for _, r := range runs {
+		queue <- r
+	}
+	close(queue)
+	if c.Backend == "gpu" {
+		fail1(batchGPU(c, hooks.ctx, queue, steps, stopped, finish, stderr))
+	} else {
+		batchCPU(c, queue, steps, stopped, finish, fail1)
+	}
+	elapsed := time.Since(start)
+	if runErr != nil {
+		return fail(stderr, runErr)
+	}
+	code := exitFor(got)
+	if c.SweepOut != "" {
+		// The table holds every run in the file: this run's and those
+		// before a resume.
+		all, err := sweep.Merge([]string{c.SweepOut}) // ordered by run
+		if err == nil {
+			err = sweep.WriteCSV(sweep.CSVPath(c.SweepOut), all)
+		}
+		if err != nil {
+			fail(stderr, err)
+			code = ExitFailure
+		}
+	}
+
+	var m cpuref.Measures
+	var total int64
+	for _, r := range results {
+		m.F1 += r.F1 / float64(len(results))
+		m.Precision += r.Precision / float64(len(results))
+		m.Recall += r.Recall / float64(len(results))
+		m.HiddenRate += r.HiddenRate / float64(len(results))
+		total += r.Steps
+	}
+	sum := newSummary(c, m, steps, float64(total)/elapsed.Seconds(), renderer)
+	sum.Networks = len(results)
+	printSummary(stdout, sum)
+	return code
+}
+
+// batchCPU runs the queue's networks on c.Batch goroutines.
+func batchCPU(c *Config, queue <-chan sweep.Run, steps int64, stopped func() bool, finish func(*network) error, fail func(error)) {
+	workers := 1
+	if c.Batch < runtime.NumCPU() {
+		workers = max(1, c.Workers/c.Batch)
+	}
+	var wg sync.WaitGroup
+	for range c.Batch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range queue {
+				if stopped() {
+					return
+				}
+				b, err := backend.New(backend.Config{Name: c.Backend, Params: r.Params, Workers: workers})
+				if err != nil {
+					fail(err)
+					return
+				}
+				n := &network{run: r, b: b, start: time.Now()}
+				for b.T() < steps && !stopped() {
+					if err := b.Step(int(min(batchChunk, steps-b.T()))); err != nil {
+						fail(err)
+						break
+					}
+				}
+				if b.T() == steps {
+					if err := finish(n); err != nil {
+						fail(err)
+					}
+				}
+				b.Release()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// batchGPU runs the queue's networks c.Batch at a time on one headless
+// context, each stepped batchChunk steps in turn.
+func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, stopped func() bool, finish func(*network) error, stderr io.Writer) error {
+	if ctx == nil {
+		var err error
+		if ctx, err = backend.NewHeadlessContext(c.GL, stderr); err != nil {
+			return err
+		}
+		defer ctx.Release()
+	}
+	var active []*network
+	defer func() {
+		for _, n := range active {
+			n.b.Release()
+		}
+	}()
+	next := func() error {
+		r, ok := <-queue
+		if !ok {
+			return nil
+		}
+		b, err := backend.New(backend.Config{Name: "gpu", Params: r.Params, Context: ctx, GL: c.GL})
+		if err != nil {
+			return err
+		}
+		active = append(active, &network{run: r, b: b, start: time.Now()})
+		return nil
+	}
+	for range c.Batch {
+		if err := next(); err != nil {
+			return err
+		}
+	}
+	for len(active) > 0 && !stopped() {
+		for _, n := range active {
+			// Queued, not waited for: the next network's chunk goes in
+			// behind this one's.
+			if err := n.b.Step(int(min(batchChunk, steps-n.b.T()))); err != nil {
+				return err
+			}
+		}
+		keep := active[:0]
+		var ended []*network
+		for _, n := range active {
+			if n.b.T() >= steps {
+				ended = append(ended, n)
+			} else {
+				keep = append(keep, n)
+			}
+		}
+		active = keep
+		for _, n := range ended {
+			err := finish(n)
+			n.b.Release()
+			if err != nil {
+				return err
+			}
+			if err := next(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// printSummaryLine prints one network's result as a JSON line.
+func printSummaryLine(w io.Writer, r sweep.Result) {
+	line, _ := json.Marshal(r) // plain numbers and checked settings: cannot fail
+	fmt.Fprintln(w, string(line))
+}
+
+// runMerge merges -merge's results files into -sweep_out and its CSV,
+// each run once, and prints one JSON line saying what it wrote.
+func runMerge(c *Config, stdout, stderr io.Writer) int {
+	rs, err := sweep.Merge(c.Merge)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if err := sweep.WriteAll(c.SweepOut, rs); err != nil {
+		return fail(stderr, err)
+	}
+	line, _ := json.Marshal(struct {
+		Runs  int    `json:"runs"`
+		Files int    `json:"files"`
+		Out   string `json:"sweep_out"`
+		CSV   string `json:"csv"`
+	}{len(rs), len(c.Merge), c.SweepOut, sweep.CSVPath(c.SweepOut)})
+	fmt.Fprintln(stdout, string(line))
+	return ExitOK
+}

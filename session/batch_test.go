@@ -1,0 +1,156 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/checkpoint"
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu/gputest"
+	"github.com/spikecast/spikecast/sweep"
+)
+
+func TestMain(m *testing.M) { gputest.Main(m) }
+
+// checkpointOf is a state's checkpoint bytes: equal bytes, equal state.
+func checkpointOf(t *testing.T, b backend.Backend) []byte {
+	t.Helper()
+	st, err := b.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := checkpoint.Encode(&buf, b.Params(), st); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestBatchBitIdentical: every network of a batch ends in exactly the
+// state it reaches alone, on every backend, more networks than the batch
+// (the queue refills it) and with different sizes in one batch.
+func TestBatchBitIdentical(t *testing.T) {
+	p := cpuref.Defaults()
+	p.N = 16
+	axes, err := sweep.Parse("n=12,16 seed=3..5", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := sweep.Runs(axes, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const steps = 230 // not a multiple of the chunk
+	alone := map[int][]byte{}
+	for _, r := range runs {
+		b, err := backend.New(backend.Config{Name: "ref", Params: r.Params, Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Step(steps)
+		alone[r.Index] = checkpointOf(t, b)
+		b.Release()
+	}
+	for _, name := range backend.Names {
+		t.Run(name, func(t *testing.T) {
+			hooks := batchHooks{}
+			if name == "gpu" {
+				hooks.ctx = gputest.Context(t)
+			}
+			var mu sync.Mutex
+			got := map[int][]byte{}
+			hooks.done = func(r sweep.Run, b backend.Backend) {
+				cp := checkpointOf(t, b)
+				mu.Lock()
+				got[r.Index] = cp
+				mu.Unlock()
+			}
+			c := &Config{Params: p, Backend: name, Steps: steps, Headless: true, Workers: 2, Batch: 4, Runs: runs, GL: gputest.Options()}
+			var stdout, stderr bytes.Buffer
+			if code := runBatchWith(c, nil, &stdout, &stderr, hooks); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			for _, r := range runs {
+				if !bytes.Equal(got[r.Index], alone[r.Index]) {
+					t.Errorf("run %d (n=%d seed=%d) differs from the network alone", r.Index, r.Params.N, r.Params.Seed)
+				}
+			}
+			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+			if len(lines) != len(runs)+1 {
+				t.Fatalf("%d lines, want %d results and the summary", len(lines), len(runs))
+			}
+			var sum Summary
+			if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum.Networks != len(runs) || sum.Backend != name || sum.Steps != steps {
+				t.Errorf("summary %+v: %v", sum, err)
+			}
+			for _, l := range lines[:len(runs)] {
+				var r sweep.Result
+				if err := json.Unmarshal([]byte(l), &r); err != nil || r.Steps != steps || r.Backend != name || r.StepsPerS <= 0 {
+					t.Errorf("result line %s: %v", l, err)
+				}
+			}
+		})
+	}
+}
+
+// TestSweepResume: a sweep stopped by a signal keeps its finished runs in
+// -sweep_out; -resume runs only the others; the file then holds each run
+// once and the CSV every run.
+func TestSweepResume(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "s.jsonl")
+	p := cpuref.Defaults()
+	p.N = 8
+	axes, _ := sweep.Parse("rho=0.8,0.9 seed=1..3", p)
+	runs, _ := sweep.Runs(axes, p)
+	c := &Config{Params: p, Backend: "cpu", Steps: 100, Headless: true, Workers: 1, Batch: 1, Runs: runs, SweepOut: out}
+
+	// SIGTERM once two runs are done.
+	sigs := make(chan os.Signal, 1)
+	finished := 0
+	hooks := batchHooks{done: func(sweep.Run, backend.Backend) {
+		if finished++; finished == 2 {
+			sigs <- syscall.SIGTERM
+		}
+	}}
+	var stdout, stderr bytes.Buffer
+	if code := runBatchWith(c, sigs, &stdout, &stderr, hooks); code != ExitTerm {
+		t.Fatalf("exit %d, want %d: %s", code, ExitTerm, stderr.String())
+	}
+	rs, err := sweep.Read(out)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("after the signal: %d runs kept: %v", len(rs), err)
+	}
+
+	c.SweepResume = true
+	stdout.Reset()
+	stderr.Reset()
+	if code := runBatchWith(c, nil, &stdout, &stderr, batchHooks{}); code != ExitOK {
+		t.Fatalf("resume: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "2 of 6 runs already in") {
+		t.Errorf("resume said %q", stderr.String())
+	}
+	rs, err = sweep.Read(out)
+	if err != nil || len(rs) != 6 {
+		t.Fatalf("after the resume: %d runs: %v", len(rs), err)
+	}
+	seen := map[int]bool{}
+	for _, r := range rs {
+		if seen[r.Run] {
+			t.Errorf("run %d twice", r.Run)
+		}
+		seen[r.Run] = true
+	}
+	csv, _ := os.ReadFile(sweep.CSVPath(out))
+	if n := strings.Count(string(csv), "\n"); n != 7 {
+		t.Errorf("CSV has %d lines, want a header and 6 rows", n)
+	}
+}
