@@ -24,7 +24,7 @@ func (r refEngine) Load(st *cpuref.State) error {
 func (r refEngine) SetLearn(on bool) { r.s.Learn = on }
 
 // SetParams: the reference reads Sim.Params at every step.
-func (r refEngine) SetParams(p cpuref.Params) { r.s.Params = p }
-func (r refEngine) Frame() []cpuref.Rect      { return r.s.Frame() }
-func (r refEngine) Target() []cpuref.Rect     { return r.s.Target() }
-func (r refEngine) Release()                  {}
+func (r refEngine) SetParams(p cpuref.Params) error { r.s.Params = p; return nil }
+func (r refEngine) Frame() []cpuref.Rect            { return r.s.Frame() }
+func (r refEngine) Target() []cpuref.Rect           { return r.s.Target() }
+func (r refEngine) Release()                        {}

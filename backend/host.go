@@ -100,7 +100,7 @@ func (h *hostBackend) Release()                           { h.e.Release() }
 // ParamSetter is an Engine that can change its parameters between
 // steps; one that is not refuses live changes.
 type ParamSetter interface {
-	SetParams(p cpuref.Params)
+	SetParams(p cpuref.Params) error
 }
 
 func (h *hostBackend) SetParams(p cpuref.Params) error {
@@ -114,7 +114,9 @@ func (h *hostBackend) SetParams(p cpuref.Params) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("backend: %w", err)
 	}
-	ps.SetParams(p)
+	if err := ps.SetParams(p); err != nil {
+		return fmt.Errorf("backend: %w", err)
+	}
 	h.p = p
 	return nil
 }

@@ -158,6 +158,19 @@ func (s *Sim) Measures() cpuref.Measures {
 // so that the Sim's lists follow.
 func (s *Sim) State() *cpuref.State { return s.st }
 
+// SetParams changes the parameters from the next step on: the live
+// changes a running network can take (learning rates, noise, target rate
+// and the other uniforms of the GPU passes), not its shape. What the
+// engine keeps to skip work depends on some of them (whether a trace's
+// decay still moves it), so it rebuilds that from its state, as Load does.
+func (s *Sim) SetParams(p cpuref.Params) error {
+	if p.N != s.n {
+		return fmt.Errorf("cpufast: parameters for n=%d, engine for n=%d", p.N, s.n)
+	}
+	s.p = p
+	return s.Load(s.st)
+}
+
 // Load replaces the state with a copy of st. Every buffer must have the
 // size p gives it, and the traces p, q, q₂ and the eligibility traces must
 // be finite, and p, q, q₂ no less than +0 (the model never makes other
