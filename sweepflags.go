@@ -55,7 +55,9 @@ func addSweepFlags(fs *flag.FlagSet, c *config) check {
 			if err != nil {
 				return usagef("invalid -shard %s: %v", *shard, err)
 			}
-			runs = s.Of(runs)
+			// A shard past the end of a small sweep (a Slurm array with
+			// more tasks than runs) is empty, not a single ordinary run.
+			runs = append([]sweep.Run{}, s.Of(runs)...)
 		}
 		if runs == nil {
 			for _, f := range []string{"sweep_out", "resume"} {

@@ -54,7 +54,13 @@ type autoEnv struct {
 // defaultAutoEnv reads this machine: EGL's devices, real measurements and
 // os.UserCacheDir()/spikecast/auto.json.
 func defaultAutoEnv(c *Config) autoEnv {
-	e := autoEnv{devices: gpu.ListDevices, cpus: runtime.NumCPU()}
+	// The CPU engine's rate depends on the cores it may use: -workers,
+	// at most the machine's.
+	cpus := runtime.NumCPU()
+	if c.Workers > 0 {
+		cpus = min(cpus, c.Workers)
+	}
+	e := autoEnv{devices: gpu.ListDevices, cpus: cpus}
 	e.measure = func(name string, p cpuref.Params) (float64, error) {
 		return measureBackend(backend.Config{Name: name, Params: p, Workers: c.Workers, GL: c.GL})
 	}

@@ -141,22 +141,29 @@ func expand(vals string, s cpuref.ParamSpec) ([]string, error) {
 	return out, nil
 }
 
-// Size is the number of runs of the axes' product.
+// Size is the number of runs of the axes' product, saturated at
+// maxRuns+1 so that no product of long axes overflows.
 func Size(axes []Axis) int {
 	n := 1
 	for _, a := range axes {
 		n *= len(a.Values)
+		if n > maxRuns {
+			return maxRuns + 1
+		}
 	}
 	return n
 }
+
+// maxRuns is the most runs a sweep may have.
+const maxRuns = 10_000_000
 
 // Runs returns the product of the axes over base, the first axis varying
 // slowest, each run validated as a whole (constraints joining several
 // parameters); the first invalid run is the error.
 func Runs(axes []Axis, base cpuref.Params) ([]Run, error) {
 	total := Size(axes)
-	if total > 10_000_000 {
-		return nil, fmt.Errorf("%d runs: at most 10⁷ a sweep", total)
+	if total > maxRuns {
+		return nil, fmt.Errorf("more than 10⁷ runs: at most 10⁷ a sweep")
 	}
 	runs := make([]Run, 0, total)
 	for i := range total {
