@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/cpuref/cputest"
 )
 
 // mismatch is the first difference between two states.
@@ -157,53 +158,6 @@ func rectsEqual(a, b []cpuref.Rect) bool {
 	return true
 }
 
-// randomState fills every buffer with values a run can reach, so that one
-// step exercises every branch: many spikes, lit pixels, nonzero errors.
-func randomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
-	st := cpuref.NewStateShape(p)
-	st.T = rng.Int64N(100000)
-	bit := func() uint32 {
-		if rng.Float32() < 0.3 {
-			return 1
-		}
-		return 0
-	}
-	for i := range st.V {
-		st.V[i] = rng.Float32()*2 - 0.5
-		st.Theta[i] = p.ThetaMin + rng.Float32()*1.5
-		st.Q[i] = rng.Float32() * 3
-		st.P[i] = rng.Float32() * 3
-		st.S[i] = bit()
-		st.X[i], st.Y[i], st.YHat[i] = bit(), bit(), bit()
-		st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
-	}
-	for i := range st.WIn {
-		st.WIn[i] = rng.Float32() * p.WinMax
-	}
-	for i := range st.WRec {
-		st.WRec[i] = (rng.Float32()*2 - 1) * 0.3
-	}
-	for i := range st.WOut {
-		st.WOut[i] = (rng.Float32()*2 - 1) * p.WoutMax
-	}
-	for i := range st.Ring {
-		st.Ring[i] = rng.Uint32N(1000)
-	}
-	for i := range st.Elig {
-		st.Elig[i] = rng.Float32()*2 - 1
-	}
-	for i := range st.V2 {
-		st.V2[i] = rng.Float32()*2 - 0.5
-		st.Theta2[i] = p.ThetaMin + rng.Float32()*1.5
-		st.Q2[i] = rng.Float32() * 3
-		st.S2[i] = bit()
-	}
-	for i := range st.W12 {
-		st.W12[i] = rng.Float32() * p.WinMax
-	}
-	return st
-}
-
 // busy makes a network that fires often from the start: a large noise and
 // a low threshold floor, so that sums with many terms are compared early.
 func busy(p cpuref.Params) cpuref.Params {
@@ -258,7 +212,7 @@ func TestMatchesReferenceRandomStates(t *testing.T) {
 					if rule == cpuref.RuleHebbian {
 						p.Horizon = 3
 					}
-					lockstep(t, run{p: p, init: randomState(p, rng), steps: 4, weightsEvery: 1})
+					lockstep(t, run{p: p, init: cputest.RandomState(p, rng), steps: 4, weightsEvery: 1})
 				})
 			}
 		}
@@ -274,7 +228,7 @@ func TestMatchesReferenceWindows(t *testing.T) {
 			t.Run(fmt.Sprintf("n=%d/rrec=%d/rout=%d", n, r[0], r[1]), func(t *testing.T) {
 				p := busy(cpuref.Defaults())
 				p.N, p.RRec, p.ROut, p.LearnRec = n, r[0], r[1], true
-				lockstep(t, run{p: p, init: randomState(p, rng), steps: 3, weightsEvery: 1})
+				lockstep(t, run{p: p, init: cputest.RandomState(p, rng), steps: 3, weightsEvery: 1})
 				if n == 37 {
 					lockstep(t, run{p: p, steps: 120, weightsEvery: 10})
 				}
@@ -363,7 +317,7 @@ func TestMatchesReferenceOffGridRects(t *testing.T) {
 	stim := func() cpuref.Stimulus { return offGrid{int32(p.N)} }
 	rng := rand.New(rand.NewPCG(21, 34))
 	for range 4 {
-		lockstep(t, run{p: p, init: randomState(p, rng), steps: 3, weightsEvery: 1, stim: stim})
+		lockstep(t, run{p: p, init: cputest.RandomState(p, rng), steps: 3, weightsEvery: 1, stim: stim})
 	}
 	lockstep(t, run{p: p, steps: 200, weightsEvery: 10, stim: stim, active: true})
 }

@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/cpuref/cputest"
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
@@ -229,53 +230,6 @@ func TestGPUMatchesReference2000Steps(t *testing.T) {
 	}
 }
 
-// randomState fills every buffer of a state for p with random values in
-// the ranges a run can reach, so that one step exercises every branch.
-func randomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
-	st := cpuref.NewStateShape(p)
-	st.T = rng.Int64N(100000)
-	bit := func() uint32 {
-		if rng.Float32() < 0.3 {
-			return 1
-		}
-		return 0
-	}
-	for i := range st.V {
-		st.V[i] = rng.Float32()*2 - 0.5
-		st.Theta[i] = p.ThetaMin + rng.Float32()*1.5
-		st.Q[i] = rng.Float32() * 3
-		st.P[i] = rng.Float32() * 3
-		st.S[i] = bit()
-		st.X[i], st.Y[i], st.YHat[i] = bit(), bit(), bit()
-		st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
-	}
-	for i := range st.WIn {
-		st.WIn[i] = rng.Float32() * p.WinMax
-	}
-	for i := range st.WRec {
-		st.WRec[i] = (rng.Float32()*2 - 1) * 0.3
-	}
-	for i := range st.WOut {
-		st.WOut[i] = (rng.Float32()*2 - 1) * p.WoutMax
-	}
-	for i := range st.Ring {
-		st.Ring[i] = rng.Uint32N(1000)
-	}
-	for i := range st.Elig {
-		st.Elig[i] = rng.Float32()*2 - 1
-	}
-	for i := range st.V2 {
-		st.V2[i] = rng.Float32()*2 - 0.5
-		st.Theta2[i] = p.ThetaMin + rng.Float32()*1.5
-		st.Q2[i] = rng.Float32() * 3
-		st.S2[i] = bit()
-	}
-	for i := range st.W12 {
-		st.W12[i] = rng.Float32() * p.WinMax
-	}
-	return st
-}
-
 // TestGPUSingleStepRandomStates checks one step from random states at
 // sizes that are not multiples of the 16×16 work group.
 func TestGPUSingleStepRandomStates(t *testing.T) {
@@ -295,7 +249,7 @@ func TestGPUSingleStepRandomStates(t *testing.T) {
 					if rule == cpuref.RuleHebbian {
 						p.Horizon = 3 // and a second hidden layer
 					}
-					lockstep(t, p, randomState(p, rng), 3, 1)
+					lockstep(t, p, cputest.RandomState(p, rng), 3, 1)
 				})
 			}
 		}
@@ -314,7 +268,7 @@ func TestGPUSingleStepWindows(t *testing.T) {
 				p := cpuref.Defaults()
 				p.N, p.RRec, p.ROut, p.LearnRec = n, r[0], r[1], true
 				p.SigmaNoise, p.ThetaMin = 0.3, 0.05
-				lockstep(t, p, randomState(p, rng), 3, 1)
+				lockstep(t, p, cputest.RandomState(p, rng), 3, 1)
 			})
 		}
 	}
@@ -358,7 +312,7 @@ func TestGPUMatchesReferenceBands(t *testing.T) {
 			p := cpuref.Defaults()
 			p.N, p.Rule, p.OutLayout, p.RRec, p.Horizon, p.LearnRec = c.n, c.rule, c.wout, c.rrec, c.horizon, c.learnRec
 			p.SigmaNoise, p.ThetaMin = 0.3, 0.05
-			lockstepWith(t, p, randomState(p, rng), 3, 1, lockOptions{bandRows: 16})
+			lockstepWith(t, p, cputest.RandomState(p, rng), 3, 1, lockOptions{bandRows: 16})
 			lockstepWith(t, p, cpuref.NewState(p), 150, 30, lockOptions{bandRows: 16})
 		})
 	}
@@ -385,7 +339,7 @@ func TestGPUMatchesReferenceOffGridRects(t *testing.T) {
 	// From busy random states (edge cells spike and learn), and from rest.
 	rng := rand.New(rand.NewPCG(21, 34))
 	for range 4 {
-		lockstepWith(t, p, randomState(p, rng), 3, 1, o)
+		lockstepWith(t, p, cputest.RandomState(p, rng), 3, 1, o)
 	}
 	lockstepWith(t, p, cpuref.NewState(p), 60, 10, o)
 }

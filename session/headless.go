@@ -11,17 +11,12 @@ import (
 // runHeadless runs -steps steps without drawing, in batches between
 // which it looks for a signal and writes the rows -metrics asks for.
 func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
-	b, err := c.newBackend(backend.Config{Warn: stderr})
+	ob, release, err := c.observe(backend.Config{Warn: stderr}, stderr, true)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	defer b.Release()
-	obs, err := newObserver(c, b, stderr, true)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer obs.abort()
-	ob := &observed{b, obs}
+	defer release()
+	b, obs := ob.Backend, ob.o
 
 	var got os.Signal
 	start := time.Now()

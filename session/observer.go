@@ -279,6 +279,23 @@ type observed struct {
 	o *observer
 }
 
+// observe makes the run's backend as cfg says (headless unless it names
+// a context) and its observer (progress asks for the progress line), the
+// start every kind of run shares; release frees both, dropping a
+// -metrics file that finish did not write.
+func (c *Config) observe(cfg backend.Config, stderr io.Writer, progress bool) (ob *observed, release func(), err error) {
+	b, err := c.newBackend(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	obs, err := newObserver(c, b, stderr, progress)
+	if err != nil {
+		b.Release()
+		return nil, nil, err
+	}
+	return &observed{b, obs}, func() { obs.abort(); b.Release() }, nil
+}
+
 func (b *observed) Step(k int) error {
 	for k > 0 {
 		j := int(min(int64(k), b.o.until(b.T())))

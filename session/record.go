@@ -47,21 +47,17 @@ func runRecord(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	defer ctx.Release()
-	b, err := c.newBackend(backend.Config{Context: ctx})
+	ob, release, err := c.observe(backend.Config{Context: ctx}, stderr, true)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	defer b.Release()
-	obs, err := newObserver(c, b, stderr, true)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer obs.abort()
+	defer release()
+	b, obs := ob.Backend, ob.o
 
 	var got os.Signal
 	start := time.Now()
 	res, err := draw(ctx, b, c, func(v *viz.Viz, d backend.Display) (viz.Result, error) {
-		return viz.Loop(ctx, v, &observed{b, obs}, d, viz.LoopOptions{
+		return viz.Loop(ctx, v, ob, d, viz.LoopOptions{
 			Width: c.Width, Height: c.Height, FPS: c.FPS,
 			StepsPerFrame: c.StepsPerFrame,
 			MaxSteps:      c.maxSteps(),

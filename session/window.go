@@ -37,17 +37,12 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	if stim == nil {
 		stim = cpuref.NewStimulus(c.Params)
 	}
-	b, err := c.newBackend(backend.Config{Context: ctx, Stim: stim})
+	ob, release, err := c.observe(backend.Config{Context: ctx, Stim: stim}, stderr, false)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	defer b.Release()
-	obs, err := newObserver(c, b, stderr, false)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	defer obs.abort()
-	ob := &observed{b, obs}
+	defer release()
+	b, obs := ob.Backend, ob.o
 
 	var got os.Signal
 	var saves sync.WaitGroup // S's files, written off the frame loop
