@@ -23,6 +23,7 @@ var notRun = map[string]string{
 	"make long":                       "minutes of n=256 learning: run it on its own",
 	"make fuzz":                       "minutes of fuzzing: run it on its own",
 	"make soak":                       "an hour: run it on its own",
+	"make doc-commands":               "this check itself",
 	"for i in":                        "one process per GPU: needs a machine with several",
 	"hw.mp4":                          "the hardware rows: needs a hardware GPU",
 	"8192":                            "the hardware rows: needs a hardware GPU (n=8192)",
