@@ -370,6 +370,26 @@ func relightBits(frame []uint32, on []int32, n int, set []uint32) []int32 {
 	return on
 }
 
+// scatterPatch adds, for each source cell j in from (ascending), its
+// weight w[i·9+m] to acc[i] of every on-grid cell i whose 3×3 patch holds
+// j at slot m, and marks i in act. Sources ascending and slots in
+// row-major order is the order in which the reference adds the same
+// terms, so each acc[i] is its sum bit for bit.
+func (s *Sim) scatterPatch(from []int32, w, acc []float32, act *bitgrid) {
+	n := s.n
+	for _, j := range from {
+		jr, jc := int(j)/n, int(j)%n
+		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
+			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
+				i := y*n + x
+				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
+				acc[i] += w[i*9+m]
+				act.set(y, x)
+			}
+		}
+	}
+}
+
 // integrate is steps 1–3 and homeostasis (step 8) for the first hidden
 // layer, plus the decay of the traces p (and q when learning).
 //
@@ -381,17 +401,7 @@ func relightBits(frame []uint32, on []int32, n int, set []uint32) []int32 {
 func (s *Sim) integrate() {
 	st, p, n := s.st, s.p, s.n
 	s.act.clear()
-	for _, j := range s.xOn {
-		jr, jc := int(j)/n, int(j)%n
-		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
-			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
-				i := y*n + x
-				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
-				s.inAcc[i] += st.WIn[i*9+m]
-				s.act.set(y, x)
-			}
-		}
-	}
+	s.scatterPatch(s.xOn, st.WIn, s.inAcc, &s.act)
 	if r := p.RRec; r > 0 {
 		w := 2*r + 1
 		nrec := w * w
@@ -621,22 +631,12 @@ func (s *Sim) gatherSpikes(dst []int32) []int32 {
 // the spikes s(t) like integrate's sums, the dense loop with its own noise
 // stream and leak, homeostasis of θ₂ and the decay of q₂.
 func (s *Sim) integrate2() {
-	st, n := s.st, s.n
+	st := s.st
 	for _, j := range s.spikes2 {
 		st.S2[j] = 0
 	}
 	s.act2.clear()
-	for _, j := range s.spikes {
-		jr, jc := int(j)/n, int(j)%n
-		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
-			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
-				i := y*n + x
-				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
-				s.in2Acc[i] += st.W12[i*9+m]
-				s.act2.set(y, x)
-			}
-		}
-	}
+	s.scatterPatch(s.spikes, st.W12, s.in2Acc, &s.act2)
 	if s.learn && s.fullLearn {
 		copy(s.q2Save, st.Q2)
 	}
