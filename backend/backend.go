@@ -22,10 +22,9 @@ import (
 	"github.com/spikecast/spikecast/gpu"
 )
 
-// Backend runs the network.
-type Backend interface {
-	// Step runs k steps.
-	Step(k int) error
+// Network is what a network answers about itself: every Backend, and
+// each network of a GPU batch (GPUBatch.Net).
+type Network interface {
 	// T is the step count reached: the generator's position.
 	T() int64
 	// Measures waits for the last step and returns the rolling measures.
@@ -35,6 +34,20 @@ type Backend interface {
 	// its buffers back into one state it reuses, a host backend returns
 	// its own.
 	State() (*cpuref.State, error)
+	// Params are the model's parameters.
+	Params() cpuref.Params
+	// Name is the -backend value: "gpu", "cpu", "ref".
+	Name() string
+	// Renderer names what computes the steps: GL_RENDERER, or the CPU
+	// engine.
+	Renderer() string
+}
+
+// Backend runs the network.
+type Backend interface {
+	Network
+	// Step runs k steps.
+	Step(k int) error
 	// Load replaces the whole state with a copy of st (same parameters):
 	// a reset to the initial state, or to a checkpoint's.
 	Load(st *cpuref.State) error
@@ -44,13 +57,6 @@ type Backend interface {
 	// the GPU takes as uniforms (η, η_out, σ, the target rate, …); a
 	// change to any other is refused.
 	SetParams(p cpuref.Params) error
-	// Params are the model's parameters.
-	Params() cpuref.Params
-	// Name is the -backend value: "gpu", "cpu", "ref".
-	Name() string
-	// Renderer names what computes the steps: GL_RENDERER, or the CPU
-	// engine.
-	Renderer() string
 	// Display returns what a frame loop draws on ctx (the context of the
 	// window or of the offscreen target). A gpu backend must be drawn on
 	// its own context. Call it outside the GL thread; Release the

@@ -68,14 +68,19 @@ func newComputeProgram(file string, defs Defines) (*program, error) {
 	for _, u := range uses {
 		d["USE_"+u] = 1
 	}
-	return newProgramFrom(shaders.Source, file, d.header()+generatedGLSL(), common, stage{file, gl.COMPUTE_SHADER})
+	return newProgramFrom(shaders.Source, file, d.header()+generatedGLSL(d["BATCH"] != 0), common, stage{file, gl.COMPUTE_SHADER})
 }
 
 // generatedGLSL is what every compute pass is compiled with before
 // common.glsl: the declarations derived from cpuref's tables, the
-// parameters' uniforms and the state's storage buffers.
-func generatedGLSL() string {
-	return "// Generated from cpuref.Params and cpuref.State.\n" + cpuref.GLSLUniforms() + bufferDeclarations()
+// parameters (uniforms, or a batch's parameter buffer) and the state's
+// storage buffers.
+func generatedGLSL(batch bool) string {
+	params := cpuref.GLSLUniforms()
+	if batch {
+		params = batchParamDeclarations()
+	}
+	return "// Generated from cpuref.Params and cpuref.State.\n" + params + bufferDeclarations()
 }
 
 // bufferUses reads the "// uses: A B C" line of a compute pass: the

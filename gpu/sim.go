@@ -39,6 +39,10 @@ func computeDefines() Defines {
 		"STREAM_NOISE": int(cpuref.StreamNoise),
 		"B_FRAMES":     BindFrames,
 		"FRAMES":       0,
+		"B_NETS":       bindNets,
+		"B_STEP":       bindStep,
+		"BATCH":        0,
+		"NETS":         1,
 	}
 	for i, b := range buffers() {
 		d["B_"+b.macro()] = i
@@ -67,8 +71,13 @@ func boolDefine(b bool) int {
 }
 
 // BindFrames is the binding point of the frame source's buffer (frames t
-// and t+k as plain bit sets, with -frames), after the State's buffers.
-var BindFrames = numBuffers()
+// and t+k as plain bit sets, with -frames), after the State's buffers;
+// a batch's parameters and step inputs (see batch.go) come after it.
+var (
+	BindFrames = numBuffers()
+	bindNets   = numBuffers() + 1
+	bindStep   = numBuffers() + 2
+)
 
 // Sim is the network on the GPU. Its methods must run on the context's
 // thread (inside Context.Do).
@@ -101,6 +110,10 @@ type Sim struct {
 	// profile, when set, receives the wall time of each pass (with a
 	// glFinish after each: for measuring, not for running).
 	profile map[string]time.Duration
+
+	// batch is set when the Sim holds a batch of networks (NewBatch):
+	// every buffer holds them all, and a dispatch covers them all.
+	batch *batchNets
 }
 
 // New uploads init (which must be a state for p) and compiles the passes.
@@ -115,7 +128,25 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 	if err := s.checkLimits(); err != nil {
 		return nil, err
 	}
-	defs := configDefines(p)
+	if err := s.build(configDefines(p), uploads(init)); err != nil {
+		return nil, err
+	}
+	if src, ok := stim.(cpuref.FrameSource); ok {
+		w := cpuref.PlainWords(p.N)
+		s.src, s.frameBits = src, make([]uint32, 2*w)
+		gl.CreateBuffers(1, &s.framesBuf)
+		gl.NamedBufferData(s.framesBuf, 4*len(s.frameBits), unsafe.Pointer(&s.frameBits[0]), gl.DYNAMIC_DRAW)
+	}
+	s.setUniforms()
+	s.framesOf(init.T)
+	maxBlock, align := storageLimits()
+	s.bandRows = bandRowsFor(p, maxBlock, align)
+	return s, nil
+}
+
+// build compiles the passes with defs and allocates the storage buffers
+// holding data (in Buffer order). It releases what it made on failure.
+func (s *Sim) build(defs Defines, data []any) error {
 	var err error
 	for _, pp := range []struct {
 		dst  **program
@@ -129,28 +160,18 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 	} {
 		if *pp.dst, err = newComputeProgram(pp.file, defs); err != nil {
 			s.Release()
-			return nil, err
+			return err
 		}
 	}
 	s.buf, s.size = make([]uint32, numBuffers()), make([]int, numBuffers())
 	gl.CreateBuffers(int32(len(s.buf)), &s.buf[0])
-	for b, data := range uploads(init) {
-		if err := s.alloc(Buffer(b), data); err != nil {
+	for b, d := range data {
+		if err := s.alloc(Buffer(b), d); err != nil {
 			s.Release()
-			return nil, err
+			return err
 		}
 	}
-	if src, ok := stim.(cpuref.FrameSource); ok {
-		w := cpuref.PlainWords(p.N)
-		s.src, s.frameBits = src, make([]uint32, 2*w)
-		gl.CreateBuffers(1, &s.framesBuf)
-		gl.NamedBufferData(s.framesBuf, 4*len(s.frameBits), unsafe.Pointer(&s.frameBits[0]), gl.DYNAMIC_DRAW)
-	}
-	s.setUniforms()
-	s.framesOf(init.T)
-	maxBlock, align := storageLimits()
-	s.bandRows = bandRowsFor(p, maxBlock, align)
-	return s, nil
+	return nil
 }
 
 // checkLimits refuses buffers larger than GL allows for one storage block.
@@ -366,6 +387,7 @@ func (s *Sim) Bind() {
 	if s.framesBuf != 0 {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BindFrames), s.framesBuf)
 	}
+	s.batch.bind()
 }
 
 // BufferID returns the GL name of a buffer, for renderers that draw from
@@ -395,18 +417,14 @@ func (s *Sim) step() error {
 	if s.src != nil {
 		return s.stepBits(slot)
 	}
-	s.lit = s.Stim.Frame(s.T, s.lit[:0])
-	nNow := len(s.lit)
-	s.lit = s.Stim.Frame(s.T+int64(s.Params.Horizon), s.lit)
-	if nNow > MaxRects || len(s.lit)-nNow > MaxRects {
-		return fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(s.lit)-nNow), MaxRects)
+	if s.batch != nil {
+		return s.stepBatch(slot)
 	}
-	// The shaders take a rectangle's pixels to be on the grid (cpuref
-	// fills only those): clip.
-	for i, r := range s.lit {
-		s.lit[i] = cpuref.Rect{R0: max(r.R0, 0), C0: max(r.C0, 0), R1: min(r.R1, int32(n)), C1: min(r.C1, int32(n))}
+	var now, next []cpuref.Rect
+	var err error
+	if s.lit, now, next, err = frameRects(s.Stim, s.T, s.Params.Horizon, n, s.lit); err != nil {
+		return err
 	}
-	now, next := s.lit[:nNow], s.lit[nNow:]
 	s.frame = append(s.frame[:0], now...)
 	s.target = append(s.target[:0], next...)
 
@@ -426,6 +444,23 @@ func (s *Sim) step() error {
 	s.output.setInt("uNumNext", int32(len(next)))
 	s.passes(slot)
 	return nil
+}
+
+// frameRects returns the lit rectangles of stim's frames t (now) and
+// t+horizon (next), clipped to the n×n grid, in buf.
+func frameRects(stim cpuref.Stimulus, t int64, horizon, n int, buf []cpuref.Rect) (_, now, next []cpuref.Rect, err error) {
+	buf = stim.Frame(t, buf[:0])
+	nNow := len(buf)
+	buf = stim.Frame(t+int64(horizon), buf)
+	if nNow > MaxRects || len(buf)-nNow > MaxRects {
+		return buf, nil, nil, fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(buf)-nNow), MaxRects)
+	}
+	// The shaders take a rectangle's pixels to be on the grid (cpuref
+	// fills only those): clip.
+	for i, r := range buf {
+		buf[i] = cpuref.Rect{R0: max(r.R0, 0), C0: max(r.C0, 0), R1: min(r.R1, int32(n)), C1: min(r.C1, int32(n))}
+	}
+	return buf, buf[:nNow], buf[nNow:], nil
 }
 
 // stepBits is step with a frame source: frames t and t+k as bit sets in
@@ -464,7 +499,8 @@ func (s *Sim) clearStep(slot int32) {
 	// This step's ring slot starts at zero; the passes add to it with
 	// atomics. (A clear is a buffer update: the barrier after the last
 	// dispatch that touched the buffers covers it.)
-	s.clear(BufRing, int(slot)*cpuref.RingFields*4, cpuref.RingFields*4)
+	// (A batch's ring holds the slot of every network side by side.)
+	s.clear(BufRing, int(slot)*s.nets()*cpuref.RingFields*4, s.nets()*cpuref.RingFields*4)
 }
 
 func (s *Sim) clear(b Buffer, offset, size int) {
@@ -478,7 +514,9 @@ func (s *Sim) passes(slot int32) {
 	layer2 := s.Params.Layer2() == 1
 	if layer2 {
 		s.clear(BufBits2, 0, s.size[BufBits2])
-		s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise2, uint32(s.T)))
+		if s.batch == nil { // a batch's keys are in its step buffer
+			s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise2, uint32(s.T)))
+		}
 		s.dispatch(s.integrate2, n)
 		// The output reads the second layer's spikes through the binding
 		// of the first's.
@@ -516,7 +554,7 @@ func (s *Sim) dispatch(p *program, n int) {
 			s.bindBand(r0, rows)
 		}
 		p.setInt("uRow0", int32(r0))
-		gl.DispatchCompute(gx, uint32((rows+WGY-1)/WGY), 1)
+		gl.DispatchCompute(gx, uint32((rows+WGY-1)/WGY), uint32(s.nets()))
 	}
 	// The next pass reads what this one wrote; the next step clears the
 	// counts it added to.
@@ -554,6 +592,14 @@ func (s *Sim) Measures() (cpuref.Measures, error) {
 	return cpuref.MeasuresOf(ring, s.T, s.Params.N), nil
 }
 
+// nets is how many networks the buffers hold: 1, or a batch's.
+func (s *Sim) nets() int {
+	if s.batch == nil {
+		return 1
+	}
+	return len(s.batch.nets)
+}
+
 // ReadState reads every buffer back into a cpuref.State, for tests and
 // checkpoints.
 func (s *Sim) ReadState() (*cpuref.State, error) {
@@ -571,12 +617,17 @@ func (s *Sim) ReadInto(st *cpuref.State, weights bool) error {
 
 func (s *Sim) read(b Buffer, dst any) error {
 	ptr, n := bytesOf(dst)
+	return s.readAt(b, 0, n, ptr)
+}
+
+// readAt reads n bytes of buffer b from offset into ptr.
+func (s *Sim) readAt(b Buffer, offset, n int, ptr unsafe.Pointer) error {
 	if n == 0 {
 		return nil
 	}
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 	gl.GetError()
-	gl.GetNamedBufferSubData(s.buf[b], 0, n, ptr)
+	gl.GetNamedBufferSubData(s.buf[b], offset, n, ptr)
 	if e := gl.GetError(); e != gl.NO_ERROR {
 		return fmt.Errorf("gpu: read %s: GL error 0x%x", b, e)
 	}
@@ -600,6 +651,7 @@ func (s *Sim) Release() {
 		gl.DeleteBuffers(1, &s.framesBuf)
 		s.framesBuf = 0
 	}
+	s.batch.release()
 }
 
 // Load replaces the whole GPU state with st (same parameters), e.g. to

@@ -22,14 +22,13 @@ import (
 // On the CPU the B networks of a batch run on B goroutines, each engine
 // with Workers/B goroutines of its own (1 when B ≥ the CPUs): one network
 // a core, no locks between them, since networks share nothing. On the GPU
-// the B networks are B gpu.Sims on one context, stepped in turn a chunk of
-// steps each, so that the driver's queue holds the work of all of them:
-// interleaved, not one dispatch that covers the batch (see BENCHMARKS.md).
-// Either way each network computes exactly the bits it computes alone:
-// nothing of one reaches another.
+// the B networks are one gpu.Batch: every buffer holds all B, and one
+// dispatch a pass covers them (networks that differ in size or in a
+// compiled parameter go into separate batches). Either way each network
+// computes exactly the bits it computes alone: nothing of one reaches
+// another.
 
-// batchChunk is the steps a network takes between looks at the signals
-// (and, on the GPU, before the next network's turn).
+// batchChunk is the steps a network takes between looks at the signals.
 const batchChunk = 50
 
 // batchRuns are the networks of a -batch run without -sweep: seeds seed …
@@ -46,14 +45,14 @@ func batchRuns(p cpuref.Params, b int) []sweep.Run {
 // network is one run of a batch in progress.
 type network struct {
 	run   sweep.Run
-	b     backend.Backend
+	b     backend.Network
 	start time.Time
 }
 
 // batchHooks lets tests see each network's backend when it finishes,
 // before it is released.
 type batchHooks struct {
-	done func(r sweep.Run, b backend.Backend)
+	done func(r sweep.Run, b backend.Network)
 	ctx  *gpu.Context // the gpu networks' context; nil: a headless one made for the run
 }
 
@@ -231,8 +230,11 @@ func batchCPU(c *Config, queue <-chan sweep.Run, steps int64, stopped func() boo
 	wg.Wait()
 }
 
-// batchGPU runs the queue's networks c.Batch at a time on one headless
-// context, each stepped batchChunk steps in turn.
+// batchGPU runs the queue's networks on one headless context, c.Batch at
+// a time in gpu.Batches: networks that share a shape and compiled
+// parameters (gpu.BatchKey) go into one batch, stepped together, one
+// dispatch a pass. A network too large for a batch (its weights need
+// bands of rows) runs alone.
 func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, stopped func() bool, finish func(*network) error, stderr io.Writer) error {
 	if ctx == nil {
 		var err error
@@ -241,56 +243,85 @@ func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, 
 		}
 		defer ctx.Release()
 	}
-	var active []*network
-	defer func() {
-		for _, n := range active {
-			n.b.Release()
-		}
-	}()
-	next := func() error {
-		r, ok := <-queue
-		if !ok {
+	for _, group := range batchGroups(ctx, queue, c.Batch) {
+		if stopped() {
 			return nil
 		}
-		b, err := backend.New(backend.Config{Name: "gpu", Params: r.Params, Context: ctx, GL: c.GL})
+		if err := runGroup(ctx, c, group, steps, stopped, finish); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchGroups splits the queue into the batches batchGPU runs, in the
+// queue's order of each key's first run: at most size networks (and what
+// this GL holds) with one gpu.BatchKey each.
+func batchGroups(ctx *gpu.Context, queue <-chan sweep.Run, size int) [][]sweep.Run {
+	var keys []string
+	byKey := map[string][]sweep.Run{}
+	for r := range queue {
+		k := gpu.BatchKey(r.Params)
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], r)
+	}
+	var groups [][]sweep.Run
+	for _, k := range keys {
+		runs := byKey[k]
+		n := max(1, min(size, backend.BatchCapacity(ctx, runs[0].Params)))
+		for len(runs) > 0 {
+			m := min(n, len(runs))
+			groups = append(groups, runs[:m])
+			runs = runs[m:]
+		}
+	}
+	return groups
+}
+
+// runGroup steps one batch of networks to the end and finishes each. A
+// group of one runs as a lone gpu backend (banded, if its weights need).
+func runGroup(ctx *gpu.Context, c *Config, group []sweep.Run, steps int64, stopped func() bool, finish func(*network) error) error {
+	start := time.Now()
+	var (
+		step func(k int) error
+		t    func() int64
+		nets []backend.Network
+	)
+	if len(group) == 1 {
+		b, err := backend.New(backend.Config{Name: "gpu", Params: group[0].Params, Context: ctx, GL: c.GL})
 		if err != nil {
 			return err
 		}
-		active = append(active, &network{run: r, b: b, start: time.Now()})
-		return nil
+		defer b.Release()
+		step, t, nets = b.Step, b.T, []backend.Network{b}
+	} else {
+		ps := make([]cpuref.Params, len(group))
+		for z, r := range group {
+			ps[z] = r.Params
+		}
+		b, err := backend.NewGPUBatch(ctx, ps)
+		if err != nil {
+			return err
+		}
+		defer b.Release()
+		step, t = b.Step, b.T
+		for z := range group {
+			nets = append(nets, b.Net(z))
+		}
 	}
-	for range c.Batch {
-		if err := next(); err != nil {
+	for t() < steps && !stopped() {
+		if err := step(int(min(batchChunk, steps-t()))); err != nil {
 			return err
 		}
 	}
-	for len(active) > 0 && !stopped() {
-		for _, n := range active {
-			// Queued, not waited for: the next network's chunk goes in
-			// behind this one's.
-			if err := n.b.Step(int(min(batchChunk, steps-n.b.T()))); err != nil {
-				return err
-			}
-		}
-		keep := active[:0]
-		var ended []*network
-		for _, n := range active {
-			if n.b.T() >= steps {
-				ended = append(ended, n)
-			} else {
-				keep = append(keep, n)
-			}
-		}
-		active = keep
-		for _, n := range ended {
-			err := finish(n)
-			n.b.Release()
-			if err != nil {
-				return err
-			}
-			if err := next(); err != nil {
-				return err
-			}
+	if t() < steps {
+		return nil // stopped: unfinished networks are dropped
+	}
+	for z, r := range group {
+		if err := finish(&network{run: r, b: nets[z], start: start}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@ import (
 func TestMain(m *testing.M) { gputest.Main(m) }
 
 // checkpointOf is a state's checkpoint bytes: equal bytes, equal state.
-func checkpointOf(t *testing.T, b backend.Backend) []byte {
+func checkpointOf(t *testing.T, b backend.Network) []byte {
 	t.Helper()
 	st, err := b.State()
 	if err != nil {
@@ -66,7 +66,7 @@ func TestBatchBitIdentical(t *testing.T) {
 			}
 			var mu sync.Mutex
 			got := map[int][]byte{}
-			hooks.done = func(r sweep.Run, b backend.Backend) {
+			hooks.done = func(r sweep.Run, b backend.Network) {
 				cp := checkpointOf(t, b)
 				mu.Lock()
 				got[r.Index] = cp
@@ -115,7 +115,7 @@ func TestSweepResume(t *testing.T) {
 	// SIGTERM once two runs are done.
 	sigs := make(chan os.Signal, 1)
 	finished := 0
-	hooks := batchHooks{done: func(sweep.Run, backend.Backend) {
+	hooks := batchHooks{done: func(sweep.Run, backend.Network) {
 		if finished++; finished == 2 {
 			sigs <- syscall.SIGTERM
 		}

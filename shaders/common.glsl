@@ -46,6 +46,42 @@ ivec2 cell() {
     return ivec2(gl_GlobalInvocationID.xy) + ivec2(0, uRow0);
 }
 
+// A batch (BATCH = 1, gpu.NewBatch) holds NETS networks of one shape in
+// every storage buffer, one after another (the ring: slot by slot, each
+// slot's NETS counts side by side, so a step clears one range), and a
+// dispatch's z dimension is the network. net() is the invocation's
+// network: 0 without a batch, a constant the compiler folds.
+int net() {
+#if BATCH
+    return int(gl_WorkGroupID.z);
+#else
+    return 0;
+#endif
+}
+
+// netRow returns the row of the whole batch's buffers that holds grid row
+// row of this network: the row index of bit sets.
+int netRow(int row) {
+    return net() * uN + row;
+}
+
+// cellIndex returns the index of cell c in the per-cell buffers (and the
+// weights' rows), this network's cells after the networks before it.
+int cellIndex(ivec2 c) {
+    return netRow(c.y) * uN + c.x;
+}
+
+// localIndex is cell c's index within its own network (the noise's
+// counter, so a network draws the same noise alone or in a batch).
+int localIndex(ivec2 c) {
+    return c.y * uN + c.x;
+}
+
+// ringAt returns the index of field of this step's ring slot.
+int ringAt(int field) {
+    return (uSlot * NETS + net()) * RING_FIELDS + field;
+}
+
 // wrow returns the index of cell i's row of weights in the bound band.
 int wrow(int i) {
     return i - uRow0 * uN;
@@ -97,7 +133,7 @@ uint NAME(int row, int col, int r) {                                \
         return 0u;                                                  \
     }                                                               \
     int w = col >> 4;                                               \
-    uint word = BUF[row * wordsPerRow() + w];                       \
+    uint word = BUF[netRow(row) * wordsPerRow() + w];               \
     return (word >> uint(col - r - (w << 4) + 8)) & ((2u << uint(2 * r)) - 1u); \
 }
 
@@ -106,7 +142,7 @@ uint NAME(int row, int col, int r) {                                \
 #define SET_SPIKE(NAME, BUF)                                        \
 void NAME(ivec2 c) {                                                \
     int hi = (c.x + 8) >> 4;                                        \
-    int base = c.y * wordsPerRow();                                 \
+    int base = netRow(c.y) * wordsPerRow();                         \
     if (hi < wordsPerRow()) {                                       \
         atomicOr(BUF[base + hi], 1u << uint(c.x - (hi << 4) + 8));  \
     }                                                               \
@@ -117,7 +153,7 @@ void NAME(ivec2 c) {                                                \
 
 // plainWord and plainBit place cell c in a plain bit set.
 int plainWord(ivec2 c) {
-    return c.y * ((uN + 31) >> 5) + (c.x >> 5);
+    return netRow(c.y) * ((uN + 31) >> 5) + (c.x >> 5);
 }
 
 uint plainBit(ivec2 c) {
@@ -150,11 +186,51 @@ SET_SPIKE(setSpike, bits)
 SET_SPIKE(setSpike2, bits2)
 #endif
 
-// The rectangles of the frames (below); unused with a frame source.
+// The step's inputs: the noise key and the rectangles of the frames
+// (below; unused with a frame source). One network takes them as
+// uniforms; a batch has a storage buffer of them, written each step:
+// stepData[2·net] is (noise key, second layer's noise key, rectangles now,
+// rectangles next), stepData[2·net + 1].x the network's first rectangle
+// after the 2·NETS headers, its next frame's rectangles after its own.
+#if BATCH
+#if FRAMES
+#error "a batch takes its frames from rectangles, not a frame source"
+#endif
+layout(std430, binding = B_STEP) readonly buffer StepBuf { ivec4 stepData[]; };
+#define uNumNow stepData[2 * net()].z
+#define uNumNext stepData[2 * net()].w
+
+ivec4 rectNow(int k) {
+    return stepData[2 * NETS + stepData[2 * net() + 1].x + k];
+}
+
+ivec4 rectNext(int k) {
+    return stepData[2 * NETS + stepData[2 * net() + 1].x + uNumNow + k];
+}
+
+// noiseKey is cpuref.NoiseKey(seed, the layer's noise stream, step).
+uint noiseKey(int layer) {
+    return uint(stepData[2 * net()][layer]);
+}
+#else
 uniform ivec4 uNow[MAX_RECTS];
 uniform int uNumNow;
 uniform ivec4 uNext[MAX_RECTS];
 uniform int uNumNext;
+uniform uint uNoiseKey; // the pass's layer's: integrate's or integrate2's
+
+ivec4 rectNow(int k) {
+    return uNow[k];
+}
+
+ivec4 rectNext(int k) {
+    return uNext[k];
+}
+
+uint noiseKey(int layer) {
+    return uNoiseKey;
+}
+#endif
 
 // The frames of the step as lit rectangles, (row0, col0, row1, col1),
 // half-open: X_t (uNow) and the target X_{t+k} (uNext). Passes test
@@ -211,7 +287,7 @@ uint patchMask(ivec2 c) {
 #else
 bool litIn(ivec2 c, int num, bool next) {
     for (int k = 0; k < num; k++) {
-        if (inRect(c, next ? uNext[k] : uNow[k])) {
+        if (inRect(c, next ? rectNext(k) : rectNow(k))) {
             return true;
         }
     }
@@ -224,7 +300,7 @@ bool litIn(ivec2 c, int num, bool next) {
 uint patchMask(ivec2 c) {
     uint mask = 0u;
     for (int k = 0; k < uNumNow; k++) {
-        mask |= patchBox(c, uNow[k]);
+        mask |= patchBox(c, rectNow(k));
     }
     return mask;
 }

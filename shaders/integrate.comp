@@ -9,14 +9,12 @@
 // skipped, as in cpuref: it leaves the float sum unchanged. Last,
 // homeostasis (step 8), which reads only the cell's own spike.
 
-uniform uint uNoiseKey; // cpuref.NoiseKey(seed, noise stream, step)
-
 void main() {
     ivec2 c = cell();
     if (!inGrid(c)) {
         return;
     }
-    int i = c.y * uN + c.x;
+    int i = cellIndex(c);
     uint xi = litIn(c, uNumNow, false) ? 1u : 0u;
     if (xi != 0u) {
         setX(c);
@@ -62,7 +60,7 @@ void main() {
     }
 #endif
 #endif
-    precise float noise = uSigmaNoise * normalKeyed(uNoiseKey, uint(i));
+    precise float noise = uSigmaNoise * normalKeyed(noiseKey(0), uint(localIndex(c)));
     precise float current = ((inp + rec) + uBias) + noise;
     precise float leaked = uRho * v[i];
     precise float vi = leaked + current;
@@ -75,7 +73,7 @@ void main() {
         // ring's count are written only by the cells that fire; S is the
         // bit set.
         setSpike(c);
-        atomicAdd(ring[uSlot * RING_FIELDS + RING_SPIKES], 1u);
+        atomicAdd(ring[ringAt(RING_SPIKES)], 1u);
     }
     v[i] = vi;
     // Homeostasis (cpuref's last pass, step 8), here because it reads only

@@ -4,21 +4,19 @@
 // step through W12, plus bias and its own noise stream; leak with its own,
 // slower ρ₂; spike and reset. As cpuref's integrate2.
 
-uniform uint uNoiseKey; // cpuref.NoiseKey(seed, second-layer noise stream, step)
-
 void main() {
     ivec2 c = cell();
     if (!inGrid(c)) {
         return;
     }
-    int i = c.y * uN + c.x;
+    int i = cellIndex(c);
     precise float inp = 0.0;
     for (int dy = -1, m = wrow(i) * PATCH_SLOTS; dy <= 1; dy++, m += 3) {
         for (uint b = curWindow(c.y + dy, c.x, 1); b != 0u; b &= b - 1u) {
             inp = inp + w12[m + findLSB(b)];
         }
     }
-    precise float noise = uSigmaNoise * normalKeyed(uNoiseKey, uint(i));
+    precise float noise = uSigmaNoise * normalKeyed(noiseKey(1), uint(localIndex(c)));
     precise float current = (inp + uBias) + noise;
     precise float leaked = uRho2 * v2[i];
     precise float vi = leaked + current;

@@ -10,7 +10,7 @@ void main() {
     if (!inGrid(c)) {
         return;
     }
-    int i = c.y * uN + c.x;
+    int i = cellIndex(c);
     float si = float(s2[i]);
     float qi = q2[i];
     int m = 0;
@@ -21,7 +21,7 @@ void main() {
             if (!inGrid(o)) {
                 continue;
             }
-            int j = o.y * uN + o.x;
+            int j = cellIndex(o);
             precise float pot = (uAPlus * si) * q[j];
             precise float dep = (uAMinus * qi) * float((row >> uint(dx + 1)) & 1u);
             precise float dw = uEta * (pot - dep);

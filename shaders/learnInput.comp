@@ -16,8 +16,7 @@
 // misses and false alarms together, else 0, from the counts the output
 // pass left in the ring.
 float reward() {
-    int b = uSlot * RING_FIELDS;
-    int d = int(ring[b + RING_TP]) - int(ring[b + RING_FP]) - int(ring[b + RING_FN]);
+    int d = int(ring[ringAt(RING_TP)]) - int(ring[ringAt(RING_FP)]) - int(ring[ringAt(RING_FN)]);
     return d > 0 ? 1.0 : 0.0;
 }
 
@@ -26,7 +25,7 @@ void main() {
     if (!inGrid(c)) {
         return;
     }
-    int i = c.y * uN + c.x;
+    int i = cellIndex(c);
     float si = float(curWindow(c.y, c.x, 0)); // s_i(t)
 
     // The slots whose weight can change, as a mask over the 3×3 patch:

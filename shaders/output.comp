@@ -15,7 +15,7 @@ uniform bool uLearn;
 #define FOR_SPIKES(J, BODY)                                         \
     {                                                               \
         int wpr = wordsPerRow();                                    \
-        for (int row = 0, w = 0; row < uN; row++) {                 \
+        for (int row = 0, w = netRow(0) * wpr; row < uN; row++) {  \
             for (int wc = 0; wc < wpr; wc++, w++) {                 \
                 /* bits 8–23: columns 16·wc … 16·wc+15, each once */ \
                 for (uint b = bits[w] & 0xffff00u; b != 0u; b &= b - 1u) { \
@@ -49,8 +49,8 @@ void main() {
     }
     // No spike anywhere (dense) leaves u = 0 without a walk. (The ring
     // counts the first layer's spikes only.)
-    bool any = WOUT != WOUT_DENSE || LAYER2 == 1 || ring[uSlot * RING_FIELDS + RING_SPIKES] != 0u;
-    int k = c.y * uN + c.x;
+    bool any = WOUT != WOUT_DENSE || LAYER2 == 1 || ring[ringAt(RING_SPIKES)] != 0u;
+    int k = cellIndex(c);
     int width = WOUT == WOUT_DENSE ? uN * uN : OUT_SLOTS;
 #if WOUT != WOUT_DENSE && OUT_SLOTS <= 32
     uint outSlots = 0u;
@@ -69,13 +69,12 @@ void main() {
         setYHat(c); // cleared by Sim.step; e = y − ŷ is not stored
     }
     // Global atomics: predictions and targets are rare.
-    int r = uSlot * RING_FIELDS;
     if (yh == 1u && e == 0) {
-        atomicAdd(ring[r + RING_TP], 1u);
+        atomicAdd(ring[ringAt(RING_TP)], 1u);
     } else if (e < 0) {
-        atomicAdd(ring[r + RING_FP], 1u);
+        atomicAdd(ring[ringAt(RING_FP)], 1u);
     } else if (e > 0) {
-        atomicAdd(ring[r + RING_FN], 1u);
+        atomicAdd(ring[ringAt(RING_FN)], 1u);
     }
     if (e != 0 && uLearn && any) {
         precise float d = uEtaOut * float(e);

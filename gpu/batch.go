@@ -1,0 +1,356 @@
+package gpu
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/cpuref"
+)
+
+// A Batch is many independent networks of one shape in one simulation:
+// every storage buffer holds all of them, one network's part after
+// another, and one dispatch a pass covers them all (the dispatch's z is
+// the network), so small networks fill a large GPU. The passes are the
+// same shaders as one network's, compiled with BATCH = 1 and NETS = the
+// batch's size (see common.glsl). What may differ between the networks:
+// every parameter passed as a uniform (read from a storage buffer of
+// parameters instead), the seed, the stimulus and the horizon. What must
+// be the same, because it sizes the buffers or is compiled in, is what
+// BatchKey returns. Each network computes exactly the bits it computes
+// alone: its cells read only its own part of every buffer, its noise is
+// counted by its own cell index, and its measures have their own counts.
+//
+// Its methods must run on the context's thread, as Sim's.
+type Batch struct {
+	sim *Sim
+}
+
+// batchNets is what a Sim holds for a batch: each network's parameters
+// and stimulus, and the buffers of the parameters and the step's inputs.
+type batchNets struct {
+	nets    []batchNet
+	netsBuf uint32  // NETS × len(batchParams()) floats
+	stepBuf uint32  // the step's inputs, see common.glsl
+	data    []int32 // stepBuf's contents, rewritten each step
+}
+
+type batchNet struct {
+	params cpuref.Params
+	stim   cpuref.Stimulus
+	lit    []cpuref.Rect
+}
+
+// batchShared are the uniform parameters every network of a batch has in
+// common, because they size the buffers: they stay uniforms.
+var batchShared = map[string]bool{"N": true}
+
+// batchParams are the uniform parameters a batch holds per network, in
+// the order of their floats in the parameter buffer.
+func batchParams() []cpuref.ParamSpec {
+	var out []cpuref.ParamSpec
+	for _, s := range cpuref.ParamSpecs() {
+		if s.GLSL == "uniform" && !batchShared[s.Field] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// batchParamDeclarations declares a batch's parameters for GLSL in place
+// of cpuref.GLSLUniforms: the shared ones as uniforms, the others as
+// macros that read the network's entry of the parameter buffer, so the
+// passes' code names them the same way either way.
+func batchParamDeclarations() string {
+	var b strings.Builder
+	specs := batchParams()
+	fmt.Fprintf(&b, "layout(std430, binding = B_NETS) readonly buffer NetsBuf { float nets[]; };\n")
+	for _, s := range cpuref.ParamSpecs() {
+		if s.GLSL == "uniform" && batchShared[s.Field] {
+			typ := "float"
+			if s.Integer() {
+				typ = "int"
+			}
+			fmt.Fprintf(&b, "uniform %s %s; // -%s: %s\n", typ, s.UniformName(), s.Flag, s.Doc)
+		}
+	}
+	for i, s := range specs {
+		read := fmt.Sprintf("nets[net() * %d + %d]", len(specs), i)
+		if s.Integer() {
+			read = "floatBitsToInt(" + read + ")"
+		}
+		fmt.Fprintf(&b, "#define %s %s // -%s: %s\n", s.UniformName(), read, s.Flag, s.Doc)
+	}
+	return b.String()
+}
+
+// BatchKey is what the networks of a batch must share: the grid side and
+// the parameters compiled into the passes (#defines). Networks with
+// different keys run in different batches.
+func BatchKey(p cpuref.Params) string {
+	d := configDefines(p)
+	return fmt.Sprintf("n=%d %v", p.N, d)
+}
+
+// BatchCapacity returns how many networks with parameters p one Batch can
+// hold on this GL: every buffer of the batch must fit one storage block
+// and a shader's 32-bit index. It is 0 when one network's weights alone
+// need bands of rows (see bandRowsFor), which a batch does not do. Run it
+// on the GL thread.
+func BatchCapacity(p cpuref.Params) int {
+	maxBlock, align := storageLimits()
+	if CheckLimits(p) != nil || bandRowsFor(p, maxBlock, align) != p.N {
+		return 0
+	}
+	limit := int64(math.MaxInt32)
+	for _, b := range buffers() {
+		if bytes := b.bytes(p); bytes > 0 {
+			limit = min(limit, (int64(1)<<31-1)/(bytes/4))
+			if maxBlock > 0 {
+				limit = min(limit, maxBlock/bytes)
+			}
+		}
+	}
+	var maxZ int32
+	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 2, &maxZ)
+	return int(min(limit, int64(maxZ)))
+}
+
+// NewBatch uploads one initial state per network (each a state for its
+// parameters, all at the same step) and compiles the passes for the
+// batch. The parameters must share BatchKey and have no frame source.
+func NewBatch(ps []cpuref.Params, inits []*cpuref.State, stims []cpuref.Stimulus) (*Batch, error) {
+	if len(ps) == 0 || len(inits) != len(ps) || len(stims) != len(ps) {
+		return nil, fmt.Errorf("gpu: batch of %d parameter sets, %d states and %d stimuli", len(ps), len(inits), len(stims))
+	}
+	key := BatchKey(ps[0])
+	nets := make([]batchNet, len(ps))
+	for z, p := range ps {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("gpu: network %d of the batch: %w", z, err)
+		}
+		switch {
+		case BatchKey(p) != key:
+			return nil, fmt.Errorf("gpu: network %d of the batch differs from the first in its size or compiled parameters (%s, not %s)", z, BatchKey(p), key)
+		case p.Frames != "":
+			return nil, fmt.Errorf("gpu: a batch takes no -frames")
+		case inits[z].N != p.N || inits[z].T != inits[0].T:
+			return nil, fmt.Errorf("gpu: network %d of the batch: its state is for n=%d at step %d, want n=%d at step %d", z, inits[z].N, inits[z].T, p.N, inits[0].T)
+		}
+		nets[z] = batchNet{params: p, stim: stims[z]}
+	}
+	if c := BatchCapacity(ps[0]); len(ps) > c {
+		return nil, fmt.Errorf("gpu: a batch of %d networks at n=%d: this GL holds at most %d in one storage block (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)", len(ps), ps[0].N, c)
+	}
+	s := &Sim{Params: ps[0], Learn: true, T: inits[0].T, bandRows: ps[0].N, batch: &batchNets{nets: nets}}
+	defs := configDefines(ps[0])
+	maps.Copy(defs, Defines{"BATCH": 1, "NETS": len(ps)})
+	if err := s.build(defs, batchUploads(inits)); err != nil {
+		return nil, err
+	}
+	bn := s.batch
+	// The per-network parameters, each as its float's bits.
+	specs := batchParams()
+	params := make([]uint32, 0, len(ps)*len(specs))
+	for _, p := range ps {
+		for _, sp := range specs {
+			switch v := cpuref.UniformValues(p)[sp.UniformName()].(type) {
+			case float32:
+				params = append(params, math.Float32bits(v))
+			case int32:
+				params = append(params, uint32(v))
+			}
+		}
+	}
+	gl.CreateBuffers(1, &bn.netsBuf)
+	gl.NamedBufferData(bn.netsBuf, 4*max(len(params), 1), unsafe.Pointer(unsafe.SliceData(params)), gl.STATIC_DRAW)
+	// Room for every network's headers and rectangles.
+	gl.CreateBuffers(1, &bn.stepBuf)
+	gl.NamedBufferData(bn.stepBuf, 16*len(ps)*(2+2*MaxRects), nil, gl.STREAM_DRAW)
+	for _, pr := range s.programs() {
+		for _, sp := range cpuref.ParamSpecs() {
+			if sp.GLSL == "uniform" && batchShared[sp.Field] {
+				pr.setParam(sp.UniformName(), cpuref.UniformValues(ps[0])[sp.UniformName()])
+			}
+		}
+	}
+	return &Batch{sim: s}, nil
+}
+
+func (bn *batchNets) bind() {
+	if bn != nil {
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindNets), bn.netsBuf)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindStep), bn.stepBuf)
+	}
+}
+
+func (bn *batchNets) release() {
+	if bn == nil {
+		return
+	}
+	for _, id := range []*uint32{&bn.netsBuf, &bn.stepBuf} {
+		if *id != 0 {
+			gl.DeleteBuffers(1, id)
+			*id = 0
+		}
+	}
+}
+
+// stepBatch is step for a batch: every network's noise keys and frames
+// in one upload (the layout common.glsl reads), then the passes, each
+// one dispatch over all networks.
+func (s *Sim) stepBatch(slot int32) error {
+	bn := s.batch
+	nets := len(bn.nets)
+	// The headers first, then the rectangles appended.
+	hdr := slices.Grow(bn.data[:0], 8*nets)[:8*nets]
+	rects := 0
+	for z := range bn.nets {
+		nt := &bn.nets[z]
+		var now, next []cpuref.Rect
+		var err error
+		if nt.lit, now, next, err = frameRects(nt.stim, s.T, nt.params.Horizon, s.Params.N, nt.lit); err != nil {
+			return fmt.Errorf("network %d of the batch: %w", z, err)
+		}
+		seed := nt.params.Seed
+		copy(hdr[8*z:], []int32{
+			int32(cpuref.NoiseKey(seed, cpuref.StreamNoise, uint32(s.T))),
+			int32(cpuref.NoiseKey(seed, cpuref.StreamNoise2, uint32(s.T))),
+			int32(len(now)), int32(len(next)),
+			int32(rects), 0, 0, 0,
+		})
+		for _, r := range nt.lit {
+			hdr = append(hdr, r.R0, r.C0, r.R1, r.C1)
+		}
+		rects += len(nt.lit)
+	}
+	bn.data = hdr
+	// GL orders the upload after the reads of the last step's dispatches.
+	gl.NamedBufferSubData(bn.stepBuf, 0, 4*len(hdr), unsafe.Pointer(&hdr[0]))
+	s.clearStep(slot)
+	s.integrate.setInt("uSlot", slot)
+	s.dispatch(s.integrate, s.Params.N)
+	s.passes(slot)
+	return nil
+}
+
+// batchUploads lists the buffers of a batch, in Buffer order: each
+// network's uploads one after another, except the ring, whose slots hold
+// every network's counts side by side.
+func batchUploads(inits []*cpuref.State) []any {
+	per := make([][]any, len(inits))
+	for z, st := range inits {
+		per[z] = uploads(st)
+	}
+	out := make([]any, numBuffers())
+	for b := range out {
+		parts := make([]any, len(per))
+		for z := range per {
+			parts[z] = per[z][b]
+		}
+		switch parts[0].(type) {
+		case []float32:
+			out[b] = concat[float32](parts)
+		case []int32:
+			out[b] = concat[int32](parts)
+		default:
+			if Buffer(b) == BufRing {
+				out[b] = interleaveRing(parts)
+			} else {
+				out[b] = concat[uint32](parts)
+			}
+		}
+	}
+	return out
+}
+
+func concat[T any](parts []any) []T {
+	var out []T
+	for _, p := range parts {
+		out = append(out, p.([]T)...)
+	}
+	return out
+}
+
+// interleaveRing lays the networks' rings (each slot by slot) out as a
+// batch's: slot by slot, each slot's networks side by side.
+func interleaveRing(parts []any) []uint32 {
+	f := cpuref.RingFields
+	out := make([]uint32, len(parts)*cpuref.Window*f)
+	for z, p := range parts {
+		ring := p.([]uint32)
+		for slot := range cpuref.Window {
+			copy(out[(slot*len(parts)+z)*f:][:f], ring[slot*f:])
+		}
+	}
+	return out
+}
+
+// ringOf takes network z's ring out of a batch's.
+func ringOf(all []uint32, z, nets int) []uint32 {
+	f := cpuref.RingFields
+	ring := make([]uint32, cpuref.Window*f)
+	for slot := range cpuref.Window {
+		copy(ring[slot*f:][:f], all[(slot*nets+z)*f:])
+	}
+	return ring
+}
+
+// Len is the number of networks.
+func (b *Batch) Len() int { return len(b.sim.batch.nets) }
+
+// T is the step count every network has reached.
+func (b *Batch) T() int64 { return b.sim.T }
+
+// Params returns network z's parameters.
+func (b *Batch) Params(z int) cpuref.Params { return b.sim.batch.nets[z].params }
+
+// SetLearn turns plasticity on or off for every network.
+func (b *Batch) SetLearn(on bool) { b.sim.Learn = on }
+
+// Run takes k steps of every network.
+func (b *Batch) Run(k int) error { return b.sim.Run(k) }
+
+// Measures reads the rings and returns every network's rolling
+// measures. It waits for the GPU to finish the steps queued.
+func (b *Batch) Measures() ([]cpuref.Measures, error) {
+	nets := b.Len()
+	all := make([]uint32, nets*cpuref.Window*cpuref.RingFields)
+	if err := b.sim.read(BufRing, all); err != nil {
+		return nil, err
+	}
+	out := make([]cpuref.Measures, nets)
+	for z := range out {
+		out[z] = cpuref.MeasuresOf(ringOf(all, z, nets), b.sim.T, b.sim.Params.N)
+	}
+	return out, nil
+}
+
+// ReadState reads network z's whole state back.
+func (b *Batch) ReadState(z int) (*cpuref.State, error) {
+	s := b.sim
+	st := cpuref.NewStateShape(b.Params(z))
+	st.T = s.T
+	nets := b.Len()
+	err := s.unpackInto(st, true, func(buf Buffer, dst any) error {
+		if buf == BufRing {
+			all := make([]uint32, nets*cpuref.Window*cpuref.RingFields)
+			if err := s.read(buf, all); err != nil {
+				return err
+			}
+			copy(dst.([]uint32), ringOf(all, z, nets))
+			return nil
+		}
+		ptr, n := bytesOf(dst)
+		return s.readAt(buf, z*n, n, ptr)
+	})
+	return st, err
+}
+
+// Release deletes the programs and buffers. It is safe to call twice.
+func (b *Batch) Release() { b.sim.Release() }

@@ -1,0 +1,143 @@
+package gpu_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/gpu/gputest"
+)
+
+// TestBatchLockstep: every network of a batch, each with its own seed,
+// stimulus, horizon and uniform parameters, ends in the state and
+// measures the reference reaches with the network alone, bit for bit, in
+// every compiled configuration (rules, output layouts, window radii,
+// learn_rec, the second layer, learning off).
+func TestBatchLockstep(t *testing.T) {
+	configs := []struct {
+		name string
+		set  func(*cpuref.Params)
+	}{
+		{"default", func(p *cpuref.Params) {}},
+		{"dense", func(p *cpuref.Params) { p.OutLayout = cpuref.Dense }},
+		{"rstdp-rout5", func(p *cpuref.Params) { p.Rule, p.ROut = "rstdp", 5 }},
+		{"hebbian-learnrec", func(p *cpuref.Params) { p.Rule, p.LearnRec, p.RRec = "hebbian", true, 2 }},
+		{"horizon", func(p *cpuref.Params) { p.Horizon = 3 }},
+		{"learning-off", func(p *cpuref.Params) {}},
+	}
+	const steps = 160
+	for _, cfg := range configs {
+		t.Run(cfg.name, func(t *testing.T) {
+			var ps []cpuref.Params
+			for z := range 4 {
+				p := cpuref.Defaults()
+				p.N = 21 // not a multiple of the work group: edge groups
+				p.SigmaNoise = 0.35
+				cfg.set(&p)
+				p.Seed = uint32(7 + z)
+				p.Rho = []float32{0.9, 0.85, 0.95, 0.9}[z]
+				p.Eta *= float32(z + 1)
+				p.TargetRate = []float32{0.02, 0.05, 0.02, 0.1}[z]
+				if p.Horizon > 1 {
+					p.Horizon = 2 + z%2 // same second layer, other targets
+				}
+				ps = append(ps, p)
+			}
+			learn := cfg.name != "learning-off"
+			// Alone, on the reference.
+			want := make([]*cpuref.State, len(ps))
+			wantM := make([]cpuref.Measures, len(ps))
+			for z, p := range ps {
+				sim := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+				sim.Learn = learn
+				for range steps {
+					sim.Step()
+				}
+				want[z], wantM[z] = sim.State, sim.Measures()
+			}
+			var b *gpu.Batch
+			gputest.Do(t, func() (err error) {
+				inits := make([]*cpuref.State, len(ps))
+				stims := make([]cpuref.Stimulus, len(ps))
+				for z, p := range ps {
+					inits[z], stims[z] = cpuref.NewState(p), cpuref.NewStimulus(p)
+				}
+				b, err = gpu.NewBatch(ps, inits, stims)
+				return err
+			})
+			t.Cleanup(func() { gputest.Do(t, func() error { b.Release(); return nil }) })
+			b.SetLearn(learn)
+			var got []*cpuref.State
+			var gotM []cpuref.Measures
+			gputest.Do(t, func() (err error) {
+				if err := b.Run(steps); err != nil {
+					return err
+				}
+				if gotM, err = b.Measures(); err != nil {
+					return err
+				}
+				for z := range ps {
+					st, err := b.ReadState(z)
+					if err != nil {
+						return err
+					}
+					got = append(got, st)
+				}
+				return nil
+			})
+			spikes := 0
+			for z := range ps {
+				t.Run(fmt.Sprintf("net%d", z), func(t *testing.T) {
+					sameState(t, got[z], want[z])
+					if gotM[z] != wantM[z] {
+						t.Errorf("measures %+v, want %+v", gotM[z], wantM[z])
+					}
+				})
+				for _, s := range want[z].S {
+					spikes += int(s)
+				}
+			}
+			if wantM[0].HiddenRate == 0 && spikes == 0 {
+				t.Errorf("no network spiked: the test compares quiet networks")
+			}
+		})
+	}
+}
+
+// TestBatchRefusals: networks that cannot share a batch are named.
+func TestBatchRefusals(t *testing.T) {
+	p := cpuref.Defaults()
+	p.N = 16
+	q := p
+	q.N = 20
+	r := p
+	r.Rule = "hebbian"
+	for _, c := range []struct {
+		ps   []cpuref.Params
+		want string
+	}{
+		{[]cpuref.Params{p, q}, "differs from the first"},
+		{[]cpuref.Params{p, r}, "differs from the first"},
+		{nil, "batch of 0"},
+	} {
+		inits := make([]*cpuref.State, len(c.ps))
+		stims := make([]cpuref.Stimulus, len(c.ps))
+		for z, p := range c.ps {
+			inits[z], stims[z] = cpuref.NewState(p), cpuref.NewStimulus(p)
+		}
+		var err error
+		gputest.Do(t, func() error {
+			var b *gpu.Batch
+			b, err = gpu.NewBatch(c.ps, inits, stims)
+			if err == nil {
+				b.Release()
+			}
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want an error saying %q", err, c.want)
+		}
+	}
+}
