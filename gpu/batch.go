@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
@@ -34,10 +36,11 @@ type Batch struct {
 // batchNets is what a Sim holds for a batch: each network's parameters
 // and stimulus, and the buffers of the parameters and the step's inputs.
 type batchNets struct {
-	nets    []batchNet
-	netsBuf uint32  // NETS × len(batchParams()) floats
-	stepBuf uint32  // the step's inputs, see common.glsl
-	data    []int32 // stepBuf's contents, rewritten each step
+	nets       []batchNet
+	netsBuf    uint32  // uniform block: NETS × len(batchParams()) floats
+	stepBuf    uint32  // the step's inputs, see common.glsl
+	rectOffset int     // bytes: where stepBuf's rectangles start
+	data       []int32 // stepBuf's contents, rewritten each step
 }
 
 type batchNet struct {
@@ -64,28 +67,39 @@ func batchParams() []cpuref.ParamSpec {
 
 // batchParamDeclarations declares a batch's parameters for GLSL in place
 // of cpuref.GLSLUniforms: the shared ones as uniforms, the others as
-// macros that read the network's entry of the parameter buffer, so the
-// passes' code names them the same way either way.
-func batchParamDeclarations() string {
+// variables of the same names that loadParams sets from the network's
+// entry of the parameter buffer (common.glsl's loadNetwork calls it once
+// an invocation: a software renderer pays for every storage read). It
+// reads only the parameters src, the pass's code, names.
+func batchParamDeclarations(src string) string {
 	var b strings.Builder
 	specs := batchParams()
-	fmt.Fprintf(&b, "layout(std430, binding = B_NETS) readonly buffer NetsBuf { float nets[]; };\n")
+	fmt.Fprintf(&b, "layout(std140, binding = B_NETS) uniform NetsBlock { vec4 netsV[(NETS * %d + 3) / 4]; };\n", len(specs))
 	for _, s := range cpuref.ParamSpecs() {
-		if s.GLSL == "uniform" && batchShared[s.Field] {
+		if s.GLSL == "uniform" {
 			typ := "float"
 			if s.Integer() {
 				typ = "int"
 			}
-			fmt.Fprintf(&b, "uniform %s %s; // -%s: %s\n", typ, s.UniformName(), s.Flag, s.Doc)
+			qual := ""
+			if batchShared[s.Field] {
+				qual = "uniform "
+			}
+			fmt.Fprintf(&b, "%s%s %s; // -%s: %s\n", qual, typ, s.UniformName(), s.Flag, s.Doc)
 		}
 	}
+	fmt.Fprintf(&b, "void loadParams() {\n    int base = int(gl_WorkGroupID.z) * %d;\n", len(specs))
 	for i, s := range specs {
-		read := fmt.Sprintf("nets[net() * %d + %d]", len(specs), i)
+		if !regexp.MustCompile(`\b` + s.UniformName() + `\b`).MatchString(src) {
+			continue
+		}
+		read := fmt.Sprintf("netsV[(base + %d) >> 2][(base + %d) & 3]", i, i)
 		if s.Integer() {
 			read = "floatBitsToInt(" + read + ")"
 		}
-		fmt.Fprintf(&b, "#define %s %s // -%s: %s\n", s.UniformName(), read, s.Flag, s.Doc)
+		fmt.Fprintf(&b, "    %s = %s;\n", s.UniformName(), read)
 	}
+	b.WriteString("}\n")
 	return b.String()
 }
 
@@ -99,7 +113,8 @@ func BatchKey(p cpuref.Params) string {
 
 // BatchCapacity returns how many networks with parameters p one Batch can
 // hold on this GL: every buffer of the batch must fit one storage block
-// and a shader's 32-bit index. It is 0 when one network's weights alone
+// and a shader's 32-bit index, and the parameters and step headers a
+// uniform block (GL_MAX_UNIFORM_BLOCK_SIZE: 862 networks at 64 KiB). It is 0 when one network's weights alone
 // need bands of rows (see bandRowsFor), which a batch does not do. Run it
 // on the GL thread.
 func BatchCapacity(p cpuref.Params) int {
@@ -116,8 +131,11 @@ func BatchCapacity(p cpuref.Params) int {
 			}
 		}
 	}
-	var maxZ int32
+	// The uniform blocks: the parameters, and two headers a network.
+	var maxZ, maxUniform int32
 	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 2, &maxZ)
+	gl.GetIntegerv(gl.MAX_UNIFORM_BLOCK_SIZE, &maxUniform)
+	limit = min(limit, int64(maxUniform)/int64(4*max(len(batchParams()), 8)))
 	return int(min(limit, int64(maxZ)))
 }
 
@@ -167,11 +185,15 @@ func NewBatch(ps []cpuref.Params, inits []*cpuref.State, stims []cpuref.Stimulus
 			}
 		}
 	}
+	// A uniform block is read in whole vec4s.
+	params = append(params, make([]uint32, (4-len(params)%4)%4)...)
 	gl.CreateBuffers(1, &bn.netsBuf)
-	gl.NamedBufferData(bn.netsBuf, 4*max(len(params), 1), unsafe.Pointer(unsafe.SliceData(params)), gl.STATIC_DRAW)
-	// Room for every network's headers and rectangles.
+	gl.NamedBufferData(bn.netsBuf, 4*max(len(params), 4), unsafe.Pointer(unsafe.SliceData(params)), gl.STATIC_DRAW)
+	// The step's buffer gets its storage each step; its rectangles start
+	// after the headers, at an offset a storage buffer can be bound at.
 	gl.CreateBuffers(1, &bn.stepBuf)
-	gl.NamedBufferData(bn.stepBuf, 16*len(ps)*(2+2*MaxRects), nil, gl.STREAM_DRAW)
+	_, align := storageLimits()
+	bn.rectOffset = int((int64(32*len(ps)) + align - 1) / align * align)
 	for _, pr := range s.programs() {
 		for _, sp := range cpuref.ParamSpecs() {
 			if sp.GLSL == "uniform" && batchShared[sp.Field] {
@@ -184,8 +206,7 @@ func NewBatch(ps []cpuref.Params, inits []*cpuref.State, stims []cpuref.Stimulus
 
 func (bn *batchNets) bind() {
 	if bn != nil {
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindNets), bn.netsBuf)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindStep), bn.stepBuf)
+		gl.BindBufferBase(gl.UNIFORM_BUFFER, uint32(bindNets), bn.netsBuf)
 	}
 }
 
@@ -207,8 +228,10 @@ func (bn *batchNets) release() {
 func (s *Sim) stepBatch(slot int32) error {
 	bn := s.batch
 	nets := len(bn.nets)
-	// The headers first, then the rectangles appended.
-	hdr := slices.Grow(bn.data[:0], 8*nets)[:8*nets]
+	// The headers, up to the rectangles' aligned offset; then the
+	// rectangles, appended; then one spare, so their range is never empty.
+	rect0 := bn.rectOffset / 4
+	data := slices.Grow(bn.data[:0], rect0)[:rect0]
 	rects := 0
 	for z := range bn.nets {
 		nt := &bn.nets[z]
@@ -218,20 +241,22 @@ func (s *Sim) stepBatch(slot int32) error {
 			return fmt.Errorf("network %d of the batch: %w", z, err)
 		}
 		seed := nt.params.Seed
-		copy(hdr[8*z:], []int32{
-			int32(cpuref.NoiseKey(seed, cpuref.StreamNoise, uint32(s.T))),
-			int32(cpuref.NoiseKey(seed, cpuref.StreamNoise2, uint32(s.T))),
-			int32(len(now)), int32(len(next)),
-			int32(rects), 0, 0, 0,
-		})
+		h := data[8*z:][:8]
+		h[0] = int32(cpuref.NoiseKey(seed, cpuref.StreamNoise, uint32(s.T)))
+		h[1] = int32(cpuref.NoiseKey(seed, cpuref.StreamNoise2, uint32(s.T)))
+		h[2], h[3], h[4] = int32(len(now)), int32(len(next)), int32(rects)
 		for _, r := range nt.lit {
-			hdr = append(hdr, r.R0, r.C0, r.R1, r.C1)
+			data = append(data, r.R0, r.C0, r.R1, r.C1)
 		}
 		rects += len(nt.lit)
 	}
-	bn.data = hdr
-	// GL orders the upload after the reads of the last step's dispatches.
-	gl.NamedBufferSubData(bn.stepBuf, 0, 4*len(hdr), unsafe.Pointer(&hdr[0]))
+	data = append(data, 0, 0, 0, 0)
+	bn.data = data
+	// New storage each step (the driver orphans the last step's, which its
+	// dispatches may still read): an update in place would wait for them.
+	gl.NamedBufferData(bn.stepBuf, 4*len(data), unsafe.Pointer(&data[0]), gl.STREAM_DRAW)
+	gl.BindBufferRange(gl.UNIFORM_BUFFER, uint32(bindStep), bn.stepBuf, 0, 32*nets)
+	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(bindStep), bn.stepBuf, bn.rectOffset, 4*len(data)-bn.rectOffset)
 	s.clearStep(slot)
 	s.integrate.setInt("uSlot", slot)
 	s.dispatch(s.integrate, s.Params.N)
@@ -354,3 +379,7 @@ func (b *Batch) ReadState(z int) (*cpuref.State, error) {
 
 // Release deletes the programs and buffers. It is safe to call twice.
 func (b *Batch) Release() { b.sim.Release() }
+
+// Profile runs steps steps with the GPU drained after every pass and
+// returns the mean wall time per step of each pass, as Sim.Profile.
+func (b *Batch) Profile(steps int) (map[string]time.Duration, error) { return b.sim.Profile(steps) }

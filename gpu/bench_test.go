@@ -52,3 +52,82 @@ func BenchmarkStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBatch times B networks (seeds 1…B, default parameters) as one
+// gpu.Batch, one dispatch a pass for all, against the same B networks as
+// B Sims on the same context, each run for the same steps in turn (a
+// baseline in the same run). Both report network-steps/s: B × steps over
+// the time until the last network's measures are read.
+func BenchmarkBatch(b *testing.B) {
+	ctx := gputest.Context(b)
+	b.Logf("renderer %s (%s)", ctx.Renderer, ctx.Version)
+	for _, n := range []int{32, 64, 128} {
+		for _, nets := range []int{1, 8, 64} {
+			ps := make([]cpuref.Params, nets)
+			inits := make([]*cpuref.State, nets)
+			stims := make([]cpuref.Stimulus, nets)
+			for z := range ps {
+				ps[z] = cpuref.Defaults()
+				ps[z].N, ps[z].Seed = n, uint32(z+1)
+				inits[z], stims[z] = cpuref.NewState(ps[z]), cpuref.NewStimulus(ps[z])
+			}
+			b.Run(fmt.Sprintf("n=%d/B=%d/batch", n, nets), func(b *testing.B) {
+				var batch *gpu.Batch
+				gputest.Do(b, func() (err error) {
+					if batch, err = gpu.NewBatch(ps, inits, stims); err != nil {
+						return err
+					}
+					if err := batch.Run(1); err != nil { // untimed first dispatch
+						return err
+					}
+					_, err = batch.Measures()
+					return err
+				})
+				defer gputest.Do(b, func() error { batch.Release(); return nil })
+				b.ResetTimer()
+				gputest.Do(b, func() error {
+					if err := batch.Run(b.N); err != nil {
+						return err
+					}
+					_, err := batch.Measures()
+					return err
+				})
+				b.StopTimer()
+				b.ReportMetric(float64(nets*b.N)/b.Elapsed().Seconds(), "network-steps/s")
+			})
+			b.Run(fmt.Sprintf("n=%d/B=%d/in-turn", n, nets), func(b *testing.B) {
+				sims := make([]*gpu.Sim, nets)
+				gputest.Do(b, func() (err error) {
+					for z := range sims {
+						if sims[z], err = gpu.New(ps[z], inits[z].Clone(), stims[z]); err != nil {
+							return err
+						}
+						if err := sims[z].Step(); err != nil {
+							return err
+						}
+					}
+					_, err = sims[nets-1].Measures()
+					return err
+				})
+				defer gputest.Do(b, func() error {
+					for _, s := range sims {
+						s.Release()
+					}
+					return nil
+				})
+				b.ResetTimer()
+				gputest.Do(b, func() error {
+					for _, s := range sims {
+						if err := s.Run(b.N); err != nil {
+							return err
+						}
+					}
+					_, err := sims[nets-1].Measures()
+					return err
+				})
+				b.StopTimer()
+				b.ReportMetric(float64(nets*b.N)/b.Elapsed().Seconds(), "network-steps/s")
+			})
+		}
+	}
+}

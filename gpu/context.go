@@ -1,10 +1,12 @@
 // Package gpu runs the model of package cpuref on OpenGL 4.3 compute
 // shaders. Every buffer of the network lives in a shader storage buffer;
 // a step is a fixed sequence of dispatches, one per pass of the reference,
-// with no read-back inside the step loop.
+// with no read-back inside the step loop. A Batch is many small networks
+// in the same buffers, one dispatch a pass for all of them.
 //
 // GL is single-threaded: a Context owns an OS thread, and every GL call,
-// including every method of Sim, must run on it, inside Context.Do.
+// including every method of Sim and Batch, must run on it, inside
+// Context.Do.
 package gpu
 
 import (

@@ -68,18 +68,20 @@ func newComputeProgram(file string, defs Defines) (*program, error) {
 	for _, u := range uses {
 		d["USE_"+u] = 1
 	}
-	return newProgramFrom(shaders.Source, file, d.header()+generatedGLSL(d["BATCH"] != 0), common, stage{file, gl.COMPUTE_SHADER})
+	var gen string
+	if d["BATCH"] != 0 {
+		gen = generatedGLSL(batchParamDeclarations(common + src))
+	} else {
+		gen = generatedGLSL(cpuref.GLSLUniforms())
+	}
+	return newProgramFrom(shaders.Source, file, d.header()+gen, common, stage{file, gl.COMPUTE_SHADER})
 }
 
 // generatedGLSL is what every compute pass is compiled with before
 // common.glsl: the declarations derived from cpuref's tables, the
-// parameters (uniforms, or a batch's parameter buffer) and the state's
+// parameters' (uniforms, or a batch's parameter buffer) and the state's
 // storage buffers.
-func generatedGLSL(batch bool) string {
-	params := cpuref.GLSLUniforms()
-	if batch {
-		params = batchParamDeclarations()
-	}
+func generatedGLSL(params string) string {
 	return "// Generated from cpuref.Params and cpuref.State.\n" + params + bufferDeclarations()
 }
 

@@ -72,7 +72,9 @@ func boolDefine(b bool) int {
 
 // BindFrames is the binding point of the frame source's buffer (frames t
 // and t+k as plain bit sets, with -frames), after the State's buffers;
-// a batch's parameters and step inputs (see batch.go) come after it.
+// a batch's parameters and step inputs (see batch.go) come after it (the
+// parameters a uniform block, the step's inputs both a uniform block and
+// a storage buffer).
 var (
 	BindFrames = numBuffers()
 	bindNets   = numBuffers() + 1

@@ -243,7 +243,8 @@ func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, 
 		}
 		defer ctx.Release()
 	}
-	for _, group := range batchGroups(ctx, queue, c.Batch) {
+	capacity := func(p cpuref.Params) int { return backend.BatchCapacity(ctx, p) }
+	for _, group := range batchGroups(queue, c.Batch, capacity, stderr) {
 		if stopped() {
 			return nil
 		}
@@ -255,9 +256,11 @@ func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, 
 }
 
 // batchGroups splits the queue into the batches batchGPU runs, in the
-// queue's order of each key's first run: at most size networks (and what
-// this GL holds) with one gpu.BatchKey each.
-func batchGroups(ctx *gpu.Context, queue <-chan sweep.Run, size int) [][]sweep.Run {
+// queue's order of each key's first run: at most size networks with one
+// gpu.BatchKey each, and at most what capacity says this GL holds in one
+// batch (0: the network runs alone), which it says on warn when it is
+// fewer than size.
+func batchGroups(queue <-chan sweep.Run, size int, capacity func(cpuref.Params) int, warn io.Writer) [][]sweep.Run {
 	var keys []string
 	byKey := map[string][]sweep.Run{}
 	for r := range queue {
@@ -270,7 +273,16 @@ func batchGroups(ctx *gpu.Context, queue <-chan sweep.Run, size int) [][]sweep.R
 	var groups [][]sweep.Run
 	for _, k := range keys {
 		runs := byKey[k]
-		n := max(1, min(size, backend.BatchCapacity(ctx, runs[0].Params)))
+		n := min(size, len(runs))
+		if c := capacity(runs[0].Params); c < n {
+			p := runs[0].Params
+			if c == 0 {
+				fmt.Fprintf(warn, "spikecast: -batch %d at n=%d: one network's weights are larger than this GL's storage block, so these networks run one at a time\n", size, p.N)
+			} else {
+				fmt.Fprintf(warn, "spikecast: -batch %d at n=%d: this GL holds %d such networks in one storage block (GL_MAX_SHADER_STORAGE_BLOCK_SIZE); running %d at a time\n", size, p.N, c, c)
+			}
+			n = max(c, 1)
+		}
 		for len(runs) > 0 {
 			m := min(n, len(runs))
 			groups = append(groups, runs[:m])

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/checkpoint"
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
 	"github.com/spikecast/spikecast/sweep"
 )
@@ -152,5 +154,59 @@ func TestSweepResume(t *testing.T) {
 	csv, _ := os.ReadFile(sweep.CSVPath(out))
 	if n := strings.Count(string(csv), "\n"); n != 7 {
 		t.Errorf("CSV has %d lines, want a header and 6 rows", n)
+	}
+}
+
+// TestBatchGroups: a GPU batch holds networks of one key only, in the
+// queue's order, at most -batch of them and at most what the GL holds,
+// which it says.
+func TestBatchGroups(t *testing.T) {
+	p := cpuref.Defaults()
+	p.N = 16
+	axes, err := sweep.Parse("n=12,16 rule=stdp,hebbian seed=1..5 rho=0.8,0.9", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := sweep.Runs(axes, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := func() <-chan sweep.Run {
+		q := make(chan sweep.Run, len(runs))
+		for _, r := range runs {
+			q <- r
+		}
+		close(q)
+		return q
+	}
+	for _, c := range []struct {
+		size, capacity int
+		groups         []int // sizes, in order
+		warn           string
+	}{
+		{size: 4, capacity: 100, groups: []int{4, 4, 2, 4, 4, 2, 4, 4, 2, 4, 4, 2}},
+		{size: 64, capacity: 100, groups: []int{10, 10, 10, 10}},
+		{size: 64, capacity: 3, groups: []int{3, 3, 3, 1, 3, 3, 3, 1, 3, 3, 3, 1, 3, 3, 3, 1}, warn: "holds 3 such networks"},
+		{size: 8, capacity: 0, groups: slices.Repeat([]int{1}, 40), warn: "run one at a time"},
+	} {
+		var warn bytes.Buffer
+		groups := batchGroups(queue(), c.size, func(cpuref.Params) int { return c.capacity }, &warn)
+		var sizes []int
+		seen := 0
+		for _, g := range groups {
+			sizes = append(sizes, len(g))
+			for _, r := range g {
+				if gpu.BatchKey(r.Params) != gpu.BatchKey(g[0].Params) {
+					t.Errorf("run %d shares a batch with run %d of another key", r.Index, g[0].Index)
+				}
+				seen++
+			}
+		}
+		if !slices.Equal(sizes, c.groups) || seen != len(runs) {
+			t.Errorf("-batch %d, capacity %d: groups %v, want %v", c.size, c.capacity, sizes, c.groups)
+		}
+		if got := warn.String(); (c.warn == "") != (got == "") || !strings.Contains(got, c.warn) {
+			t.Errorf("-batch %d, capacity %d: said %q, want %q", c.size, c.capacity, got, c.warn)
+		}
 	}
 }

@@ -188,29 +188,42 @@ SET_SPIKE(setSpike2, bits2)
 
 // The step's inputs: the noise key and the rectangles of the frames
 // (below; unused with a frame source). One network takes them as
-// uniforms; a batch has a storage buffer of them, written each step:
-// stepData[2·net] is (noise key, second layer's noise key, rectangles now,
-// rectangles next), stepData[2·net + 1].x the network's first rectangle
-// after the 2·NETS headers, its next frame's rectangles after its own.
+// uniforms. A batch has them in one buffer, written each step and bound
+// twice: as a uniform block of two headers a network, stepHeads[2·net] =
+// (noise key, second layer's noise key, rectangles now, rectangles next)
+// and stepHeads[2·net + 1].x = the network's first rectangle, and as the
+// storage buffer of the rectangles, each network's next frame's after its
+// frame's.
 #if BATCH
 #if FRAMES
 #error "a batch takes its frames from rectangles, not a frame source"
 #endif
-layout(std430, binding = B_STEP) readonly buffer StepBuf { ivec4 stepData[]; };
-#define uNumNow stepData[2 * net()].z
-#define uNumNext stepData[2 * net()].w
+layout(std140, binding = B_STEP) uniform StepBlock { ivec4 stepHeads[2 * NETS]; };
+layout(std430, binding = B_STEP) restrict readonly buffer RectBuf { ivec4 stepRects[]; };
+ivec4 stepHead; // stepHeads[2·net], set by loadNetwork
+int stepRect0;  // stepHeads[2·net + 1].x
+#define uNumNow stepHead.z
+#define uNumNext stepHead.w
+
+// loadNetwork reads this invocation's network's parameters and step
+// inputs once, into the variables the passes name (uRho, uNumNow, …).
+void loadNetwork() {
+    loadParams();
+    stepHead = stepHeads[2 * net()];
+    stepRect0 = stepHeads[2 * net() + 1].x;
+}
 
 ivec4 rectNow(int k) {
-    return stepData[2 * NETS + stepData[2 * net() + 1].x + k];
+    return stepRects[stepRect0 + k];
 }
 
 ivec4 rectNext(int k) {
-    return stepData[2 * NETS + stepData[2 * net() + 1].x + uNumNow + k];
+    return stepRects[stepRect0 + uNumNow + k];
 }
 
 // noiseKey is cpuref.NoiseKey(seed, the layer's noise stream, step).
 uint noiseKey(int layer) {
-    return uint(stepData[2 * net()][layer]);
+    return uint(stepHead[layer]);
 }
 #else
 uniform ivec4 uNow[MAX_RECTS];
@@ -229,6 +242,10 @@ ivec4 rectNext(int k) {
 
 uint noiseKey(int layer) {
     return uNoiseKey;
+}
+
+// loadNetwork: one network's parameters and inputs are uniforms.
+void loadNetwork() {
 }
 #endif
 

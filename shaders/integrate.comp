@@ -14,6 +14,7 @@ void main() {
     if (!inGrid(c)) {
         return;
     }
+    loadNetwork();
     int i = cellIndex(c);
     uint xi = litIn(c, uNumNow, false) ? 1u : 0u;
     if (xi != 0u) {

@@ -9,6 +9,7 @@ void main() {
     if (!inGrid(c)) {
         return;
     }
+    loadNetwork();
     int i = cellIndex(c);
     precise float inp = 0.0;
     for (int dy = -1, m = wrow(i) * PATCH_SLOTS; dy <= 1; dy++, m += 3) {

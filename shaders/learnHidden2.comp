@@ -10,6 +10,7 @@ void main() {
     if (!inGrid(c)) {
         return;
     }
+    loadNetwork();
     int i = cellIndex(c);
     float si = float(s2[i]);
     float qi = q2[i];

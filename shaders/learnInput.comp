@@ -25,6 +25,7 @@ void main() {
     if (!inGrid(c)) {
         return;
     }
+    loadNetwork();
     int i = cellIndex(c);
     float si = float(curWindow(c.y, c.x, 0)); // s_i(t)
 

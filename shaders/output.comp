@@ -47,6 +47,7 @@ void main() {
     if (!inGrid(c)) {
         return;
     }
+    loadNetwork();
     // No spike anywhere (dense) leaves u = 0 without a walk. (The ring
     // counts the first layer's spikes only.)
     bool any = WOUT != WOUT_DENSE || LAYER2 == 1 || ring[ringAt(RING_SPIKES)] != 0u;
