@@ -14,7 +14,7 @@ import (
 // defaults to its n); -save and -metrics observe the steps/s measurement
 // of the last -bench_n.
 func addBenchFlags(fs *flag.FlagSet, c *config) check {
-	fs.BoolVar(&c.Bench, "bench", false, "benchmark mode: measure steps/s, frames/s and bandwidth at each -bench_n, print a table; -save and -metrics observe the steps/s run of the last size, -load benchmarks the checkpoint's network")
+	fs.BoolVar(&c.Bench, "bench", false, "benchmark mode: measure steps/s, frames/s and bandwidth at each -bench_n, print a table; -save and -metrics observe the steps/s run of the last size, -load benchmarks the checkpoint's network; with -batch B, B networks as one GPU batch against the same B in turn")
 	benchN := fs.String("bench_n", "64,256,1024", "grid sides for -bench, comma-separated (with -load: the checkpoint's n)")
 	fs.Float64Var(&c.BenchSeconds, "bench_seconds", 2, "seconds per measurement in -bench [0.1, 60]")
 	return func(fs *flag.FlagSet, _ []string) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -112,6 +113,38 @@ func TestBenchWithSaveLoadMetrics(t *testing.T) {
 	code, _, stderr = runCmd(t, "-bench", "-bench_n", "32", "-load", f("a.ckpt"))
 	if code != exitUsage || !strings.Contains(stderr, "invalid -bench_n 32 with -load: the benchmark runs the checkpoint's network, which has n=16") {
 		t.Errorf("-bench_n 32 -load (n=16): exit %d, %q", code, stderr)
+	}
+}
+
+// TestBenchBatch: -bench -batch B measures B networks as one GPU batch
+// and as B lone simulations in turn at each -bench_n, and prints both
+// rates, in the table and in the JSON line.
+func TestBenchBatch(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "-bench", "-batch", "3", "-bench_n", "16,24", "-bench_seconds", "0.1")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var out struct {
+		Batch int `json:"batch"`
+		Rows  []struct {
+			N        int     `json:"n"`
+			Networks int     `json:"networks"`
+			Batch    float64 `json:"network_steps_per_s"`
+			InTurn   float64 `json:"in_turn_network_steps_per_s"`
+			Note     string  `json:"note"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Batch != 3 || len(out.Rows) != 2 || len(lines) != 5 {
+		t.Fatalf("got %s", stdout)
+	}
+	for i, r := range out.Rows {
+		if r.N != []int{16, 24}[i] || r.Networks != 3 || r.Batch <= 0 || r.InTurn <= 0 || r.Note != "" {
+			t.Errorf("row %+v", r)
+		}
 	}
 }
 

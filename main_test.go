@@ -64,6 +64,8 @@ func TestBadFlagsExit2WithOneLine(t *testing.T) {
 		{[]string{"-sweep", "seed=1..4", "-shard", "3/2"}, "invalid -shard 3/2: want 0 ≤ i < N"},
 		{[]string{"-shard", "0/2"}, "invalid -shard 0/2 without -sweep"},
 		{[]string{"-batch", "0"}, "invalid -batch 0"},
+		{[]string{"-bench", "-batch", "4", "-metrics", "m.csv"}, "invalid -metrics with -bench -batch"},
+		{[]string{"-bench", "-sweep", "seed=1..3"}, "invalid -bench with -batch or -sweep"},
 		{[]string{"-batch", "4096", "-n", "4096"}, "invalid -batch 4096: 4096 networks at n=4096 need about"},
 		{[]string{"-batch", "2", "-save", "x.ckpt"}, "invalid -save with -batch or -sweep"},
 		{[]string{"-batch", "2", "-resume"}, "invalid -resume without -sweep_out"},

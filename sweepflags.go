@@ -37,6 +37,14 @@ func addSweepFlags(fs *flag.FlagSet, c *config) check {
 			if runs, err = sweep.Runs(axes, c.Params); err != nil {
 				return usagef("invalid -sweep: %v", err)
 			}
+		case c.Batch > 1 && isSet(fs, "bench"):
+			// -bench -batch B measures a batch of B; see runBenchBatch.
+			for _, f := range []string{"save", "load", "metrics", "spikes", "state", "frames", "sweep_out", "resume"} {
+				if isSet(fs, f) {
+					return usagef("invalid -%s with -bench -batch: the batch benchmark keeps nothing", f)
+				}
+			}
+			return nil
 		case c.Batch > 1:
 			if uint64(c.Params.Seed)+uint64(c.Batch)-1 > 1<<32-1 {
 				return usagef("invalid -batch %d with -seed %d: the seeds would pass 4294967295", c.Batch, c.Params.Seed)

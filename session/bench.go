@@ -62,6 +62,9 @@ func runBench(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 		c.Backend = "gpu"
 		defer func() { c.Backend = "auto" }()
 	}
+	if c.Batch > 1 {
+		return runBenchBatch(c, sigs, stdout, stderr)
+	}
 	ctx, err := backend.NewHeadlessContext(c.GL, stderr)
 	if err != nil {
 		return fail(stderr, err)
@@ -151,17 +154,9 @@ func benchGPU(ctx *gpu.Context, c *Config, row *benchRow, observe bool, stderr i
 		defer obs.abort()
 		stepper = &observed{b, obs}
 	}
-	steps, elapsed := 0, time.Duration(0)
-	for batch := 1; elapsed < budget; batch *= 2 {
-		t0 := time.Now()
-		if err := stepper.Step(batch); err != nil {
-			return err
-		}
-		if _, err := b.Measures(); err != nil {
-			return err
-		}
-		elapsed += time.Since(t0)
-		steps += batch
+	steps, elapsed, err := timeSteps(stepper.Step, func() error { _, err := b.Measures(); return err }, budget)
+	if err != nil {
+		return err
 	}
 	row.StepsPerS = float64(steps) / elapsed.Seconds()
 	row.NsPerCellStep = elapsed.Seconds() * 1e9 / float64(steps) / (float64(p.N) * float64(p.N))
@@ -232,6 +227,24 @@ func benchGPU(ctx *gpu.Context, c *Config, row *benchRow, observe bool, stderr i
 		return viz.Result{}, nil
 	})
 	return err
+}
+
+// timeSteps runs step in doubling counts, each followed by wait (which
+// must wait for the steps queued), until budget has passed, and returns
+// the steps taken and the time they took.
+func timeSteps(step func(int) error, wait func() error, budget time.Duration) (steps int, elapsed time.Duration, err error) {
+	for k := 1; elapsed < budget; k *= 2 {
+		t0 := time.Now()
+		if err := step(k); err != nil {
+			return 0, 0, err
+		}
+		if err := wait(); err != nil {
+			return 0, 0, err
+		}
+		elapsed += time.Since(t0)
+		steps += k
+	}
+	return steps, elapsed, nil
 }
 
 // copyBandwidth measures a large buffer-to-buffer copy on the device, in
