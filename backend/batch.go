@@ -14,13 +14,14 @@ type GPUBatch struct {
 }
 
 // BatchCapacity returns how many networks with parameters p one GPUBatch
-// on ctx can hold (0: such a network runs alone; see gpu.BatchCapacity).
-func BatchCapacity(ctx *gpu.Context, p cpuref.Params) (n int) {
+// on ctx can hold (0: such a network runs alone), and the GL limit that
+// sets it; see gpu.BatchCapacity.
+func BatchCapacity(ctx *gpu.Context, p cpuref.Params) (n int, limit string) {
 	ctx.Do(func() error {
-		n = gpu.BatchCapacity(p)
+		n, limit = gpu.BatchCapacity(p)
 		return nil
 	})
-	return n
+	return n, limit
 }
 
 // NewGPUBatch uploads the initial state of each network with parameters

@@ -21,8 +21,8 @@ import (
 // the network), so small networks fill a large GPU. The passes are the
 // same shaders as one network's, compiled with BATCH = 1 and NETS = the
 // batch's size (see common.glsl). What may differ between the networks:
-// every parameter passed as a uniform (read from a storage buffer of
-// parameters instead), the seed, the stimulus and the horizon. What must
+// every parameter passed as a uniform (read from a uniform block of every
+// network's parameters instead), the seed, the stimulus and the horizon. What must
 // be the same, because it sizes the buffers or is compiled in, is what
 // BatchKey returns. Each network computes exactly the bits it computes
 // alone: its cells read only its own part of every buffer, its noise is
@@ -31,6 +31,10 @@ import (
 // Its methods must run on the context's thread, as Sim's.
 type Batch struct {
 	sim *Sim
+	// ring is the whole batch's ring as read after ringT steps: every
+	// network's measures and state read it, once a step count.
+	ring  []uint32
+	ringT int64
 }
 
 // batchNets is what a Sim holds for a batch: each network's parameters
@@ -74,6 +78,7 @@ func batchParams() []cpuref.ParamSpec {
 func batchParamDeclarations(src string) string {
 	var b strings.Builder
 	specs := batchParams()
+	code := lineComment.ReplaceAllString(src, "")
 	fmt.Fprintf(&b, "layout(std140, binding = B_NETS) uniform NetsBlock { vec4 netsV[(NETS * %d + 3) / 4]; };\n", len(specs))
 	for _, s := range cpuref.ParamSpecs() {
 		if s.GLSL == "uniform" {
@@ -90,7 +95,7 @@ func batchParamDeclarations(src string) string {
 	}
 	fmt.Fprintf(&b, "void loadParams() {\n    int base = int(gl_WorkGroupID.z) * %d;\n", len(specs))
 	for i, s := range specs {
-		if !regexp.MustCompile(`\b` + s.UniformName() + `\b`).MatchString(src) {
+		if !regexp.MustCompile(`\b` + s.UniformName() + `\b`).MatchString(code) {
 			continue
 		}
 		read := fmt.Sprintf("netsV[(base + %d) >> 2][(base + %d) & 3]", i, i)
@@ -103,6 +108,10 @@ func batchParamDeclarations(src string) string {
 	return b.String()
 }
 
+// lineComment matches a GLSL line comment, which names no parameter a
+// pass reads.
+var lineComment = regexp.MustCompile(`//[^\n]*`)
+
 // BatchKey is what the networks of a batch must share: the grid side and
 // the parameters compiled into the passes (#defines). Networks with
 // different keys run in different batches.
@@ -112,31 +121,39 @@ func BatchKey(p cpuref.Params) string {
 }
 
 // BatchCapacity returns how many networks with parameters p one Batch can
-// hold on this GL: every buffer of the batch must fit one storage block
-// and a shader's 32-bit index, and the parameters and step headers a
-// uniform block (GL_MAX_UNIFORM_BLOCK_SIZE: 862 networks at 64 KiB). It is 0 when one network's weights alone
-// need bands of rows (see bandRowsFor), which a batch does not do. Run it
-// on the GL thread.
-func BatchCapacity(p cpuref.Params) int {
+// hold on this GL, and the limit that sets it: every buffer of the batch
+// must fit one storage block (GL_MAX_SHADER_STORAGE_BLOCK_SIZE) and a
+// shader's 32-bit index, the parameters and step headers a uniform block
+// (GL_MAX_UNIFORM_BLOCK_SIZE: 862 networks at 64 KiB), and the networks
+// the dispatch's z (GL_MAX_COMPUTE_WORK_GROUP_COUNT). It is 0 when one
+// network's weights alone need bands of rows (see bandRowsFor), which a
+// batch does not do. Run it on the GL thread.
+func BatchCapacity(p cpuref.Params) (int, string) {
 	maxBlock, align := storageLimits()
 	if CheckLimits(p) != nil || bandRowsFor(p, maxBlock, align) != p.N {
-		return 0
+		return 0, "GL_MAX_SHADER_STORAGE_BLOCK_SIZE"
 	}
-	limit := int64(math.MaxInt32)
+	limit, why := int64(math.MaxInt32), ""
+	lower := func(n int64, name string) {
+		if n < limit {
+			limit, why = n, name
+		}
+	}
 	for _, b := range buffers() {
 		if bytes := b.bytes(p); bytes > 0 {
-			limit = min(limit, (int64(1)<<31-1)/(bytes/4))
+			lower((int64(1)<<31-1)/(bytes/4), "a shader's 32-bit index")
 			if maxBlock > 0 {
-				limit = min(limit, maxBlock/bytes)
+				lower(maxBlock/bytes, "GL_MAX_SHADER_STORAGE_BLOCK_SIZE")
 			}
 		}
 	}
 	// The uniform blocks: the parameters, and two headers a network.
 	var maxZ, maxUniform int32
-	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 2, &maxZ)
 	gl.GetIntegerv(gl.MAX_UNIFORM_BLOCK_SIZE, &maxUniform)
-	limit = min(limit, int64(maxUniform)/int64(4*max(len(batchParams()), 8)))
-	return int(min(limit, int64(maxZ)))
+	lower(int64(maxUniform)/int64(4*max(len(batchParams()), 8)), "GL_MAX_UNIFORM_BLOCK_SIZE")
+	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 2, &maxZ)
+	lower(int64(maxZ), "GL_MAX_COMPUTE_WORK_GROUP_COUNT")
+	return int(limit), why
 }
 
 // NewBatch uploads one initial state per network (each a state for its
@@ -162,8 +179,8 @@ func NewBatch(ps []cpuref.Params, inits []*cpuref.State, stims []cpuref.Stimulus
 		}
 		nets[z] = batchNet{params: p, stim: stims[z]}
 	}
-	if c := BatchCapacity(ps[0]); len(ps) > c {
-		return nil, fmt.Errorf("gpu: a batch of %d networks at n=%d: this GL holds at most %d in one storage block (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)", len(ps), ps[0].N, c)
+	if c, why := BatchCapacity(ps[0]); len(ps) > c {
+		return nil, fmt.Errorf("gpu: a batch of %d networks at n=%d: this GL holds at most %d (%s)", len(ps), ps[0].N, c, why)
 	}
 	s := &Sim{Params: ps[0], Learn: true, T: inits[0].T, bandRows: ps[0].N, batch: &batchNets{nets: nets}}
 	defs := configDefines(ps[0])
@@ -201,7 +218,7 @@ func NewBatch(ps []cpuref.Params, inits []*cpuref.State, stims []cpuref.Stimulus
 			}
 		}
 	}
-	return &Batch{sim: s}, nil
+	return &Batch{sim: s, ringT: -1}, nil
 }
 
 func (bn *batchNets) bind() {
@@ -264,34 +281,30 @@ func (s *Sim) stepBatch(slot int32) error {
 	return nil
 }
 
-// batchUploads lists the buffers of a batch, in Buffer order: each
-// network's uploads one after another, except the ring, whose slots hold
-// every network's counts side by side.
-func batchUploads(inits []*cpuref.State) []any {
-	per := make([][]any, len(inits))
+// batchUploads gives the buffers of a batch, one at a time as build
+// allocates them: each network's part one after another, except the
+// ring, whose slots hold every network's counts side by side.
+func batchUploads(inits []*cpuref.State) func(Buffer) any {
+	per := make([]func(Buffer) any, len(inits))
 	for z, st := range inits {
 		per[z] = uploads(st)
 	}
-	out := make([]any, numBuffers())
-	for b := range out {
+	return func(b Buffer) any {
 		parts := make([]any, len(per))
 		for z := range per {
-			parts[z] = per[z][b]
+			parts[z] = per[z](b)
 		}
 		switch parts[0].(type) {
 		case []float32:
-			out[b] = concat[float32](parts)
+			return concat[float32](parts)
 		case []int32:
-			out[b] = concat[int32](parts)
-		default:
-			if Buffer(b) == BufRing {
-				out[b] = interleaveRing(parts)
-			} else {
-				out[b] = concat[uint32](parts)
-			}
+			return concat[int32](parts)
 		}
+		if b == BufRing {
+			return interleaveRing(parts)
+		}
+		return concat[uint32](parts)
 	}
-	return out
 }
 
 func concat[T any](parts []any) []T {
@@ -345,8 +358,8 @@ func (b *Batch) Run(k int) error { return b.sim.Run(k) }
 // measures. It waits for the GPU to finish the steps queued.
 func (b *Batch) Measures() ([]cpuref.Measures, error) {
 	nets := b.Len()
-	all := make([]uint32, nets*cpuref.Window*cpuref.RingFields)
-	if err := b.sim.read(BufRing, all); err != nil {
+	all, err := b.readRing()
+	if err != nil {
 		return nil, err
 	}
 	out := make([]cpuref.Measures, nets)
@@ -354,6 +367,21 @@ func (b *Batch) Measures() ([]cpuref.Measures, error) {
 		out[z] = cpuref.MeasuresOf(ringOf(all, z, nets), b.sim.T, b.sim.Params.N)
 	}
 	return out, nil
+}
+
+// readRing returns the whole batch's ring after the steps taken, read
+// back once a step count.
+func (b *Batch) readRing() ([]uint32, error) {
+	if b.ringT == b.sim.T {
+		return b.ring, nil
+	}
+	b.ring = slices.Grow(b.ring[:0], b.Len()*cpuref.Window*cpuref.RingFields)[:b.Len()*cpuref.Window*cpuref.RingFields]
+	if err := b.sim.read(BufRing, b.ring); err != nil {
+		b.ringT = -1
+		return nil, err
+	}
+	b.ringT = b.sim.T
+	return b.ring, nil
 }
 
 // ReadState reads network z's whole state back.
@@ -364,8 +392,8 @@ func (b *Batch) ReadState(z int) (*cpuref.State, error) {
 	nets := b.Len()
 	err := s.unpackInto(st, true, func(buf Buffer, dst any) error {
 		if buf == BufRing {
-			all := make([]uint32, nets*cpuref.Window*cpuref.RingFields)
-			if err := s.read(buf, all); err != nil {
+			all, err := b.readRing()
+			if err != nil {
 				return err
 			}
 			copy(dst.([]uint32), ringOf(all, z, nets))

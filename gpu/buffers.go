@@ -70,9 +70,10 @@ var (
 )
 
 // FirstFreeBinding is the first storage binding point the simulation does
-// not use, for renderers' own buffers.
-// (The frame source's buffer, BindFrames, comes right after the State's.)
-var FirstFreeBinding = numBuffers() + 1
+// not use, for renderers' own buffers. (The frame source's buffer,
+// BindFrames, comes right after the State's, then a batch's rectangles,
+// bindStep.)
+var FirstFreeBinding = numBuffers() + 3
 
 func (b Buffer) String() string { return buffers()[b].name }
 
@@ -133,10 +134,10 @@ func weightSlots(p cpuref.Params) map[Buffer]int {
 }
 
 // uploads lists st's buffers in Buffer order, as the GPU holds them.
-func uploads(st *cpuref.State) []any {
+func uploads(st *cpuref.State) func(Buffer) any {
 	fields := st.Fields()
-	out := make([]any, numBuffers())
-	for i, b := range buffers() {
+	return func(i Buffer) any {
+		b := buffers()[i]
 		f := fields[b.field]
 		var cells []uint32
 		if f.U32 != nil {
@@ -144,21 +145,19 @@ func uploads(st *cpuref.State) []any {
 		}
 		switch b.form {
 		case "floats":
-			out[i] = *f.F32
-		case "words":
-			out[i] = cells
+			return *f.F32
 		case "plainbits":
-			out[i] = plainBitsOf(cells, st.N)
+			return plainBitsOf(cells, st.N)
 		case "spikebits":
 			// Bits holds st.S (the next step reads it as s(t−1)); the
 			// second layer's set is cleared and written before it is read.
-			out[i] = bitsOf(cells, st.N)
+			return bitsOf(cells, st.N)
 		case "prev":
 			// Cleared and written before it is read.
-			out[i] = make([]uint32, len(cells)/max(st.N, 1)*((st.N+15)/16))
+			return make([]uint32, len(cells)/max(st.N, 1)*((st.N+15)/16))
 		}
+		return cells // words
 	}
-	return out
 }
 
 // readInto reads the buffers back into st: each State field from the

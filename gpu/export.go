@@ -46,7 +46,7 @@ func (s *Sim) LoadDisplay(st *cpuref.State, frame, target []cpuref.Rect) error {
 	s.target = append(s.target[:0], target...)
 	up := uploads(st)
 	for _, b := range []Buffer{BufX, BufY, BufBits, BufYHat, BufRing} {
-		ptr, n := bytesOf(up[b])
+		ptr, n := bytesOf(up(b))
 		gl.NamedBufferSubData(s.buf[b], 0, n, ptr)
 	}
 	s.T = st.T

@@ -146,9 +146,10 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 	return s, nil
 }
 
-// build compiles the passes with defs and allocates the storage buffers
-// holding data (in Buffer order). It releases what it made on failure.
-func (s *Sim) build(defs Defines, data []any) error {
+// build compiles the passes with defs and allocates the storage buffers,
+// each holding data(b), made as it is allocated. It releases what it made
+// on failure.
+func (s *Sim) build(defs Defines, data func(Buffer) any) error {
 	var err error
 	for _, pp := range []struct {
 		dst  **program
@@ -167,8 +168,8 @@ func (s *Sim) build(defs Defines, data []any) error {
 	}
 	s.buf, s.size = make([]uint32, numBuffers()), make([]int, numBuffers())
 	gl.CreateBuffers(int32(len(s.buf)), &s.buf[0])
-	for b, d := range data {
-		if err := s.alloc(Buffer(b), d); err != nil {
+	for b := range Buffer(numBuffers()) {
+		if err := s.alloc(b, data(b)); err != nil {
 			s.Release()
 			return err
 		}
@@ -662,10 +663,11 @@ func (s *Sim) Load(st *cpuref.State) error {
 	if st.N != s.Params.N {
 		return fmt.Errorf("gpu: state is for n=%d, simulation for n=%d", st.N, s.Params.N)
 	}
-	for b, data := range uploads(st) {
-		ptr, n := bytesOf(data)
+	up := uploads(st)
+	for b := range Buffer(numBuffers()) {
+		ptr, n := bytesOf(up(b))
 		if n != s.size[b] && !(n == 0 && s.size[b] == 4) {
-			return fmt.Errorf("gpu: load %s: %d bytes, buffer holds %d", Buffer(b), n, s.size[b])
+			return fmt.Errorf("gpu: load %s: %d bytes, buffer holds %d", b, n, s.size[b])
 		}
 		if n > 0 {
 			gl.NamedBufferSubData(s.buf[b], 0, n, ptr)

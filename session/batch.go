@@ -243,7 +243,7 @@ func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, 
 		}
 		defer ctx.Release()
 	}
-	capacity := func(p cpuref.Params) int { return backend.BatchCapacity(ctx, p) }
+	capacity := func(p cpuref.Params) (int, string) { return backend.BatchCapacity(ctx, p) }
 	for _, group := range batchGroups(queue, c.Batch, capacity, stderr) {
 		if stopped() {
 			return nil
@@ -260,7 +260,7 @@ func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, 
 // gpu.BatchKey each, and at most what capacity says this GL holds in one
 // batch (0: the network runs alone), which it says on warn when it is
 // fewer than size.
-func batchGroups(queue <-chan sweep.Run, size int, capacity func(cpuref.Params) int, warn io.Writer) [][]sweep.Run {
+func batchGroups(queue <-chan sweep.Run, size int, capacity func(cpuref.Params) (int, string), warn io.Writer) [][]sweep.Run {
 	var keys []string
 	byKey := map[string][]sweep.Run{}
 	for r := range queue {
@@ -274,12 +274,12 @@ func batchGroups(queue <-chan sweep.Run, size int, capacity func(cpuref.Params) 
 	for _, k := range keys {
 		runs := byKey[k]
 		n := min(size, len(runs))
-		if c := capacity(runs[0].Params); c < n {
+		if c, limit := capacity(runs[0].Params); c < n {
 			p := runs[0].Params
 			if c == 0 {
-				fmt.Fprintf(warn, "spikecast: -batch %d at n=%d: one network's weights are larger than this GL's storage block, so these networks run one at a time\n", size, p.N)
+				fmt.Fprintf(warn, "spikecast: -batch %d at n=%d: one network's weights are larger than this GL's storage block (%s), so these networks run one at a time\n", size, p.N, limit)
 			} else {
-				fmt.Fprintf(warn, "spikecast: -batch %d at n=%d: this GL holds %d such networks in one storage block (GL_MAX_SHADER_STORAGE_BLOCK_SIZE); running %d at a time\n", size, p.N, c, c)
+				fmt.Fprintf(warn, "spikecast: -batch %d at n=%d: this GL holds %d such networks in one batch (%s); running %d at a time\n", size, p.N, c, limit, c)
 			}
 			n = max(c, 1)
 		}

@@ -187,11 +187,11 @@ func TestBatchGroups(t *testing.T) {
 	}{
 		{size: 4, capacity: 100, groups: []int{4, 4, 2, 4, 4, 2, 4, 4, 2, 4, 4, 2}},
 		{size: 64, capacity: 100, groups: []int{10, 10, 10, 10}},
-		{size: 64, capacity: 3, groups: []int{3, 3, 3, 1, 3, 3, 3, 1, 3, 3, 3, 1, 3, 3, 3, 1}, warn: "holds 3 such networks"},
+		{size: 64, capacity: 3, groups: []int{3, 3, 3, 1, 3, 3, 3, 1, 3, 3, 3, 1, 3, 3, 3, 1}, warn: "holds 3 such networks in one batch (GL_MAX_UNIFORM_BLOCK_SIZE)"},
 		{size: 8, capacity: 0, groups: slices.Repeat([]int{1}, 40), warn: "run one at a time"},
 	} {
 		var warn bytes.Buffer
-		groups := batchGroups(queue(), c.size, func(cpuref.Params) int { return c.capacity }, &warn)
+		groups := batchGroups(queue(), c.size, func(cpuref.Params) (int, string) { return c.capacity, "GL_MAX_UNIFORM_BLOCK_SIZE" }, &warn)
 		var sizes []int
 		seen := 0
 		for _, g := range groups {

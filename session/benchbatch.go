@@ -71,27 +71,13 @@ func runBenchBatch(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) i
 
 // benchBatch fills row's two rates for the networks ps.
 func benchBatch(ctx *gpu.Context, ps []cpuref.Params, row *benchBatchRow, budget time.Duration) error {
-	if c := backend.BatchCapacity(ctx, ps[0]); c < len(ps) {
-		return fmt.Errorf("this GL holds %d such networks in one batch, fewer than %d", c, len(ps))
+	if c, limit := backend.BatchCapacity(ctx, ps[0]); c < len(ps) {
+		return fmt.Errorf("this GL holds %d such networks in one batch (%s), fewer than %d", c, limit, len(ps))
 	}
-	b, err := backend.NewGPUBatch(ctx, ps)
-	if err != nil {
+	var err error
+	if row.Batch, err = benchOneBatch(ctx, ps, budget); err != nil {
 		return err
 	}
-	defer b.Release()
-	wait := func() error { _, err := b.Net(0).Measures(); return err }
-	// Warm up: the driver's compilation, first touches of memory.
-	if err := b.Step(3); err != nil {
-		return err
-	}
-	if err := wait(); err != nil {
-		return err
-	}
-	steps, elapsed, err := timeSteps(b.Step, wait, budget)
-	if err != nil {
-		return err
-	}
-	row.Batch = float64(len(ps)*steps) / elapsed.Seconds()
 
 	var lone []backend.Backend
 	defer func() {
@@ -121,10 +107,34 @@ func benchBatch(ctx *gpu.Context, ps []cpuref.Params, row *benchBatchRow, budget
 	if err := last(); err != nil {
 		return err
 	}
-	steps, elapsed, err = timeSteps(inTurn, last, budget)
+	steps, elapsed, err := timeSteps(inTurn, last, budget)
 	if err != nil {
 		return err
 	}
 	row.InTurn = float64(len(ps)*steps) / elapsed.Seconds()
 	return nil
+}
+
+// benchOneBatch returns the network-steps per second of ps as one batch.
+// The batch is released before the lone networks are made, so the two
+// never hold the GPU's memory at once.
+func benchOneBatch(ctx *gpu.Context, ps []cpuref.Params, budget time.Duration) (float64, error) {
+	b, err := backend.NewGPUBatch(ctx, ps)
+	if err != nil {
+		return 0, err
+	}
+	defer b.Release()
+	wait := func() error { _, err := b.Net(0).Measures(); return err }
+	// Warm up: the driver's compilation, first touches of memory.
+	if err := b.Step(3); err != nil {
+		return 0, err
+	}
+	if err := wait(); err != nil {
+		return 0, err
+	}
+	steps, elapsed, err := timeSteps(b.Step, wait, budget)
+	if err != nil {
+		return 0, err
+	}
+	return float64(len(ps)*steps) / elapsed.Seconds(), nil
 }
