@@ -500,36 +500,6 @@ func contains(s, sub string) bool {
 	return false
 }
 
-// bitFrames is a cpuref.FrameSource of frames no rectangles describe: a
-// hashed scatter of about one pixel in twelve plus a moving diagonal,
-// with the padding bits past column n set too (a source must not light
-// them, and neither engine may read them). It ends at frame end.
-type bitFrames struct {
-	n   int
-	end int64
-}
-
-func (b bitFrames) Frame(_ int64, dst []cpuref.Rect) []cpuref.Rect { return dst }
-
-func (b bitFrames) FrameBits(t int64, dst []uint32) error {
-	if t >= b.end {
-		return fmt.Errorf("frame %d: %w", t, cpuref.ErrEndOfSource)
-	}
-	wpr := (b.n + 31) / 32
-	for i := range dst {
-		dst[i] = ^uint32(0) // padding bits set; cleared below for the cells
-	}
-	for row := range b.n {
-		for col := range b.n {
-			on := cpuref.PCG(uint32(t)*7919+uint32(row*b.n+col))%12 == 0 || (row+col+int(t))%b.n == 0
-			if !on {
-				dst[row*wpr+col/32] &^= 1 << (col % 32)
-			}
-		}
-	}
-	return nil
-}
-
 // TestMatchesReferenceFrameSource runs frames given as bit sets (-frames),
 // in lockstep, to the source's end: both engines stop at the same step
 // with the same error and the same state.
@@ -541,13 +511,13 @@ func TestMatchesReferenceFrameSource(t *testing.T) {
 		t.Run(fmt.Sprintf("n=%d/horizon=%d/%s", c.n, c.horizon, c.rule), func(t *testing.T) {
 			p := cpuref.Defaults()
 			p.N, p.Horizon, p.Rule = c.n, c.horizon, c.rule
-			stim := func() cpuref.Stimulus { return bitFrames{p.N, 1 << 40} }
+			stim := func() cpuref.Stimulus { return cputest.BitFrames{N: p.N, End: 1 << 40} }
 			lockstep(t, run{p: p, steps: 300, weightsEvery: 10, stim: stim, active: true})
 
 			// The end of the source: Run stops before the step that lacks
 			// a frame, on both engines, with the state as it was.
 			const end = 50
-			src := bitFrames{p.N, end}
+			src := cputest.BitFrames{N: p.N, End: end}
 			ref := cpuref.NewFrom(p, cpuref.NewState(p), src)
 			fast, err := New(p, cpuref.NewState(p), src)
 			if err != nil {

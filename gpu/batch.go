@@ -50,6 +50,7 @@ type batchNets struct {
 type batchNet struct {
 	params cpuref.Params
 	stim   cpuref.Stimulus
+	src    cpuref.FrameSource // with -frames: stim
 	lit    []cpuref.Rect
 }
 
@@ -113,11 +114,17 @@ func batchParamDeclarations(src string) string {
 var lineComment = regexp.MustCompile(`//[^\n]*`)
 
 // BatchKey is what the networks of a batch must share: the grid side and
-// the parameters compiled into the passes (#defines). Networks with
-// different keys run in different batches.
+// the parameters compiled into the passes (#defines), and with -frames the
+// source, the horizon and -loop. Networks with different keys run in
+// different batches.
 func BatchKey(p cpuref.Params) string {
-	d := configDefines(p)
-	return fmt.Sprintf("n=%d %v", p.N, d)
+	key := fmt.Sprintf("n=%d %v", p.N, configDefines(p))
+	if p.Frames != "" {
+		// Networks that step together end together, at the end of the
+		// source: the same source, horizon and looping.
+		key += fmt.Sprintf(" frames=%q horizon=%d loop=%v", p.Frames, p.Horizon, p.Loop)
+	}
+	return key
 }
 
 // BatchCapacity returns how many networks with parameters p one Batch can
@@ -172,12 +179,15 @@ func NewBatch(ps []cpuref.Params, inits []*cpuref.State, stims []cpuref.Stimulus
 		switch {
 		case BatchKey(p) != key:
 			return nil, fmt.Errorf("gpu: network %d of the batch differs from the first in its size or compiled parameters (%s, not %s)", z, BatchKey(p), key)
-		case p.Frames != "":
-			return nil, fmt.Errorf("gpu: a batch takes no -frames")
 		case inits[z].N != p.N || inits[z].T != inits[0].T:
 			return nil, fmt.Errorf("gpu: network %d of the batch: its state is for n=%d at step %d, want n=%d at step %d", z, inits[z].N, inits[z].T, p.N, inits[0].T)
 		}
 		nets[z] = batchNet{params: p, stim: stims[z]}
+		if src, ok := stims[z].(cpuref.FrameSource); ok != (p.Frames != "") {
+			return nil, fmt.Errorf("gpu: network %d of the batch: -frames %q with a stimulus %T", z, p.Frames, stims[z])
+		} else if ok {
+			nets[z].src = src
+		}
 	}
 	if c, why := BatchCapacity(ps[0]); len(ps) > c {
 		return nil, fmt.Errorf("gpu: a batch of %d networks at n=%d: this GL holds at most %d (%s)", len(ps), ps[0].N, c, why)
@@ -189,6 +199,11 @@ func NewBatch(ps []cpuref.Params, inits []*cpuref.State, stims []cpuref.Stimulus
 		return nil, err
 	}
 	bn := s.batch
+	if ps[0].Frames != "" {
+		// Each network's frames t and t+k, uploaded each step.
+		s.frameBits = make([]uint32, 2*len(ps)*cpuref.PlainWords(ps[0].N))
+		gl.CreateBuffers(1, &s.framesBuf)
+	}
 	// The per-network parameters, each as its float's bits.
 	specs := batchParams()
 	params := make([]uint32, 0, len(ps)*len(specs))
@@ -250,11 +265,21 @@ func (s *Sim) stepBatch(slot int32) error {
 	rect0 := bn.rectOffset / 4
 	data := slices.Grow(bn.data[:0], rect0)[:rect0]
 	rects := 0
+	words := cpuref.PlainWords(s.Params.N)
 	for z := range bn.nets {
 		nt := &bn.nets[z]
 		var now, next []cpuref.Rect
 		var err error
-		if nt.lit, now, next, err = frameRects(nt.stim, s.T, nt.params.Horizon, s.Params.N, nt.lit); err != nil {
+		if nt.src != nil {
+			// The frames first: a bad one leaves the state as it was.
+			pair := s.frameBits[2*z*words:][:2*words]
+			if err = nt.src.FrameBits(s.T, pair[:words]); err == nil {
+				err = nt.src.FrameBits(s.T+int64(nt.params.Horizon), pair[words:])
+			}
+		} else {
+			nt.lit, now, next, err = frameRects(nt.stim, s.T, nt.params.Horizon, s.Params.N, nt.lit)
+		}
+		if err != nil {
 			return fmt.Errorf("network %d of the batch: %w", z, err)
 		}
 		seed := nt.params.Seed
@@ -274,6 +299,10 @@ func (s *Sim) stepBatch(slot int32) error {
 	gl.NamedBufferData(bn.stepBuf, 4*len(data), unsafe.Pointer(&data[0]), gl.STREAM_DRAW)
 	gl.BindBufferRange(gl.UNIFORM_BUFFER, uint32(bindStep), bn.stepBuf, 0, 32*nets)
 	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(bindStep), bn.stepBuf, bn.rectOffset, 4*len(data)-bn.rectOffset)
+	if s.framesBuf != 0 {
+		gl.NamedBufferData(s.framesBuf, 4*len(s.frameBits), unsafe.Pointer(&s.frameBits[0]), gl.STREAM_DRAW)
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BindFrames), s.framesBuf)
+	}
 	s.clearStep(slot)
 	s.integrate.setInt("uSlot", slot)
 	s.dispatch(s.integrate, s.Params.N)

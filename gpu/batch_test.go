@@ -1,11 +1,13 @@
 package gpu_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/cpuref/cputest"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
 )
@@ -26,6 +28,7 @@ func TestBatchLockstep(t *testing.T) {
 		{"hebbian-learnrec", func(p *cpuref.Params) { p.Rule, p.LearnRec, p.RRec = "hebbian", true, 2 }},
 		{"horizon", func(p *cpuref.Params) { p.Horizon = 3 }},
 		{"learning-off", func(p *cpuref.Params) {}},
+		{"frames", func(p *cpuref.Params) { p.Frames, p.Horizon = "bits", 2 }},
 	}
 	const steps = 160
 	for _, cfg := range configs {
@@ -40,20 +43,26 @@ func TestBatchLockstep(t *testing.T) {
 				p.Rho = []float32{0.9, 0.85, 0.95, 0.9}[z]
 				p.Eta *= float32(z + 1)
 				p.TargetRate = []float32{0.02, 0.05, 0.02, 0.1}[z]
-				if p.Horizon > 1 {
+				if p.Horizon > 1 && p.Frames == "" {
 					p.Horizon = 2 + z%2 // same second layer, other targets
 				}
 				ps = append(ps, p)
 			}
 			learn := cfg.name != "learning-off"
+			stim := func(z int, p cpuref.Params) cpuref.Stimulus {
+				if p.Frames != "" { // each network its own frames
+					return cputest.BitFrames{N: p.N, End: 1 << 40, Seed: uint32(z)}
+				}
+				return cpuref.NewStimulus(p)
+			}
 			// Alone, on the reference.
 			want := make([]*cpuref.State, len(ps))
 			wantM := make([]cpuref.Measures, len(ps))
 			for z, p := range ps {
-				sim := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+				sim := cpuref.NewFrom(p, cpuref.NewState(p), stim(z, p))
 				sim.Learn = learn
-				for range steps {
-					sim.Step()
+				if err := sim.Run(steps); err != nil {
+					t.Fatal(err)
 				}
 				want[z], wantM[z] = sim.State, sim.Measures()
 			}
@@ -62,7 +71,7 @@ func TestBatchLockstep(t *testing.T) {
 				inits := make([]*cpuref.State, len(ps))
 				stims := make([]cpuref.Stimulus, len(ps))
 				for z, p := range ps {
-					inits[z], stims[z] = cpuref.NewState(p), cpuref.NewStimulus(p)
+					inits[z], stims[z] = cpuref.NewState(p), stim(z, p)
 				}
 				b, err = gpu.NewBatch(ps, inits, stims)
 				return err
@@ -139,5 +148,58 @@ func TestBatchRefusals(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("got %v, want an error saying %q", err, c.want)
 		}
+	}
+}
+
+// TestBatchFramesEnd: a batch whose frame source ends stops at the step
+// a network alone stops at, with the source's end as its error and every
+// network's state as it was before the step it could not take.
+func TestBatchFramesEnd(t *testing.T) {
+	const end = 37
+	var ps []cpuref.Params
+	for z := range 3 {
+		p := cpuref.Defaults()
+		p.N, p.Frames, p.Seed, p.Horizon = 19, "bits", uint32(z+1), 3
+		ps = append(ps, p)
+	}
+	want := make([]*cpuref.State, len(ps))
+	for z, p := range ps {
+		sim := cpuref.NewFrom(p, cpuref.NewState(p), cputest.BitFrames{N: p.N, End: end, Seed: uint32(z)})
+		if err := sim.Run(100); !errors.Is(err, cpuref.ErrEndOfSource) {
+			t.Fatalf("the reference ran on: %v", err)
+		}
+		want[z] = sim.State
+	}
+	var (
+		got    []*cpuref.State
+		runErr error
+		at     int64
+	)
+	gputest.Do(t, func() error {
+		inits := make([]*cpuref.State, len(ps))
+		stims := make([]cpuref.Stimulus, len(ps))
+		for z, p := range ps {
+			inits[z], stims[z] = cpuref.NewState(p), cputest.BitFrames{N: p.N, End: end, Seed: uint32(z)}
+		}
+		b, err := gpu.NewBatch(ps, inits, stims)
+		if err != nil {
+			return err
+		}
+		defer b.Release()
+		runErr, at = b.Run(100), b.T()
+		for z := range ps {
+			st, err := b.ReadState(z)
+			if err != nil {
+				return err
+			}
+			got = append(got, st)
+		}
+		return nil
+	})
+	if !errors.Is(runErr, cpuref.ErrEndOfSource) || at != want[0].T {
+		t.Fatalf("ran to step %d with %v, want step %d and the end of the source", at, runErr, want[0].T)
+	}
+	for z := range ps {
+		sameState(t, got[z], want[z])
 	}
 }

@@ -195,9 +195,6 @@ SET_SPIKE(setSpike2, bits2)
 // storage buffer of the rectangles, each network's next frame's after its
 // frame's.
 #if BATCH
-#if FRAMES
-#error "a batch takes its frames from rectangles, not a frame source"
-#endif
 layout(std140, binding = B_STEP) uniform StepBlock { ivec4 stepHeads[2 * NETS]; };
 layout(std430, binding = B_STEP) restrict readonly buffer RectBuf { ivec4 stepRects[]; };
 ivec4 stepHead; // stepHeads[2·net], set by loadNetwork
@@ -278,12 +275,14 @@ uint patchBox(ivec2 c, ivec4 r) {
 
 #if FRAMES && defined(USE_FRAMES)
 // A frame source (-frames): frames t and t+k as plain bit sets, one after
-// the other, uploaded by the step (FRAMES is a #define). Passes read a
-// pixel's bit instead of testing rectangles.
+// the other, uploaded by the step (FRAMES is a #define); in a batch, each
+// network's pair after the network's before. Passes read a pixel's bit
+// instead of testing rectangles.
 layout(std430, binding = B_FRAMES) readonly buffer FramesBuf { uint frames[]; };
 
 bool litIn(ivec2 c, int num, bool next) {
-    int w = plainWord(c) + (next ? uN * ((uN + 31) >> 5) : 0);
+    int frame = 2 * net() + (next ? 1 : 0);
+    int w = (frame * uN + c.y) * ((uN + 31) >> 5) + (c.x >> 5);
     return ((frames[w] >> plainBit(c)) & 1u) != 0u;
 }
 

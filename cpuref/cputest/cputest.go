@@ -1,8 +1,10 @@
 // Package cputest holds what tests of several packages need from the
-// reference: a random state for p that reaches every branch of a step.
+// reference: a random state for p that reaches every branch of a step,
+// and a frame source no rectangles describe.
 package cputest
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/spikecast/spikecast/cpuref"
@@ -54,4 +56,36 @@ func RandomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
 		st.W12[i] = rng.Float32() * p.WinMax
 	}
 	return st
+}
+
+// BitFrames is a cpuref.FrameSource of frames no rectangles describe: a
+// hashed scatter of about one pixel in twelve (another for each Seed)
+// plus a moving diagonal, with the padding bits past column N set too (a
+// source must not light them, and no engine may read them). It ends at
+// frame End.
+type BitFrames struct {
+	N    int
+	End  int64
+	Seed uint32
+}
+
+func (b BitFrames) Frame(_ int64, dst []cpuref.Rect) []cpuref.Rect { return dst }
+
+func (b BitFrames) FrameBits(t int64, dst []uint32) error {
+	if t >= b.End {
+		return fmt.Errorf("frame %d: %w", t, cpuref.ErrEndOfSource)
+	}
+	wpr := (b.N + 31) / 32
+	for i := range dst {
+		dst[i] = ^uint32(0) // padding bits set; cleared below for the cells
+	}
+	for row := range b.N {
+		for col := range b.N {
+			on := cpuref.PCG(uint32(t)*7919+uint32(row*b.N+col)+b.Seed*104729)%12 == 0 || (row+col+int(t))%b.N == 0
+			if !on {
+				dst[row*wpr+col/32] &^= 1 << (col % 32)
+			}
+		}
+	}
+	return nil
 }
