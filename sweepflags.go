@@ -75,7 +75,7 @@ func addSweepFlags(fs *flag.FlagSet, c *config) check {
 			}
 			return nil
 		}
-		for _, f := range []string{"record", "save", "load", "metrics", "spikes", "state", "screenshot", "bench", "frames"} {
+		for _, f := range []string{"record", "save", "load", "metrics", "spikes", "state", "screenshot", "bench"} {
 			if isSet(fs, f) {
 				return usagef("invalid -%s with -batch or -sweep: a batch run keeps one JSON line per network (use -sweep_out)", f)
 			}

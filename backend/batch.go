@@ -26,11 +26,18 @@ func BatchCapacity(ctx *gpu.Context, p cpuref.Params) (n int, limit string) {
 
 // NewGPUBatch uploads the initial state of each network with parameters
 // ps (which must share gpu.BatchKey) and compiles the passes for them.
-func NewGPUBatch(ctx *gpu.Context, ps []cpuref.Params) (*GPUBatch, error) {
+// Network z is driven by stims[z], or by its parameters' stimulus where
+// stims is nil (a frame source must be given).
+func NewGPUBatch(ctx *gpu.Context, ps []cpuref.Params, stims []cpuref.Stimulus) (*GPUBatch, error) {
 	inits := make([]*cpuref.State, len(ps))
-	stims := make([]cpuref.Stimulus, len(ps))
+	if stims == nil {
+		stims = make([]cpuref.Stimulus, len(ps))
+		for z, p := range ps {
+			stims[z] = cpuref.NewStimulus(p)
+		}
+	}
 	for z, p := range ps {
-		inits[z], stims[z] = cpuref.NewState(p), cpuref.NewStimulus(p)
+		inits[z] = cpuref.NewState(p)
 	}
 	g := &GPUBatch{ctx: ctx}
 	err := ctx.Do(func() (err error) {

@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -279,7 +280,9 @@ func (s *Sim) stepBatch(slot int32) error {
 		} else {
 			nt.lit, now, next, err = frameRects(nt.stim, s.T, nt.params.Horizon, s.Params.N, nt.lit)
 		}
-		if err != nil {
+		if errors.Is(err, cpuref.ErrEndOfSource) {
+			return err // the end of the run, as a lone network's
+		} else if err != nil {
 			return fmt.Errorf("network %d of the batch: %w", z, err)
 		}
 		seed := nt.params.Seed

@@ -2,15 +2,18 @@ package session
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/sweep"
 )
@@ -122,7 +125,8 @@ func runBatchWith(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer, ho
 		}
 		r := sweep.Result{
 			Run: n.run.Index, Settings: sweep.Settings(n.run.Params), Steps: n.b.T(),
-			F1: round(m.F1, 4), Precision: round(m.Precision, 4), Recall: round(m.Recall, 4),
+			StepsAsked: stepsAsked(n.b.T(), steps),
+			F1:         round(m.F1, 4), Precision: round(m.Precision, 4), Recall: round(m.Recall, 4),
 			HiddenRate: round(m.HiddenRate, 6),
 			StepsPerS:  round(float64(n.b.T())/time.Since(n.start).Seconds(), 1),
 			Backend:    n.b.Name(),
@@ -147,6 +151,17 @@ func runBatchWith(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer, ho
 		mu.Unlock()
 	}
 
+	// The end of a -frames source ends a network's run (each network a
+	// source of its own, all ending at one step): said once.
+	var endOnce sync.Once
+	ended := func(err error) bool {
+		if !errors.Is(err, cpuref.ErrEndOfSource) {
+			return false
+		}
+		endOnce.Do(func() { sourceEnded(stderr, err) })
+		return true
+	}
+
 	start := time.Now()
 	queue := make(chan sweep.Run, len(runs))
 	for _, r := range runs {
@@ -154,9 +169,9 @@ func runBatchWith(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer, ho
 	}
 	close(queue)
 	if c.Backend == "gpu" {
-		fail1(batchGPU(c, hooks.ctx, queue, steps, stopped, finish, stderr))
+		fail1(batchGPU(c, hooks.ctx, queue, steps, stopped, ended, finish, stderr))
 	} else {
-		batchCPU(c, queue, steps, stopped, finish, fail1)
+		batchCPU(c, queue, steps, stopped, ended, finish, fail1)
 	}
 	elapsed := time.Since(start)
 	if runErr != nil {
@@ -176,23 +191,32 @@ func runBatchWith(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer, ho
 		}
 	}
 
+	// The means in run order, so that they do not depend on which
+	// network finished first.
+	sort.Slice(results, func(i, j int) bool { return results[i].Run < results[j].Run })
 	var m cpuref.Measures
-	var total int64
+	var total, most int64
 	for _, r := range results {
+		most = max(most, r.Steps)
 		m.F1 += r.F1 / float64(len(results))
 		m.Precision += r.Precision / float64(len(results))
 		m.Recall += r.Recall / float64(len(results))
 		m.HiddenRate += r.HiddenRate / float64(len(results))
 		total += r.Steps
 	}
-	sum := newSummary(c, m, steps, float64(total)/elapsed.Seconds(), renderer)
+	if most == 0 {
+		most = steps // no network finished
+	}
+	// steps: what the networks took (fewer than -steps where their
+	// -frames source ended).
+	sum := newSummary(c, m, most, float64(total)/elapsed.Seconds(), renderer)
 	sum.Networks = len(results)
 	printSummary(stdout, sum)
 	return code
 }
 
 // batchCPU runs the queue's networks on c.Batch goroutines.
-func batchCPU(c *Config, queue <-chan sweep.Run, steps int64, stopped func() bool, finish func(*network) error, fail func(error)) {
+func batchCPU(c *Config, queue <-chan sweep.Run, steps int64, stopped func() bool, ended func(error) bool, finish func(*network) error, fail func(error)) {
 	workers := 1
 	if c.Batch < runtime.NumCPU() {
 		workers = max(1, c.Workers/c.Batch)
@@ -206,28 +230,64 @@ func batchCPU(c *Config, queue <-chan sweep.Run, steps int64, stopped func() boo
 				if stopped() {
 					return
 				}
-				b, err := backend.New(backend.Config{Name: c.Backend, Params: r.Params, Workers: workers})
-				if err != nil {
+				if err := runCPU(c, r, workers, steps, stopped, ended, finish); err != nil {
 					fail(err)
 					return
 				}
-				n := &network{run: r, b: b, start: time.Now()}
-				for b.T() < steps && !stopped() {
-					if err := b.Step(int(min(batchChunk, steps-b.T()))); err != nil {
-						fail(err)
-						break
-					}
-				}
-				if b.T() == steps {
-					if err := finish(n); err != nil {
-						fail(err)
-					}
-				}
-				b.Release()
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// runCPU runs one network of a CPU batch to its end: -steps, or the end
+// of its -frames source.
+func runCPU(c *Config, r sweep.Run, workers int, steps int64, stopped func() bool, ended func(error) bool, finish func(*network) error) error {
+	stim, closeStim, err := openStim(r.Params)
+	if err != nil {
+		return err
+	}
+	defer closeStim()
+	b, err := backend.New(backend.Config{Name: c.Backend, Params: r.Params, Workers: workers, Stim: stim})
+	if err != nil {
+		return err
+	}
+	defer b.Release()
+	n := &network{run: r, b: b, start: time.Now()}
+	for b.T() < steps && !stopped() {
+		if err := b.Step(int(min(batchChunk, steps-b.T()))); err != nil {
+			if ended(err) {
+				return finish(n)
+			}
+			return err
+		}
+	}
+	if b.T() == steps {
+		return finish(n)
+	}
+	return nil // stopped: dropped
+}
+
+// openStim returns what drives a network with parameters p: its -frames
+// source (a decoder of its own, to close when done) or its stimulus.
+func openStim(p cpuref.Params) (cpuref.Stimulus, func(), error) {
+	if p.Frames == "" {
+		return cpuref.NewStimulus(p), func() {}, nil
+	}
+	src, err := frames.New(p, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src, src.Close, nil
+}
+
+// stepsAsked is what a result records as -steps when a network stopped
+// before them (at the end of its source): 0 when it took them all.
+func stepsAsked(t, steps int64) int64 {
+	if t < steps {
+		return steps
+	}
+	return 0
 }
 
 // batchGPU runs the queue's networks on one headless context, c.Batch at
@@ -235,7 +295,7 @@ func batchCPU(c *Config, queue <-chan sweep.Run, steps int64, stopped func() boo
 // parameters (gpu.BatchKey) go into one batch, stepped together, one
 // dispatch a pass. A network too large for a batch (its weights need
 // bands of rows) runs alone.
-func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, stopped func() bool, finish func(*network) error, stderr io.Writer) error {
+func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, stopped func() bool, ended func(error) bool, finish func(*network) error, stderr io.Writer) error {
 	if ctx == nil {
 		var err error
 		if ctx, err = backend.NewHeadlessContext(c.GL, stderr); err != nil {
@@ -248,7 +308,7 @@ func batchGPU(c *Config, ctx *gpu.Context, queue <-chan sweep.Run, steps int64, 
 		if stopped() {
 			return nil
 		}
-		if err := runGroup(ctx, c, group, steps, stopped, finish); err != nil {
+		if err := runGroup(ctx, c, group, steps, stopped, ended, finish); err != nil {
 			return err
 		}
 	}
@@ -292,17 +352,38 @@ func batchGroups(queue <-chan sweep.Run, size int, capacity func(cpuref.Params) 
 	return groups
 }
 
-// runGroup steps one batch of networks to the end and finishes each. A
-// group of one runs as a lone gpu backend (banded, if its weights need).
-func runGroup(ctx *gpu.Context, c *Config, group []sweep.Run, steps int64, stopped func() bool, finish func(*network) error) error {
+// runGroup steps one batch of networks to the end (-steps, or the end of
+// their -frames source) and finishes each. A group of one runs as a lone
+// gpu backend (banded, if its weights need).
+func runGroup(ctx *gpu.Context, c *Config, group []sweep.Run, steps int64, stopped func() bool, ended func(error) bool, finish func(*network) error) error {
 	start := time.Now()
+	// Networks whose frames are the same bits share one decoder: the
+	// batch steps them together.
+	stims := make([]cpuref.Stimulus, len(group))
+	shared := map[frames.Settings]cpuref.Stimulus{}
+	for z, r := range group {
+		set := frames.SettingsOf(r.Params)
+		if s, ok := shared[set]; ok {
+			stims[z] = s
+			continue
+		}
+		stim, closeStim, err := openStim(r.Params)
+		if err != nil {
+			return err
+		}
+		defer closeStim()
+		stims[z] = stim
+		if r.Params.Frames != "" {
+			shared[set] = stim
+		}
+	}
 	var (
 		step func(k int) error
 		t    func() int64
 		nets []backend.Network
 	)
 	if len(group) == 1 {
-		b, err := backend.New(backend.Config{Name: "gpu", Params: group[0].Params, Context: ctx, GL: c.GL})
+		b, err := backend.New(backend.Config{Name: "gpu", Params: group[0].Params, Context: ctx, GL: c.GL, Stim: stims[0]})
 		if err != nil {
 			return err
 		}
@@ -313,7 +394,7 @@ func runGroup(ctx *gpu.Context, c *Config, group []sweep.Run, steps int64, stopp
 		for z, r := range group {
 			ps[z] = r.Params
 		}
-		b, err := backend.NewGPUBatch(ctx, ps)
+		b, err := backend.NewGPUBatch(ctx, ps, stims)
 		if err != nil {
 			return err
 		}
@@ -325,10 +406,13 @@ func runGroup(ctx *gpu.Context, c *Config, group []sweep.Run, steps int64, stopp
 	}
 	for t() < steps && !stopped() {
 		if err := step(int(min(batchChunk, steps-t()))); err != nil {
+			if ended(err) {
+				break // every network of the group ends at this step
+			}
 			return err
 		}
 	}
-	if t() < steps {
+	if t() < steps && stopped() {
 		return nil // stopped: unfinished networks are dropped
 	}
 	for z, r := range group {

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/checkpoint"
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
 	"github.com/spikecast/spikecast/sweep"
@@ -38,66 +40,111 @@ func checkpointOf(t *testing.T, b backend.Network) []byte {
 // TestBatchBitIdentical: every network of a batch ends in exactly the
 // state it reaches alone, on every backend, more networks than the batch
 // (the queue refills it) and with different sizes in one run (on the
-// GPU: batches of two, and a network left over that runs alone).
+// GPU: batches of two, and a network left over that runs alone); with
+// -frames, at the end of a source shorter than -steps, each network stops
+// at the step it stops at alone and says how many steps were asked for.
 func TestBatchBitIdentical(t *testing.T) {
-	p := cpuref.Defaults()
-	p.N = 16
-	axes, err := sweep.Parse("n=12,16 seed=3..5", p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := sweep.Runs(axes, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const steps = 230 // not a multiple of the chunk
-	alone := map[int][]byte{}
-	for _, r := range runs {
-		b, err := backend.New(backend.Config{Name: "ref", Params: r.Params, Workers: 1})
-		if err != nil {
-			t.Fatal(err)
+	dir := t.TempDir()
+	clip := filepath.Join(dir, "clip.npy")
+	pix := make([]byte, 60*20*20)
+	for i := range pix {
+		if cpuref.PCG(uint32(i))%9 == 0 {
+			pix[i] = 255
 		}
-		b.Step(steps)
-		alone[r.Index] = checkpointOf(t, b)
-		b.Release()
 	}
-	for _, name := range backend.Names {
-		t.Run(name, func(t *testing.T) {
-			hooks := batchHooks{}
-			if name == "gpu" {
-				hooks.ctx = gputest.Context(t)
+	var npyBytes bytes.Buffer
+	if err := frames.WriteNPY(&npyBytes, "|u1", 60, 20, 20, pix); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(clip, npyBytes.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, axes string
+		frames     string
+		steps      int64 // each network's, alone
+	}{
+		{"stimuli", "n=12,16 seed=3..5", "", 230}, // not a multiple of the chunk
+		{"frames", "rho=0.85,0.9 threshold=0.3,0.6 seed=1..2", clip, 58},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N = 16
+			if tc.frames != "" {
+				p.Frames, p.Horizon = tc.frames, 2
 			}
-			var mu sync.Mutex
-			got := map[int][]byte{}
-			hooks.done = func(r sweep.Run, b backend.Network) {
-				cp := checkpointOf(t, b)
-				mu.Lock()
-				got[r.Index] = cp
-				mu.Unlock()
+			axes, err := sweep.Parse(tc.axes, p)
+			if err != nil {
+				t.Fatal(err)
 			}
-			c := &Config{Params: p, Backend: name, Steps: steps, Headless: true, Workers: 2, Batch: 2, Runs: runs, GL: gputest.Options()}
-			var stdout, stderr bytes.Buffer
-			if code := runBatchWith(c, nil, &stdout, &stderr, hooks); code != ExitOK {
-				t.Fatalf("exit %d: %s", code, stderr.String())
+			runs, err := sweep.Runs(axes, p)
+			if err != nil {
+				t.Fatal(err)
 			}
+			const steps = 230
+			alone := map[int][]byte{}
 			for _, r := range runs {
-				if !bytes.Equal(got[r.Index], alone[r.Index]) {
-					t.Errorf("run %d (n=%d seed=%d) differs from the network alone", r.Index, r.Params.N, r.Params.Seed)
+				stim, closeStim, err := openStim(r.Params)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-			if len(lines) != len(runs)+1 {
-				t.Fatalf("%d lines, want %d results and the summary", len(lines), len(runs))
-			}
-			var sum Summary
-			if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum.Networks != len(runs) || sum.Backend != name || sum.Steps != steps {
-				t.Errorf("summary %+v: %v", sum, err)
-			}
-			for _, l := range lines[:len(runs)] {
-				var r sweep.Result
-				if err := json.Unmarshal([]byte(l), &r); err != nil || r.Steps != steps || r.Backend != name || r.StepsPerS <= 0 {
-					t.Errorf("result line %s: %v", l, err)
+				b, err := backend.New(backend.Config{Name: "ref", Params: r.Params, Workers: 1, Stim: stim})
+				if err != nil {
+					t.Fatal(err)
 				}
+				if err := b.Step(steps); err != nil && !errors.Is(err, cpuref.ErrEndOfSource) {
+					t.Fatal(err)
+				}
+				if b.T() != tc.steps {
+					t.Fatalf("run %d alone took %d steps, want %d", r.Index, b.T(), tc.steps)
+				}
+				alone[r.Index] = checkpointOf(t, b)
+				b.Release()
+				closeStim()
+			}
+			for _, name := range backend.Names {
+				t.Run(name, func(t *testing.T) {
+					hooks := batchHooks{}
+					if name == "gpu" {
+						hooks.ctx = gputest.Context(t)
+					}
+					var mu sync.Mutex
+					got := map[int][]byte{}
+					hooks.done = func(r sweep.Run, b backend.Network) {
+						cp := checkpointOf(t, b)
+						mu.Lock()
+						got[r.Index] = cp
+						mu.Unlock()
+					}
+					c := &Config{Params: p, Backend: name, Steps: steps, Headless: true, Workers: 2, Batch: 3, Runs: runs, GL: gputest.Options()}
+					var stdout, stderr bytes.Buffer
+					if code := runBatchWith(c, nil, &stdout, &stderr, hooks); code != ExitOK {
+						t.Fatalf("exit %d: %s", code, stderr.String())
+					}
+					for _, r := range runs {
+						if !bytes.Equal(got[r.Index], alone[r.Index]) {
+							t.Errorf("run %d (%s) differs from the network alone", r.Index, sweep.Settings(r.Params))
+						}
+					}
+					lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+					if len(lines) != len(runs)+1 {
+						t.Fatalf("%d lines, want %d results and the summary", len(lines), len(runs))
+					}
+					var sum Summary
+					if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum.Networks != len(runs) || sum.Backend != name || sum.Steps != tc.steps {
+						t.Errorf("summary %+v: %v", sum, err)
+					}
+					for _, l := range lines[:len(runs)] {
+						var r sweep.Result
+						if err := json.Unmarshal([]byte(l), &r); err != nil || r.Steps != tc.steps || r.Backend != name || r.StepsPerS <= 0 ||
+							(r.StepsAsked != 0) != (tc.steps < steps) {
+							t.Errorf("result line %s: %v", l, err)
+						}
+					}
+					if ends := strings.Count(stderr.String(), "the source ended"); ends != min(1, len(tc.frames)) {
+						t.Errorf("said the source ended %d times: %s", ends, stderr.String())
+					}
+				})
 			}
 		})
 	}

@@ -119,7 +119,7 @@ func benchBatch(ctx *gpu.Context, ps []cpuref.Params, row *benchBatchRow, budget
 // The batch is released before the lone networks are made, so the two
 // never hold the GPU's memory at once.
 func benchOneBatch(ctx *gpu.Context, ps []cpuref.Params, budget time.Duration) (float64, error) {
-	b, err := backend.NewGPUBatch(ctx, ps)
+	b, err := backend.NewGPUBatch(ctx, ps, nil)
 	if err != nil {
 		return 0, err
 	}

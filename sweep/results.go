@@ -21,6 +21,7 @@ type Result struct {
 	Run        int             `json:"run"` // index in the sweep's product (in a -batch run without -sweep: the network, 0…B−1)
 	Settings   json.RawMessage `json:"settings"`
 	Steps      int64           `json:"steps"`
+	StepsAsked int64           `json:"steps_asked,omitempty"` // -steps, when the run ended before (at the end of a -frames source)
 	F1         float64         `json:"f1"`
 	Precision  float64         `json:"precision"`
 	Recall     float64         `json:"recall"`
@@ -41,6 +42,9 @@ func (r Result) Key() (string, error) {
 	p, err := ParamsOf(r.Settings)
 	if err != nil {
 		return "", err
+	}
+	if r.StepsAsked > 0 {
+		return Key(p, r.StepsAsked), nil
 	}
 	return Key(p, r.Steps), nil
 }

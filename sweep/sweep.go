@@ -59,6 +59,9 @@ func Parse(spec string, base cpuref.Params) ([]Axis, error) {
 			return nil, fmt.Errorf("axis %q: -%s is swept twice", field, name)
 		}
 		seen[name] = true
+		if name == "frames" || name == "frames_id" {
+			return nil, fmt.Errorf("axis %q: a sweep reads one source: give it with -frames", field)
+		}
 		values, err := expand(vals, s)
 		if err != nil {
 			return nil, fmt.Errorf("axis %q: %v", field, err)

@@ -44,6 +44,7 @@ func TestParseRejects(t *testing.T) {
 	for spec, want := range map[string]string{
 		"":                    "no axes",
 		"foo=1,2":             "no parameter -foo",
+		"frames=a.mp4,b.mp4":  "a sweep reads one source",
 		"rho":                 "want flag=values",
 		"eta=0.02..0.005:4":   "empty range",
 		"seed=5..1":           "empty range",
@@ -138,6 +139,11 @@ func TestResults(t *testing.T) {
 	}
 	if k, _ := rs[0].Key(); k != Key(runs[3].Params, 100) {
 		t.Errorf("key %q", k)
+	}
+	// A run its -frames source ended early is keyed by the steps asked.
+	early := Result{Settings: Settings(runs[3].Params), Steps: 58, StepsAsked: 100}
+	if k, _ := early.Key(); k != Key(runs[3].Params, 100) {
+		t.Errorf("a run ended at step 58 of 100: key %q", k)
 	}
 	all, err := Merge([]string{a, b})
 	if err != nil || len(all) != 4 {
