@@ -19,15 +19,18 @@ import (
 // notRun are commands of the documents this check does not run, each with
 // the reason.
 var notRun = map[string]string{
-	"make test":                       "the whole suite: run it on its own",
-	"make long":                       "minutes of n=256 learning: run it on its own",
-	"make fuzz":                       "minutes of fuzzing: run it on its own",
-	"make soak":                       "an hour: run it on its own",
-	"make doc-commands":               "this check itself",
-	"for i in":                        "one process per GPU: needs a machine with several",
-	"hw.mp4":                          "the hardware rows: needs a hardware GPU",
-	"8192":                            "the hardware rows: needs a hardware GPU (n=8192)",
-	"go test -bench . ./cpuref ./gpu": "minutes of benchmarks: run it on its own",
+	"make test":                        "the whole suite: run it on its own",
+	"make long":                        "minutes of n=256 learning: run it on its own",
+	"make fuzz":                        "minutes of fuzzing: run it on its own",
+	"make soak":                        "an hour: run it on its own",
+	"make doc-commands":                "this check itself",
+	"for i in":                         "one process per GPU: needs a machine with several",
+	"hw.mp4":                           "the hardware rows: needs a hardware GPU",
+	"8192":                             "the hardware rows: needs a hardware GPU (n=8192)",
+	"bench/hardware.sh":                "the hardware rows: needs a hardware GPU",
+	"-bench -batch 64 -bench_n 32,128": "the hardware rows: needs a hardware GPU",
+	"GPUMatchesReference":              "the hardware rows: run by bench/hardware.sh",
+	"go test -bench . ./cpuref ./gpu":  "minutes of benchmarks: run it on its own",
 }
 
 // TestDocCommands runs every command shown in README.md and BENCHMARKS.md,

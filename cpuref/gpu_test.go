@@ -15,6 +15,7 @@ package cpuref_test
 //     so one rounding flip is not counted again as chaos downstream.
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -36,6 +37,30 @@ type tolerance struct {
 	exact     bool
 	abs, rel  float64
 	flipShare float64 // fraction of cells whose binary value may differ
+	seen      *diffs  // what differed within tolerance (nil: not kept)
+}
+
+// diffs are the differences a tolerance-mode run saw, for BENCHMARKS.md's
+// hardware rows: when the first came and how large they grew.
+type diffs struct {
+	first          int64   // the first step with a difference (0: none)
+	maxAbs, maxRel float64 // the largest float difference, and relative to |want|
+	maxAt          string  // its buffer
+	maxFlips       int     // the most binary entries of one buffer flipped in a step
+}
+
+func (d *diffs) step(step int64) {
+	if d != nil && d.first == 0 {
+		d.first = step
+	}
+}
+
+func (d *diffs) String() string {
+	if d.first == 0 {
+		return "no difference"
+	}
+	return fmt.Sprintf("first difference at step %d; largest float difference %.3g (%.3g of |want|) in %s; at most %d binary entries of a buffer flipped in a step",
+		d.first, d.maxAbs, d.maxRel, d.maxAt, d.maxFlips)
 }
 
 func toleranceFor(tb testing.TB, ctx *gpu.Context) tolerance {
@@ -44,7 +69,7 @@ func toleranceFor(tb testing.TB, ctx *gpu.Context) tolerance {
 		return tolerance{exact: true}
 	}
 	tb.Logf("TOLERANCE MODE on hardware renderer %q: floats within 1e-5 + 1e-4·|want|, ≤ 0.1%% binary flips a step, re-aligned after each difference", ctx.Renderer)
-	return tolerance{abs: 1e-5, rel: 1e-4, flipShare: 0.001}
+	return tolerance{abs: 1e-5, rel: 1e-4, flipShare: 0.001, seen: &diffs{}}
 }
 
 // mismatch is the first difference between two states.
@@ -105,8 +130,15 @@ func compareFloats(step int64, name string, g, w []float32, tol tolerance) (erro
 			continue
 		}
 		differ = true
-		if tol.exact || math.Abs(float64(g[i]-w[i])) > tol.abs+tol.rel*math.Abs(float64(w[i])) {
+		d := math.Abs(float64(g[i] - w[i]))
+		if tol.exact || d > tol.abs+tol.rel*math.Abs(float64(w[i])) {
 			return &mismatch{step, name, i, g[i], w[i]}, true
+		}
+		if s := tol.seen; s != nil {
+			s.step(step)
+			if d > s.maxAbs {
+				s.maxAbs, s.maxRel, s.maxAt = d, d/math.Max(math.Abs(float64(w[i])), math.SmallestNonzeroFloat32), name
+			}
 		}
 	}
 	return nil, differ
@@ -135,6 +167,10 @@ func compareExact[T comparable](step int64, name string, g, w []T, tol tolerance
 	allowed := int(math.Max(1, tol.flipShare*float64(len(w))))
 	if tol.exact || name == "X" || name == "Y" || flips > allowed {
 		return first, true
+	}
+	if s := tol.seen; s != nil {
+		s.step(step)
+		s.maxFlips = max(s.maxFlips, flips)
 	}
 	return nil, true
 }
@@ -198,10 +234,12 @@ func lockstepWith(t *testing.T, p cpuref.Params, init *cpuref.State, steps, weig
 			gputest.Do(t, func() error { return g.Load(ref.State) })
 		}
 	}
-	if realigned > 0 {
-		t.Logf("tolerance mode: %d of %d steps differed within tolerance and were re-aligned", realigned, steps)
-	}
 	m := ref.Measures()
+	if realigned > 0 {
+		t.Logf("tolerance mode: %d of %d steps differed within tolerance and were re-aligned; %v", realigned, steps, tol.seen)
+		t.Logf("%d steps at n=%d (%s, %s): F1 %.3f, hidden rate %.4f, within tolerance on %s", steps, p.N, p.Rule, p.OutLayout, m.F1, m.HiddenRate, ctx.Renderer)
+		return
+	}
 	t.Logf("%d steps at n=%d (%s, %s): F1 %.3f, hidden rate %.4f, bit-identical on %s", steps, p.N, p.Rule, p.OutLayout, m.F1, m.HiddenRate, ctx.Renderer)
 }
 
@@ -499,5 +537,39 @@ func TestGPUMatchesReferenceFrames(t *testing.T) {
 			}
 			t.Logf("frame 2 lights %d of %d pixels", lit, p.N*p.N)
 		})
+	}
+}
+
+// TestToleranceCompare: the comparison of tolerance mode (which runs on a
+// hardware GPU only) lets small float differences and rare flips through,
+// records the first step and the largest difference, and refuses the rest;
+// exact mode refuses any difference.
+func TestToleranceCompare(t *testing.T) {
+	p := cpuref.Defaults()
+	p.N = 16
+	want := cpuref.NewState(p)
+	for i := range want.V {
+		want.V[i] = 0.5
+	}
+	tol := tolerance{abs: 1e-5, rel: 1e-4, flipShare: 0.01, seen: &diffs{}}
+	got := want.Clone()
+	got.V[3] = 0.50002 // within 1e-5 + 0.5e-4
+	got.S[7] = 1 - got.S[7]
+	if err, differ := compare(9, got, want, tol, true); err != nil || !differ {
+		t.Fatalf("a difference within tolerance: %v, differ %v", err, differ)
+	}
+	got.V[4] = 0.4999 // 1e-4 from 0.5: beyond
+	err, _ := compare(11, got, want, tol, true)
+	var m *mismatch
+	if !errors.As(err, &m) || m.buffer != "V" || m.index != 4 {
+		t.Errorf("a difference beyond tolerance: %v", err)
+	}
+	if s := tol.seen; s.first != 9 || s.maxAt != "V" || math.Abs(s.maxAbs-2e-5) > 1e-6 || s.maxFlips != 1 {
+		t.Errorf("recorded %v", s)
+	}
+	got = want.Clone()
+	got.V[3] = 0.50002
+	if err, _ := compare(1, got, want, tolerance{exact: true}, true); err == nil {
+		t.Error("exact mode let a float difference through")
 	}
 }
