@@ -129,16 +129,37 @@ func BatchKey(p cpuref.Params) string {
 }
 
 // BatchCapacity returns how many networks with parameters p one Batch can
-// hold on this GL, and the limit that sets it: every buffer of the batch
-// must fit one storage block (GL_MAX_SHADER_STORAGE_BLOCK_SIZE) and a
-// shader's 32-bit index, the parameters and step headers a uniform block
-// (GL_MAX_UNIFORM_BLOCK_SIZE: 862 networks at 64 KiB), and the networks
-// the dispatch's z (GL_MAX_COMPUTE_WORK_GROUP_COUNT). It is 0 when one
-// network's weights alone need bands of rows (see bandRowsFor), which a
-// batch does not do. Run it on the GL thread.
+// hold on this GL, and the limit that sets it (see capacityOf). Run it on
+// the GL thread.
 func BatchCapacity(p cpuref.Params) (int, string) {
-	maxBlock, align := storageLimits()
-	if CheckLimits(p) != nil || bandRowsFor(p, maxBlock, align) != p.N {
+	var l glLimits
+	l.maxBlock, l.align = storageLimits()
+	var maxZ, maxUniform int32
+	gl.GetIntegerv(gl.MAX_UNIFORM_BLOCK_SIZE, &maxUniform)
+	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 2, &maxZ)
+	l.maxUniform, l.maxZ = int64(maxUniform), int64(maxZ)
+	l.free = freeMemory()
+	return capacityOf(p, l)
+}
+
+// glLimits are the GL's limits a batch's size depends on.
+type glLimits struct {
+	maxBlock, align int64 // GL_MAX_SHADER_STORAGE_BLOCK_SIZE, its offset alignment
+	maxUniform      int64 // GL_MAX_UNIFORM_BLOCK_SIZE
+	maxZ            int64 // GL_MAX_COMPUTE_WORK_GROUP_COUNT's z
+	free            int64 // the device's free memory in bytes; 0: unknown
+}
+
+// capacityOf returns how many networks with parameters p one Batch can
+// hold under l, and the limit that sets it: every buffer of the batch
+// must fit one storage block and a shader's 32-bit index, the parameters
+// and step headers a uniform block (862 networks at 64 KiB), the networks
+// the dispatch's z, and all their buffers nine tenths of the device's free
+// memory where the driver reports it. It is 0 when one network's weights
+// alone need bands of rows (see bandRowsFor), which a batch does not do.
+func capacityOf(p cpuref.Params, l glLimits) (int, string) {
+	cell := int64(p.N) * int64(p.N) * 4
+	if (l.maxBlock > 0 && cell > l.maxBlock) || bandRowsFor(p, l.maxBlock, l.align) != p.N {
 		return 0, "GL_MAX_SHADER_STORAGE_BLOCK_SIZE"
 	}
 	limit, why := int64(math.MaxInt32), ""
@@ -150,18 +171,43 @@ func BatchCapacity(p cpuref.Params) (int, string) {
 	for _, b := range buffers() {
 		if bytes := b.bytes(p); bytes > 0 {
 			lower((int64(1)<<31-1)/(bytes/4), "a shader's 32-bit index")
-			if maxBlock > 0 {
-				lower(maxBlock/bytes, "GL_MAX_SHADER_STORAGE_BLOCK_SIZE")
+			if l.maxBlock > 0 {
+				lower(l.maxBlock/bytes, "GL_MAX_SHADER_STORAGE_BLOCK_SIZE")
 			}
 		}
 	}
 	// The uniform blocks: the parameters, and two headers a network.
-	var maxZ, maxUniform int32
-	gl.GetIntegerv(gl.MAX_UNIFORM_BLOCK_SIZE, &maxUniform)
-	lower(int64(maxUniform)/int64(4*max(len(batchParams()), 8)), "GL_MAX_UNIFORM_BLOCK_SIZE")
-	gl.GetIntegeri_v(gl.MAX_COMPUTE_WORK_GROUP_COUNT, 2, &maxZ)
-	lower(int64(maxZ), "GL_MAX_COMPUTE_WORK_GROUP_COUNT")
-	return int(limit), why
+	lower(l.maxUniform/int64(4*max(len(batchParams()), 8)), "GL_MAX_UNIFORM_BLOCK_SIZE")
+	lower(l.maxZ, "GL_MAX_COMPUTE_WORK_GROUP_COUNT")
+	if l.free > 0 {
+		lower(l.free/10*9/BytesFor(p), "the GPU's free memory")
+	}
+	return int(max(limit, 0)), why
+}
+
+// freeMemory returns the device memory the driver reports free, in bytes:
+// NVIDIA's GL_NVX_gpu_memory_info or AMD's GL_ATI_meminfo; 0 where neither
+// is offered (Mesa's software renderer, whose memory is the host's).
+func freeMemory() int64 {
+	const (
+		nvxAvailable  = 0x9049 // GPU_MEMORY_INFO_CURRENT_AVAILABLE_VIDMEM_NVX, KiB
+		atiTextureMem = 0x87FC // TEXTURE_FREE_MEMORY_ATI, KiB in [0]
+	)
+	var n int32
+	gl.GetIntegerv(gl.NUM_EXTENSIONS, &n)
+	for i := range uint32(n) {
+		switch gl.GoStr(gl.GetStringi(gl.EXTENSIONS, i)) {
+		case "GL_NVX_gpu_memory_info":
+			var kib int32
+			gl.GetIntegerv(nvxAvailable, &kib)
+			return int64(kib) << 10
+		case "GL_ATI_meminfo":
+			var kib [4]int32
+			gl.GetIntegerv(atiTextureMem, &kib[0])
+			return int64(kib[0]) << 10
+		}
+	}
+	return 0
 }
 
 // NewBatch uploads one initial state per network (each a state for its
