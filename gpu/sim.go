@@ -271,6 +271,18 @@ func (s *Sim) SetBandRows(rows int) error {
 	return nil
 }
 
+// Bands returns the grid rows each band of weights covers (n when the
+// weights are bound whole) and, for buffer b, the bytes a grid row of it
+// takes: a renderer that reads a weight buffer larger than a storage
+// block binds it a band at a time, as the passes do. The per-cell
+// buffers are always bound whole (0 bytes).
+func (s *Sim) Bands(b Buffer) (rows int, rowBytes int) {
+	if k, ok := weightSlots(s.Params)[b]; ok {
+		return s.bandRows, s.Params.N * k * 4
+	}
+	return s.Params.N, 0
+}
+
 // bindBand binds the part of each weight buffer that holds the cells of
 // rows [r0, r0+rows).
 func (s *Sim) bindBand(r0, rows int) {

@@ -31,6 +31,9 @@ uniform int uRows;      // raster: rows (cells) and time columns
 uniform int uCols;
 uniform int uHead;      // raster: column of the newest frame
 uniform int uFilled;    // raster: columns written so far
+uniform ivec2 uBand;    // grid rows [x, y) this draw shows, src[] starting at row x:
+                        // a weight buffer larger than a storage block is
+                        // drawn a band of rows at a time
 
 const vec3 background = vec3(0.055, 0.063, 0.082);
 const vec3 offGrid    = vec3(0.035, 0.04, 0.05);
@@ -92,8 +95,12 @@ void main() {
     vec2 g = uView.xy + px / cellPx;    // grid position (col, row)
     ivec2 c = ivec2(floor(g));
     vec3 col = background;
-    if (c.x >= 0 && c.y >= 0 && c.x < uN && c.y < uN) {
-        int i = c.y * uN + c.x;
+    bool onGrid = c.x >= 0 && c.y >= 0 && c.x < uN && c.y < uN;
+    if (onGrid && (c.y < uBand.x || c.y >= uBand.y)) {
+        discard; // another band's draw colours this cell
+    }
+    if (onGrid) {
+        int i = (c.y - uBand.x) * uN + c.x;
 #if VIEW_KIND == VIEW_MOSAIC
         ivec2 sub = min(ivec2(fract(g) * float(uSide)), ivec2(uSide - 1));
         int r = uSide >> 1;

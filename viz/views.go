@@ -345,11 +345,14 @@ func (w *views) measure(sim *gpu.Sim, ks []View) {
 		}
 		gl.ClearNamedBufferSubData(w.ranges, gl.R32UI, 4*int(k), 4, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
 		gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindViewSrc), buf)
 		setInt(w.rangeP, "uRangeSlot", int32(k))
-		gl.ProgramUniform1ui(w.rangeP, loc(w.rangeP, "uLen"), uint32(length))
-		per := gpu.WGX * gpu.WGY * 16
-		gl.DispatchCompute(uint32((length+per-1)/per), 1, 1)
+		// A band of rows at a time (the whole buffer in one, unless it is
+		// larger than a storage block): the maxima add up by atomicMax.
+		w.bands(sim, k, buf, length, func(r0, rows int, floats int) {
+			gl.ProgramUniform1ui(w.rangeP, loc(w.rangeP, "uLen"), uint32(floats))
+			per := gpu.WGX * gpu.WGY * 16
+			gl.DispatchCompute(uint32((floats+per-1)/per), 1, 1)
+		})
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 	}
 	if !w.scales.pending {
@@ -372,11 +375,10 @@ func (w *views) draw(sim *gpu.Sim, k View, pw, ph int, z Zoom, pick [2]int, bar 
 	}
 	s := viewSpecs[k]
 	gl.UseProgram(prog)
-	buf, _ := w.source(sim, k)
+	buf, length := w.source(sim, k)
 	if buf == 0 {
-		buf = w.rate // the raster reads no source; bind something valid
+		buf, length = w.rate, w.n*w.n // the raster reads no source; bind something valid
 	}
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindViewSrc), buf)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindRanges), w.ranges)
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindRaster), w.raster)
 	gl.Uniform1i(loc(prog, "uN"), int32(w.n))
@@ -395,8 +397,34 @@ func (w *views) draw(sim *gpu.Sim, k View, pw, ph int, z Zoom, pick [2]int, bar 
 	gl.Uniform1i(loc(prog, "uCols"), rasterCols)
 	gl.Uniform1i(loc(prog, "uHead"), int32(w.head))
 	gl.Uniform1i(loc(prog, "uFilled"), int32(w.filled))
-	gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
+	// A band of rows at a time; each draw leaves the others' cells alone.
+	w.bands(sim, k, buf, length, func(r0, rows int, _ int) {
+		gl.Uniform2i(loc(prog, "uBand"), int32(r0), int32(r0+rows))
+		gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
+	})
 	return nil
+}
+
+// bands binds view k's source buf (length floats) at bindViewSrc a band
+// of grid rows at a time and calls f for each band with its first row,
+// its rows and its floats. A weight buffer larger than a storage block
+// comes in the bands the simulation dispatches (gpu.Sim.Bands); any other
+// buffer in one band of all n rows.
+func (w *views) bands(sim *gpu.Sim, k View, buf uint32, length int, f func(r0, rows, floats int)) {
+	rows, rowBytes := w.n, 0
+	if b, ok := gpu.BufferNamed(viewSpecs[k].glsl); ok && buf == sim.BufferID(b) {
+		rows, rowBytes = sim.Bands(b)
+	}
+	if rows >= w.n || rowBytes == 0 {
+		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindViewSrc), buf)
+		f(0, w.n, length)
+		return
+	}
+	for r0 := 0; r0 < w.n; r0 += rows {
+		band := min(rows, w.n-r0)
+		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(bindViewSrc), buf, r0*rowBytes, band*rowBytes)
+		f(r0, band, band*rowBytes/4)
+	}
 }
 
 // rasterCell returns the cell (row, col) of raster row fraction f in

@@ -271,3 +271,47 @@ func litCells(st *cpuref.State) (out [][2]int) {
 	}
 	return out
 }
+
+// TestViewsInBands: weight views drawn a band of rows at a time (as a
+// weight buffer larger than a storage block must be) look exactly as
+// drawn whole: every mosaic, the colour scales, the cell lines and a
+// pinned cell's ring across a band's edge.
+func TestViewsInBands(t *testing.T) {
+	p := testParams()
+	p.RRec = 2
+	sim := newTestSim(t, p, cpuref.NewState(p))
+	v := newTestViz(t, sim, Options{})
+	const w, h = 960, 600
+	shot := func(bandRows int) *image.RGBA {
+		var img *image.RGBA
+		gputest.Do(t, func() (err error) {
+			if err := sim.SetBandRows(bandRows); err != nil {
+				return err
+			}
+			v.Views = [3]View{ViewWIn, ViewWOut, ViewWRec}
+			v.SetPick(16, 10, true) // its ring crosses the rows 15 | 16 edge
+			if _, err = drawFrame(v, w, h, 1, Stats{N: testN}); err != nil {
+				return err
+			}
+			v.views.setScales(v.views.scales.wait())
+			img, err = drawFrame(v, w, h, 1, Stats{N: testN})
+			return err
+		})
+		return img
+	}
+	gputest.Do(t, func() error { return sim.Run(200) })
+	whole := shot(testN)
+	banded := shot(16)
+	if whole.Rect != banded.Rect {
+		t.Fatalf("sizes %v and %v", whole.Rect, banded.Rect)
+	}
+	differ := 0
+	for i := range whole.Pix {
+		if whole.Pix[i] != banded.Pix[i] {
+			differ++
+		}
+	}
+	if differ > 0 {
+		t.Errorf("%d of %d bytes differ between the views drawn whole and in bands of 16 rows", differ, len(whole.Pix))
+	}
+}
