@@ -23,9 +23,9 @@ import (
 // same shaders as one network's, compiled with BATCH = 1 and NETS = the
 // batch's size (see common.glsl). What may differ between the networks:
 // every parameter passed as a uniform (read from a uniform block of every
-// network's parameters instead), the seed, the stimulus and the horizon. What must
-// be the same, because it sizes the buffers or is compiled in, is what
-// BatchKey returns. Each network computes exactly the bits it computes
+// network's parameters instead), the seed, the stimulus, and the horizon
+// unless the frames come from a source. What must be the same, because it
+// sizes the buffers or is compiled in, is what BatchKey returns. Each network computes exactly the bits it computes
 // alone: its cells read only its own part of every buffer, its noise is
 // counted by its own cell index, and its measures have their own counts.
 //
