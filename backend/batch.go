@@ -27,17 +27,18 @@ func BatchCapacity(ctx *gpu.Context, p cpuref.Params) (n int, limit string) {
 // NewGPUBatch uploads the initial state of each network with parameters
 // ps (which must share gpu.BatchKey) and compiles the passes for them.
 // Network z is driven by stims[z], or by its parameters' stimulus where
-// stims is nil (a frame source must be given).
+// stims or stims[z] is nil, as Config.Stim (a frame source must be given).
 func NewGPUBatch(ctx *gpu.Context, ps []cpuref.Params, stims []cpuref.Stimulus) (*GPUBatch, error) {
 	inits := make([]*cpuref.State, len(ps))
-	if stims == nil {
-		stims = make([]cpuref.Stimulus, len(ps))
-		for z, p := range ps {
-			stims[z] = cpuref.NewStimulus(p)
-		}
-	}
+	given := stims
+	stims = make([]cpuref.Stimulus, len(ps))
 	for z, p := range ps {
 		inits[z] = cpuref.NewState(p)
+		if z < len(given) && given[z] != nil {
+			stims[z] = given[z]
+		} else {
+			stims[z] = cpuref.NewStimulus(p)
+		}
 	}
 	g := &GPUBatch{ctx: ctx}
 	err := ctx.Do(func() (err error) {

@@ -268,11 +268,12 @@ func runCPU(c *Config, r sweep.Run, workers int, steps int64, stopped func() boo
 	return nil // stopped: dropped
 }
 
-// openStim returns what drives a network with parameters p: its -frames
-// source (a decoder of its own, to close when done) or its stimulus.
+// openStim returns a network's -frames source (a decoder of its own, to
+// close when done), or nil without -frames: the backend then makes the
+// stimulus of p.
 func openStim(p cpuref.Params) (cpuref.Stimulus, func(), error) {
 	if p.Frames == "" {
-		return cpuref.NewStimulus(p), func() {}, nil
+		return nil, func() {}, nil
 	}
 	src, err := frames.New(p, 0)
 	if err != nil {
@@ -373,7 +374,7 @@ func runGroup(ctx *gpu.Context, c *Config, group []sweep.Run, steps int64, stopp
 		}
 		defer closeStim()
 		stims[z] = stim
-		if r.Params.Frames != "" {
+		if stim != nil { // a frame source
 			shared[set] = stim
 		}
 	}
