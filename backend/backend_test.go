@@ -4,26 +4,12 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/spikecast/spikecast/checkpoint"
+	"github.com/spikecast/spikecast/backend/backendtest"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu/gputest"
 )
 
 func TestMain(m *testing.M) { gputest.Main(m) }
-
-// encode is a state's checkpoint bytes: equal bytes, equal state.
-func encode(t *testing.T, b Backend) []byte {
-	t.Helper()
-	st, err := b.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := checkpoint.Encode(&buf, b.Params(), st); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // TestSuite runs one suite against every backend: stepping, measures,
 // reading the state, loading a state back and turning learning off give
@@ -46,7 +32,7 @@ func TestSuite(t *testing.T) {
 			if err := b.Step(30); err != nil {
 				t.Fatal(err)
 			}
-			at30 := encode(t, b)
+			at30 := backendtest.Checkpoint(t, b)
 			saved, _ := b.State()
 			saved = saved.Clone()
 			if err := b.Step(20); err != nil {
@@ -56,16 +42,16 @@ func TestSuite(t *testing.T) {
 			if err != nil || b.T() != 50 {
 				t.Fatalf("after 50 steps: T %d, %v", b.T(), err)
 			}
-			at50 := encode(t, b)
+			at50 := backendtest.Checkpoint(t, b)
 			// Back to step 30 and on again: the same 20 steps.
 			if err := b.Load(saved); err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(encode(t, b), at30) {
+			if !bytes.Equal(backendtest.Checkpoint(t, b), at30) {
 				t.Error("Load did not restore the state")
 			}
 			b.Step(20)
-			if !bytes.Equal(encode(t, b), at50) {
+			if !bytes.Equal(backendtest.Checkpoint(t, b), at50) {
 				t.Error("steps after Load differ from the first time")
 			}
 			if m2, _ := b.Measures(); m2 != m {
@@ -73,7 +59,7 @@ func TestSuite(t *testing.T) {
 			}
 			b.SetLearn(false)
 			b.Step(10)
-			got := [][]byte{at30, at50, encode(t, b)}
+			got := [][]byte{at30, at50, backendtest.Checkpoint(t, b)}
 			if i == 0 {
 				want = got
 				return

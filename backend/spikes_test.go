@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spikecast/spikecast/backend/backendtest"
 	"github.com/spikecast/spikecast/checkpoint"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
@@ -98,7 +99,7 @@ func TestStateLaterIsState(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.Step(40)
-		now := encode(t, b)
+		now := backendtest.Checkpoint(t, b)
 		wait, err := b.(StateLater).StateLater()
 		if err != nil {
 			t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/spikecast/spikecast/backend"
-	"github.com/spikecast/spikecast/checkpoint"
+	"github.com/spikecast/spikecast/backend/backendtest"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
@@ -22,20 +22,6 @@ import (
 )
 
 func TestMain(m *testing.M) { gputest.Main(m) }
-
-// checkpointOf is a state's checkpoint bytes: equal bytes, equal state.
-func checkpointOf(t *testing.T, b backend.Network) []byte {
-	t.Helper()
-	st, err := b.State()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := checkpoint.Encode(&buf, b.Params(), st); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // TestBatchBitIdentical: every network of a batch ends in exactly the
 // state it reaches alone, on every backend, more networks than the batch
@@ -98,7 +84,7 @@ func TestBatchBitIdentical(t *testing.T) {
 				if b.T() != tc.steps {
 					t.Fatalf("run %d alone took %d steps, want %d", r.Index, b.T(), tc.steps)
 				}
-				alone[r.Index] = checkpointOf(t, b)
+				alone[r.Index] = backendtest.Checkpoint(t, b)
 				b.Release()
 				closeStim()
 			}
@@ -111,7 +97,7 @@ func TestBatchBitIdentical(t *testing.T) {
 					var mu sync.Mutex
 					got := map[int][]byte{}
 					hooks.done = func(r sweep.Run, b backend.Network) {
-						cp := checkpointOf(t, b)
+						cp := backendtest.Checkpoint(t, b)
 						mu.Lock()
 						got[r.Index] = cp
 						mu.Unlock()

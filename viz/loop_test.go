@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/spikecast/spikecast/backend"
-	"github.com/spikecast/spikecast/checkpoint"
+	"github.com/spikecast/spikecast/backend/backendtest"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu/gputest"
 )
@@ -18,15 +18,6 @@ func TestResetReturnsToInitial(t *testing.T) {
 	ctx := gputest.Context(t)
 	p := cpuref.Defaults()
 	p.N = 16
-	encode := func(b backend.Backend) []byte {
-		st, err := b.State()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		checkpoint.Encode(&buf, p, st)
-		return buf.Bytes()
-	}
 	for _, name := range backend.Names {
 		t.Run(name, func(t *testing.T) {
 			b, err := backend.New(backend.Config{Name: name, Params: p, Context: ctx})
@@ -37,7 +28,7 @@ func TestResetReturnsToInitial(t *testing.T) {
 			b.Step(30)
 			st, _ := b.State()
 			loaded := st.Clone()
-			want := encode(b)
+			want := backendtest.Checkpoint(t, b)
 			b.Step(20)
 			d, err := b.Display(ctx)
 			if err != nil {
@@ -51,9 +42,9 @@ func TestResetReturnsToInitial(t *testing.T) {
 			if err := a.requests(&LoopOptions{Initial: loaded}); err != nil {
 				t.Fatal(err)
 			}
-			if b.T() != 30 || d.Sim().T != 30 || !bytes.Equal(encode(b), want) {
+			if b.T() != 30 || d.Sim().T != 30 || !bytes.Equal(backendtest.Checkpoint(t, b), want) {
 				t.Errorf("after R: backend at step %d, display at %d, state equal %v; want the loaded state at 30",
-					b.T(), d.Sim().T, bytes.Equal(encode(b), want))
+					b.T(), d.Sim().T, bytes.Equal(backendtest.Checkpoint(t, b), want))
 			}
 		})
 	}
