@@ -3,7 +3,7 @@ package cpuref
 // integrate2 is the second hidden layer (Horizon > 1), cascaded after the
 // first: its current is the 3×3 patch of the first layer's spikes of this
 // step through W12, plus bias and its own noise; it leaks with its own,
-// slower ρ₂, and adapts its threshold as integrate does. No recurrence.
+// slower ρ₂, through the same updateCell as integrate. No recurrence.
 func (s *Sim) integrate2(_, r0, r1 int) {
 	st, p, n := s.State, s.Params, s.Params.N
 	nin := Slots(PatchR)
@@ -19,16 +19,9 @@ func (s *Sim) integrate2(_, r0, r1 int) {
 			}
 			noise := float32(p.SigmaNoise * NormalKeyed(key, uint32(i)))
 			current := float32(in+p.Bias) + noise
-			v := float32(p.Rho2*st.V2[i]) + current
-			var spike uint32
-			if v >= st.Theta2[i] {
-				spike, v = 1, 0
-			}
-			st.V2[i] = v
+			spike, v, theta := updateCell(&p, p.Rho2, current, st.V2[i], st.Theta2[i])
+			st.V2[i], st.Theta2[i] = v, theta
 			st.S2[i] = spike
-
-			d := float32(p.EtaTheta * (float32(spike) - p.TargetRate))
-			st.Theta2[i] = max(st.Theta2[i]+d, p.ThetaMin)
 		}
 	}
 }

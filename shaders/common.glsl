@@ -120,6 +120,30 @@ float normalKeyed(uint key, uint index) {
     return z;
 }
 
+// updateCell is cpuref's updateCell, the cell update both hidden layers
+// share (integrate.comp with uRho, integrate2.comp with uRho2): from the
+// cell's current, steps 2 and 3, leak and integrate, spike and reset,
+// v' = (ρ·v) + I, s = [v' ≥ θ], v ← 0 if s else v'; then step 8,
+// homeostasis, θ ← max(θ + (η_θ·(s − target_rate)), θ_min). It updates
+// the potential vm and the threshold th in place and returns the spike,
+// which the pass records (bit sets, the ring's count). Every rounded
+// variable is precise. A change to the cell's dynamics is an edit here,
+// in cpuref's updateCell and in cpufast's (docs/MODEL.md §12).
+uint updateCell(float current, float rho, inout float vm, inout float th) {
+    precise float leaked = rho * vm;
+    precise float vNext = leaked + current;
+    uint s = 0u;
+    if (vNext >= th) {
+        s = 1u;
+        vNext = 0.0;
+    }
+    precise float dt = uEtaTheta * (float(s) - uTargetRate);
+    precise float adapted = th + dt;
+    vm = vNext;
+    th = max(adapted, uThetaMin);
+    return s;
+}
+
 int wordsPerRow() {
     return (uN + 15) >> 4;
 }

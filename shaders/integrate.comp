@@ -2,12 +2,13 @@
 // integrate: cpuref's integrate, line for line. First the cell's own pixel: X_t and its target X_{t+k} from the frames'
 // lit rectangles, and the pre-synaptic trace p ← λ_pre·p + x. Then steps
 // 1–3 for its hidden cell: current from the 3×3 input patch and the
-// recurrent window (last step's spikes), plus bias and noise; leak and
-// integrate; spike and reset. The patch's pixels are tested against the
-// rectangles directly (they may not be written yet: other work groups
-// write them), so no barrier is needed. Terms whose input is 0 are
-// skipped, as in cpuref: it leaves the float sum unchanged. Last,
-// homeostasis (step 8), which reads only the cell's own spike.
+// recurrent window (last step's spikes), plus bias and noise; then
+// updateCell (common.glsl): leak and integrate, spike and reset, and
+// homeostasis (step 8), which reads only the cell's own spike. The
+// patch's pixels are tested against the rectangles directly (they may
+// not be written yet: other work groups write them), so no barrier is
+// needed. Terms whose input is 0 are skipped, as in cpuref: it leaves
+// the float sum unchanged.
 
 void main() {
     ivec2 c = cell();
@@ -63,24 +64,18 @@ void main() {
 #endif
     precise float noise = uSigmaNoise * normalKeyed(noiseKey(0), uint(localIndex(c)));
     precise float current = ((inp + rec) + uBias) + noise;
-    precise float leaked = uRho * v[i];
-    precise float vi = leaked + current;
+    // Leak, spike and reset, and homeostasis (step 8, here because it
+    // reads only the cell's own spike and no later pass reads θ).
+    float vi = v[i];
     float th = theta[i];
-    uint s = 0u;
-    if (vi >= th) {
-        s = 1u;
-        vi = 0.0;
+    uint s = updateCell(current, uRho, vi, th);
+    v[i] = vi;
+    theta[i] = th;
+    if (s != 0u) {
         // Spikes are rare: the bit set (cleared by Sim.step) and the
         // ring's count are written only by the cells that fire; S is the
         // bit set.
         setSpike(c);
         atomicAdd(ring[ringAt(RING_SPIKES)], 1u);
     }
-    v[i] = vi;
-    // Homeostasis (cpuref's last pass, step 8), here because it reads only
-    // the cell's own spike and no pass between reads θ:
-    // θ ← max(θ + η_θ·(s − target_rate), θ_min).
-    precise float dt = uEtaTheta * (float(s) - uTargetRate);
-    precise float adapted = th + dt;
-    theta[i] = max(adapted, uThetaMin);
 }

@@ -2,7 +2,8 @@
 // integrate2: the second hidden layer (-horizon > 1), cascaded after the
 // first. Current from the 3×3 patch of the first layer's spikes of this
 // step through W12, plus bias and its own noise stream; leak with its own,
-// slower ρ₂; spike and reset. As cpuref's integrate2.
+// slower ρ₂, through the same updateCell (common.glsl) as integrate.
+// As cpuref's integrate2.
 
 void main() {
     ivec2 c = cell();
@@ -19,19 +20,14 @@ void main() {
     }
     precise float noise = uSigmaNoise * normalKeyed(noiseKey(1), uint(localIndex(c)));
     precise float current = (inp + uBias) + noise;
-    precise float leaked = uRho2 * v2[i];
-    precise float vi = leaked + current;
+    // The same cell update as integrate's, with the layer's own leak ρ₂.
+    float vi = v2[i];
     float th = theta2[i];
-    uint s = 0u;
-    if (vi >= th) {
-        s = 1u;
-        vi = 0.0;
+    uint s = updateCell(current, uRho2, vi, th);
+    v2[i] = vi;
+    theta2[i] = th;
+    s2[i] = s;
+    if (s != 0u) {
         setSpike2(c);
     }
-    v2[i] = vi;
-    // Homeostasis of θ₂, as integrate's.
-    precise float dt = uEtaTheta * (float(s) - uTargetRate);
-    precise float adapted = th + dt;
-    theta2[i] = max(adapted, uThetaMin);
-    s2[i] = s;
 }
