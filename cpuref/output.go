@@ -59,6 +59,17 @@ func (s *Sim) output(w, r0, r1 int) {
 	s.counts[w] = [RingFields]uint32{RingTP: tp, RingFP: fp, RingFN: fn}
 }
 
+// listSpiking lists the indices of the spikes output reads, ascending,
+// for the dense sum; it runs before the pass's row bands, which share it.
+func (s *Sim) listSpiking() {
+	s.spiking = s.spiking[:0]
+	for i, v := range s.outputSpikes() {
+		if v != 0 {
+			s.spiking = append(s.spiking, int32(i))
+		}
+	}
+}
+
 // outputSpikes are the spikes the output layer reads: the first hidden
 // layer's, or the second's when there is one.
 func (s *Sim) outputSpikes() []uint32 {

@@ -94,50 +94,67 @@ func (s *Sim) Run(k int) error {
 	return nil
 }
 
+// step is one step, t → t+1: the table of docs/MODEL.md §7, pass by
+// pass, each in the file of its name.
 func (s *Sim) step() error {
-	st := s.State
-	// The frames, as the GPU receives them: rectangles, or bit sets from a
-	// frame source. Taken first: a missing one leaves the state as it was.
+	// Before the first pass: frames t and t+k (taken first: a missing one
+	// leaves the state as it was), and this step's ring slot cleared.
+	if err := s.takeFrames(); err != nil {
+		return err
+	}
+	ring := s.clearSlot()
+	layer2 := s.Params.Layer2() == 1
+
+	// 1. integrate (integrate.go): the input pixel, steps 1–3 and 8.
+	s.forRows(s.integrate)
+	s.addCounts(ring)
+	// 1b. integrate2 (integrate2.go): the second hidden layer.
+	if layer2 {
+		s.forRows(s.integrate2)
+	}
+	// 2. output (output.go): steps 4–6.
+	s.listSpiking()
+	s.forRows(s.output)
+	s.addCounts(ring)
+	if s.Learn {
+		// 3. learnInput (learnInput.go): step 7.
+		s.forRows(s.learnInput)
+		// 3b. learnHidden2 (learnHidden2.go): step 7 for W12.
+		if layer2 {
+			s.forRows(s.learnHidden2)
+		}
+	}
+
+	// s(t) becomes the next step's s(t−1).
+	s.State.S, s.sNext = s.sNext, s.State.S
+	s.State.T++
+	return nil
+}
+
+// takeFrames takes frames t and t+k from the stimulus as the GPU receives
+// them: rectangles, or bit sets from a frame source.
+func (s *Sim) takeFrames() error {
+	t := s.State.T
 	if s.bitwise {
 		src := s.Stim.(FrameSource)
-		if err := src.FrameBits(st.T, s.bitsNow); err != nil {
+		if err := src.FrameBits(t, s.bitsNow); err != nil {
 			return err
 		}
-		if err := src.FrameBits(st.T+int64(s.Params.Horizon), s.bitsNext); err != nil {
-			return err
-		}
-	} else {
-		s.litNow = s.Stim.Frame(st.T, s.litNow[:0])
-		s.litNext = s.Stim.Frame(st.T+int64(s.Params.Horizon), s.litNext[:0])
+		return src.FrameBits(t+int64(s.Params.Horizon), s.bitsNext)
 	}
-	slot := int(st.T % Window)
-	ring := st.Ring[slot*RingFields : (slot+1)*RingFields]
+	s.litNow = s.Stim.Frame(t, s.litNow[:0])
+	s.litNext = s.Stim.Frame(t+int64(s.Params.Horizon), s.litNext[:0])
+	return nil
+}
+
+// clearSlot zeroes this step's ring slot and returns it.
+func (s *Sim) clearSlot() []uint32 {
+	slot := int(s.State.T % Window)
+	ring := s.State.Ring[slot*RingFields : (slot+1)*RingFields]
 	for f := range ring {
 		ring[f] = 0
 	}
-
-	s.forRows(s.integrate) // integrate.comp: stimulus, steps 1–3 and 8
-	s.addCounts(ring)
-	if s.Params.Layer2() == 1 {
-		s.forRows(s.integrate2) // integrate2.comp: the second hidden layer
-	}
-	s.spiking = s.spiking[:0]
-	for i, v := range s.outputSpikes() {
-		if v != 0 {
-			s.spiking = append(s.spiking, int32(i))
-		}
-	}
-	s.forRows(s.output) // output.comp: steps 4–6
-	s.addCounts(ring)
-	if s.Learn {
-		s.forRows(s.learnInput) // learnInput.comp: step 7
-		if s.Params.Layer2() == 1 {
-			s.forRows(s.learnHidden2) // learnHidden2.comp
-		}
-	}
-	st.S, s.sNext = s.sNext, st.S
-	st.T++
-	return nil
+	return ring
 }
 
 // forRows runs pass over the rows split into s.workers contiguous bands.
