@@ -162,7 +162,7 @@ func TestCheckpointResumeIsExact(t *testing.T) {
 
 func TestCheckpointLengths(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 6, 7, 8, 15, 16, 17, 31, 32, 33, 48, 64, 65, 100, 129} {
-		for _, wout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
+		for _, wout := range []cpuref.WOutLayout{cpuref.Local, cpuref.Dense} {
 			for _, r := range []int{0, 1, 3, 8} {
 				p := small(n)
 				p.OutLayout, p.ROut, p.RRec = wout, r, (r+1)%9

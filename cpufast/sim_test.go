@@ -170,7 +170,7 @@ func busy(p cpuref.Params) cpuref.Params {
 func TestMatchesReferenceRules(t *testing.T) {
 	for _, c := range []struct {
 		rule cpuref.Rule
-		wout cpuref.Layout
+		wout cpuref.WOutLayout
 		n    int
 	}{
 		{cpuref.RuleSTDP, cpuref.Local, 64},
@@ -201,7 +201,7 @@ func TestMatchesReferenceRandomStates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for _, n := range []int{1, 2, 5, 17, 37, 70} {
 		for _, rule := range []cpuref.Rule{cpuref.RuleSTDP, cpuref.RuleHebbian, cpuref.RuleRSTDP} {
-			for _, wout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
+			for _, wout := range []cpuref.WOutLayout{cpuref.Local, cpuref.Dense} {
 				if wout == cpuref.Dense && n > 17 {
 					continue
 				}
@@ -420,7 +420,7 @@ func TestMatchesReferenceEdgeValues(t *testing.T) {
 func TestWorkersIdentical(t *testing.T) {
 	for _, c := range []struct {
 		rule   cpuref.Rule
-		layout cpuref.Layout
+		layout cpuref.WOutLayout
 		n      int
 	}{{cpuref.RuleSTDP, cpuref.Local, 37}, {cpuref.RuleRSTDP, cpuref.Local, 29}, {cpuref.RuleHebbian, cpuref.Dense, 13}} {
 		t.Run(fmt.Sprintf("%s/%s", c.rule, c.layout), func(t *testing.T) {

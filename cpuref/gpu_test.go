@@ -251,7 +251,7 @@ func TestGPUMatchesReference2000Steps(t *testing.T) {
 		steps = 200
 	}
 	for _, rule := range []cpuref.Rule{cpuref.RuleSTDP, cpuref.RuleHebbian, cpuref.RuleRSTDP} {
-		for _, wout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
+		for _, wout := range []cpuref.WOutLayout{cpuref.Local, cpuref.Dense} {
 			if rule == cpuref.RuleRSTDP && wout == cpuref.Dense {
 				continue // the output layout and the input rule do not interact
 			}
@@ -274,7 +274,7 @@ func TestGPUSingleStepRandomStates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for _, n := range []int{1, 2, 5, 17, 100} {
 		for _, rule := range []cpuref.Rule{cpuref.RuleSTDP, cpuref.RuleHebbian, cpuref.RuleRSTDP} {
-			for _, wout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
+			for _, wout := range []cpuref.WOutLayout{cpuref.Local, cpuref.Dense} {
 				if wout == cpuref.Dense && n > 17 {
 					continue // 400 MB of weights at n=100 for no new coverage
 				}
@@ -337,7 +337,7 @@ func TestGPUMatchesReferenceBands(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 13))
 	for _, c := range []struct {
 		rule     cpuref.Rule
-		wout     cpuref.Layout
+		wout     cpuref.WOutLayout
 		n, rrec  int
 		horizon  int
 		learnRec bool

@@ -565,7 +565,7 @@ func TestWInClip(t *testing.T) {
 // raises the weights from spiking hidden cells by exactly η_out, a false
 // alarm lowers them by η_out, and nothing changes where e = 0 or s = 0.
 func TestDeltaRule(t *testing.T) {
-	for _, layout := range []Layout{Local, Dense} {
+	for _, layout := range []WOutLayout{Local, Dense} {
 		t.Run(string(layout), func(t *testing.T) {
 			p := quiet(5)
 			p.OutLayout, p.ROut = layout, 1
@@ -626,7 +626,7 @@ func TestDeltaRule(t *testing.T) {
 			}
 			// Hidden cell 12 is outside the miss output's 3×3 window, so
 			// the local layout changes 3 weights and the dense one 4.
-			if wantChanged := map[Layout]int{Local: 3, Dense: 4}[layout]; len(changed) != wantChanged {
+			if wantChanged := map[WOutLayout]int{Local: 3, Dense: 4}[layout]; len(changed) != wantChanged {
 				t.Fatalf("test expects %d weights to change, want %d", len(changed), wantChanged)
 			}
 			for idx, w := range st.WOut {
@@ -733,7 +733,7 @@ func TestOutputThreshold(t *testing.T) {
 // TestLearnOff: with Learn false no weight changes, while the rest of the
 // step (spikes, predictions, homeostasis) goes on.
 func TestLearnOff(t *testing.T) {
-	for _, layout := range []Layout{Local, Dense} {
+	for _, layout := range []WOutLayout{Local, Dense} {
 		t.Run(string(layout), func(t *testing.T) {
 			p := Defaults()
 			p.N, p.OutLayout = 10, layout
@@ -1162,7 +1162,7 @@ func TestValidateDenseTooBig(t *testing.T) {
 func TestWorkersDeterministic(t *testing.T) {
 	for _, c := range []struct {
 		rule   Rule
-		layout Layout
+		layout WOutLayout
 	}{{RuleSTDP, Local}, {RuleHebbian, Local}, {RuleSTDP, Dense}} {
 		t.Run(fmt.Sprintf("%s/%s", c.rule, c.layout), func(t *testing.T) {
 			p := Defaults()

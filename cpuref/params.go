@@ -15,15 +15,15 @@ const (
 	RuleRSTDP Rule = "rstdp"
 )
 
-// Layout names the connectivity of the output weights W_out.
-type Layout string
+// WOutLayout names the connectivity of the output weights W_out.
+type WOutLayout string
 
 // The output weight layouts of docs/MODEL.md.
 const (
 	// Local connects output k to the (2·ROut+1)² hidden cells around it.
-	Local Layout = "local"
+	Local WOutLayout = "local"
 	// Dense connects every hidden cell to every output: n⁴ weights.
-	Dense Layout = "dense"
+	Dense WOutLayout = "dense"
 )
 
 // Size limits. The range tags of Params name them, so each is written
@@ -58,30 +58,30 @@ const (
 //	         "define": a #define <FLAG> in every compute pass (for an
 //	         enum, also <FLAG>_<VALUE> for each value)
 type Params struct {
-	N          int     `flag:"n" sym:"n" default:"48" min:"1" max:"MaxN" unit:"cells" doc:"grid side: n×n input, hidden and output cells" glsl:"uniform"`
-	Rho        float32 `flag:"rho" sym:"ρ" default:"0.9" min:"0" max:"1" unit:"per step" doc:"membrane leak factor" glsl:"uniform"`
-	Bias       float32 `flag:"bias" sym:"b" default:"0" min:"-10" max:"10" doc:"constant input current" glsl:"uniform"`
-	SigmaNoise float32 `flag:"sigma_noise" sym:"σ" default:"0.005" min:"0" max:"10" doc:"membrane noise amplitude" glsl:"uniform"`
-	TargetRate float32 `flag:"target_rate" sym:"r*" default:"0.1" min:"0" max:"1" unit:"spikes per step" doc:"homeostatic target firing rate" glsl:"uniform"`
-	TauOut     float32 `flag:"tau_out" sym:"τ_out" default:"1" min:"-100" max:"100" doc:"output threshold" glsl:"uniform"`
-	Rule       Rule    `flag:"rule" default:"stdp" enum:"stdp,hebbian,rstdp" doc:"input learning rule (rstdp: reward-modulated STDP)" glsl:"define"`
-	APlus      float32 `flag:"a_plus" sym:"A₊" default:"1" min:"0" max:"100" doc:"STDP potentiation" glsl:"uniform"`
-	AMinus     float32 `flag:"a_minus" sym:"A₋" default:"0.5" min:"0" max:"100" doc:"STDP depression" glsl:"uniform"`
-	LambdaPre  float32 `flag:"lambda_pre" sym:"λ_pre" default:"0.8" min:"0" max:"1" unit:"per step" doc:"pre-synaptic trace decay" glsl:"uniform"`
-	LambdaPost float32 `flag:"lambda_post" sym:"λ_post" default:"0.8" min:"0" max:"1" unit:"per step" doc:"post-synaptic trace decay" glsl:"uniform"`
-	OutLayout  Layout  `flag:"wout" default:"local" enum:"local,dense" doc:"W_out layout: a window around each output, or all-to-all" note:"dense needs 4·n⁴ bytes, at most 1 GiB: n ≤ 128" glsl:"define"`
-	ROut       int     `flag:"rout" sym:"r_out" default:"2" min:"0" max:"MaxR" unit:"cells" doc:"radius of the local W_out window" glsl:"define"`
-	RRec       int     `flag:"rrec" sym:"r_rec" default:"1" min:"0" max:"MaxR" unit:"cells" doc:"radius of the recurrent window" glsl:"define"`
-	Eta        float32 `flag:"eta" sym:"η" default:"0.01" min:"0" max:"10" doc:"W_in learning rate" glsl:"uniform"`
-	EtaOut     float32 `flag:"eta_out" sym:"η_out" default:"0.05" min:"0" max:"10" doc:"W_out learning rate" glsl:"uniform"`
-	EtaTheta   float32 `flag:"eta_theta" sym:"η_θ" default:"0.01" min:"0" max:"10" doc:"threshold adaptation rate" glsl:"uniform"`
-	Theta0     float32 `flag:"theta0" sym:"θ(0)" default:"1" min:"theta_min" max:"1000" doc:"initial threshold"`
-	ThetaMin   float32 `flag:"theta_min" sym:"θ_min" default:"0.05" min:"0" max:"1000" doc:"threshold floor" glsl:"uniform"`
-	Win0       float32 `flag:"win0" default:"0.5" min:"0" max:"win_max" doc:"initial W_in drawn from U[0, win0)"`
-	WinMax     float32 `flag:"win_max" default:"1.5" min:"0" max:"100" doc:"W_in ceiling (the floor is 0)" glsl:"uniform"`
-	WoutMax    float32 `flag:"wout_max" default:"4" min:"0" max:"1000" doc:"W_out clip range ±wout_max" glsl:"uniform"`
-	Wrec0      float32 `flag:"wrec0" default:"0.02" min:"0" max:"10" doc:"initial W_rec drawn from U[−wrec0, wrec0)" note:"≤ wrec_max with -learn_rec"`
-	Seed       uint32  `flag:"seed" default:"1" min:"0" max:"4294967295" doc:"seed of every random number"`
+	N          int        `flag:"n" sym:"n" default:"48" min:"1" max:"MaxN" unit:"cells" doc:"grid side: n×n input, hidden and output cells" glsl:"uniform"`
+	Rho        float32    `flag:"rho" sym:"ρ" default:"0.9" min:"0" max:"1" unit:"per step" doc:"membrane leak factor" glsl:"uniform"`
+	Bias       float32    `flag:"bias" sym:"b" default:"0" min:"-10" max:"10" doc:"constant input current" glsl:"uniform"`
+	SigmaNoise float32    `flag:"sigma_noise" sym:"σ" default:"0.005" min:"0" max:"10" doc:"membrane noise amplitude" glsl:"uniform"`
+	TargetRate float32    `flag:"target_rate" sym:"r*" default:"0.1" min:"0" max:"1" unit:"spikes per step" doc:"homeostatic target firing rate" glsl:"uniform"`
+	TauOut     float32    `flag:"tau_out" sym:"τ_out" default:"1" min:"-100" max:"100" doc:"output threshold" glsl:"uniform"`
+	Rule       Rule       `flag:"rule" default:"stdp" enum:"stdp,hebbian,rstdp" doc:"input learning rule (rstdp: reward-modulated STDP)" glsl:"define"`
+	APlus      float32    `flag:"a_plus" sym:"A₊" default:"1" min:"0" max:"100" doc:"STDP potentiation" glsl:"uniform"`
+	AMinus     float32    `flag:"a_minus" sym:"A₋" default:"0.5" min:"0" max:"100" doc:"STDP depression" glsl:"uniform"`
+	LambdaPre  float32    `flag:"lambda_pre" sym:"λ_pre" default:"0.8" min:"0" max:"1" unit:"per step" doc:"pre-synaptic trace decay" glsl:"uniform"`
+	LambdaPost float32    `flag:"lambda_post" sym:"λ_post" default:"0.8" min:"0" max:"1" unit:"per step" doc:"post-synaptic trace decay" glsl:"uniform"`
+	OutLayout  WOutLayout `flag:"wout" default:"local" enum:"local,dense" doc:"W_out layout: a window around each output, or all-to-all" note:"dense needs 4·n⁴ bytes, at most 1 GiB: n ≤ 128" glsl:"define"`
+	ROut       int        `flag:"rout" sym:"r_out" default:"2" min:"0" max:"MaxR" unit:"cells" doc:"radius of the local W_out window" glsl:"define"`
+	RRec       int        `flag:"rrec" sym:"r_rec" default:"1" min:"0" max:"MaxR" unit:"cells" doc:"radius of the recurrent window" glsl:"define"`
+	Eta        float32    `flag:"eta" sym:"η" default:"0.01" min:"0" max:"10" doc:"W_in learning rate" glsl:"uniform"`
+	EtaOut     float32    `flag:"eta_out" sym:"η_out" default:"0.05" min:"0" max:"10" doc:"W_out learning rate" glsl:"uniform"`
+	EtaTheta   float32    `flag:"eta_theta" sym:"η_θ" default:"0.01" min:"0" max:"10" doc:"threshold adaptation rate" glsl:"uniform"`
+	Theta0     float32    `flag:"theta0" sym:"θ(0)" default:"1" min:"theta_min" max:"1000" doc:"initial threshold"`
+	ThetaMin   float32    `flag:"theta_min" sym:"θ_min" default:"0.05" min:"0" max:"1000" doc:"threshold floor" glsl:"uniform"`
+	Win0       float32    `flag:"win0" default:"0.5" min:"0" max:"win_max" doc:"initial W_in drawn from U[0, win0)"`
+	WinMax     float32    `flag:"win_max" default:"1.5" min:"0" max:"100" doc:"W_in ceiling (the floor is 0)" glsl:"uniform"`
+	WoutMax    float32    `flag:"wout_max" default:"4" min:"0" max:"1000" doc:"W_out clip range ±wout_max" glsl:"uniform"`
+	Wrec0      float32    `flag:"wrec0" default:"0.02" min:"0" max:"10" doc:"initial W_rec drawn from U[−wrec0, wrec0)" note:"≤ wrec_max with -learn_rec"`
+	Seed       uint32     `flag:"seed" default:"1" min:"0" max:"4294967295" doc:"seed of every random number"`
 
 	// Reward-modulated STDP and recurrent plasticity.
 	LambdaElig float32 `flag:"lambda_elig" sym:"λ_e" default:"0.9" min:"0" max:"1" unit:"per step" doc:"eligibility trace decay of -rule rstdp" glsl:"uniform"`

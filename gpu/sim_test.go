@@ -48,7 +48,7 @@ func sameBits[T any](t *testing.T, name string, g, w []T, bits func(T) uint32) {
 // TestGPUInitialStateRoundTrip: the initial state uploaded by New reads
 // back bit for bit, for both output layouts.
 func TestGPUInitialStateRoundTrip(t *testing.T) {
-	for _, layout := range []cpuref.Layout{cpuref.Local, cpuref.Dense} {
+	for _, layout := range []cpuref.WOutLayout{cpuref.Local, cpuref.Dense} {
 		t.Run(string(layout), func(t *testing.T) {
 			p := cpuref.Defaults()
 			p.N, p.OutLayout = 23, layout
