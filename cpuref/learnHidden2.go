@@ -19,7 +19,7 @@ func (s *Sim) learnHidden2(_, r0, r1 int) {
 				dep := float32(float32(p.AMinus*st.Q2[i]) * float32(s.sNext[j]))
 				dw := float32(p.Eta * (pot - dep))
 				k := i*nin + m
-				st.W12[k] = clamp(st.W12[k]+dw, 0, p.WinMax)
+				st.W12[k] = Clamp(st.W12[k]+dw, 0, p.WinMax)
 			}
 			st.Q2[i] = float32(p.LambdaPost*st.Q2[i]) + si
 		}

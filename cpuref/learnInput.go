@@ -38,7 +38,7 @@ func (s *Sim) learnInput(_, r0, r1 int) {
 					st.Elig[k] = float32(p.LambdaElig*st.Elig[k]) + (pot - dep)
 					dw = float32(float32(p.Eta*reward) * st.Elig[k])
 				}
-				st.WIn[k] = clamp(st.WIn[k]+dw, 0, p.WinMax)
+				st.WIn[k] = Clamp(st.WIn[k]+dw, 0, p.WinMax)
 			}
 			st.Q[i] = float32(p.LambdaPost*st.Q[i]) + si
 			if p.LearnRec {
@@ -84,6 +84,6 @@ func (s *Sim) learnRec(row, col int) {
 		dep := float32(float32(p.AMinus*siPrev) * float32(s.sNext[j]))
 		dw := float32(p.EtaRec * (pot - dep))
 		k := i*nrec + m
-		st.WRec[k] = clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
+		st.WRec[k] = Clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
 	}
 }

@@ -938,7 +938,7 @@ func TestUniform(t *testing.T) {
 func TestNormal(t *testing.T) {
 	const count = 100000
 	var sum, sq float64
-	bound := float64(2 * sqrt3)
+	bound := float64(2 * Sqrt3)
 	for i := range uint32(count) {
 		x := float64(Normal(1, StreamNoise, i/1000, i%1000))
 		if math.Abs(x) > bound {

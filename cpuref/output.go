@@ -45,12 +45,12 @@ func (s *Sim) output(w, r0, r1 int) {
 			d := float32(p.EtaOut * float32(e))
 			if p.OutLayout == Dense {
 				for _, j := range s.spiking {
-					wk[j] = clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
+					wk[j] = Clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
 				}
 			} else {
 				for m := 0; m < width; m++ {
 					if j, ok := Neighbour(n, row, col, p.ROut, m); ok && spikes[j] != 0 {
-						wk[m] = clamp(wk[m]+d, -p.WoutMax, p.WoutMax)
+						wk[m] = Clamp(wk[m]+d, -p.WoutMax, p.WoutMax)
 					}
 				}
 			}
@@ -79,6 +79,8 @@ func (s *Sim) outputSpikes() []uint32 {
 	return s.sNext
 }
 
-func clamp(v, lo, hi float32) float32 {
+// Clamp returns v limited to [lo, hi], as min(max(v, lo), hi): the clip
+// of every learned weight (docs/MODEL.md §7, pass 2).
+func Clamp(v, lo, hi float32) float32 {
 	return min(max(v, lo), hi)
 }

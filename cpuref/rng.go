@@ -34,9 +34,10 @@ func Uniform(h uint32) float32 {
 	return float32(h>>8) * (1.0 / 16777216.0)
 }
 
-// sqrt3 scales the centred sum of four uniforms (variance 4/12) to unit
-// variance.
-const sqrt3 float32 = 1.7320508
+// Sqrt3 is √3 as the float32 1.7320508, which scales the centred sum of
+// four uniforms (variance 4/12) to unit variance in NormalKeyed; an
+// engine that draws the noise its own way must use this constant.
+const Sqrt3 float32 = 1.7320508
 
 // NoiseKey is the key of one step's draws from a stream: a hash of (seed,
 // stream, step), computed once per step rather than once per cell.
@@ -67,5 +68,5 @@ func NormalKeyed(key, index uint32) float32 {
 	u2 := float32(h1&0xffff) * unit
 	u3 := float32(h1>>16) * unit
 	sum := float32(float32(float32(u0+u1)+u2) + u3)
-	return float32(float32(sum-2) * sqrt3)
+	return float32(float32(sum-2) * Sqrt3)
 }

@@ -39,7 +39,7 @@ func TestRSTDPRewardGatesEligibility(t *testing.T) {
 		if st.Elig[k] != e {
 			t.Fatalf("hit=%v: eligibility %v, want λ_e·e = %v", hit, st.Elig[k], e)
 		}
-		want := clamp(0.5+float32(float32(p.Eta*wantR)*e), 0, p.WinMax)
+		want := Clamp(0.5+float32(float32(p.Eta*wantR)*e), 0, p.WinMax)
 		if st.WIn[k] != want {
 			t.Fatalf("hit=%v: W_in %v, want %v", hit, st.WIn[k], want)
 		}

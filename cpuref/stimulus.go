@@ -274,10 +274,15 @@ type FrameSource interface {
 var ErrEndOfSource = errors.New("end of the source")
 
 // PlainWords is the length in words of a plain bit set of an n×n layer:
-// ⌈n/32⌉ words a row.
-func PlainWords(n int) int { return n * ((n + 31) / 32) }
+// n rows of PlainStride(n) words.
+func PlainWords(n int) int { return n * PlainStride(n) }
+
+// PlainStride is the number of words a row of a plain bit set of an n×n
+// layer takes, ⌈n/32⌉: cell (row, col) is bit col%32 of word
+// row·PlainStride(n) + col/32.
+func PlainStride(n int) int { return (n + 31) / 32 }
 
 // plainBit reports cell (row, col) of a plain bit set.
 func plainBit(bits []uint32, n, row, col int) bool {
-	return bits[row*((n+31)>>5)+col>>5]>>(col&31)&1 != 0
+	return bits[row*PlainStride(n)+col>>5]>>(col&31)&1 != 0
 }

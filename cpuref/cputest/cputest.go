@@ -75,7 +75,7 @@ func (b BitFrames) FrameBits(t int64, dst []uint32) error {
 	if t >= b.End {
 		return fmt.Errorf("frame %d: %w", t, cpuref.ErrEndOfSource)
 	}
-	wpr := (b.N + 31) / 32
+	wpr := cpuref.PlainStride(b.N)
 	for i := range dst {
 		dst[i] = ^uint32(0) // padding bits set; cleared below for the cells
 	}
