@@ -304,9 +304,9 @@ func (s *Sim) Step() error {
 	return nil
 }
 
-// forBands runs pass over the rows split into s.workers contiguous bands,
+// forRows runs pass over the rows split into s.workers contiguous bands,
 // band w being rows [w·n/k, (w+1)·n/k).
-func (s *Sim) forBands(pass func(w, r0, r1 int)) {
+func (s *Sim) forRows(pass func(w, r0, r1 int)) {
 	n, k := s.n, s.workers
 	if k == 1 {
 		pass(0, 0, n)

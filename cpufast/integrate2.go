@@ -1,8 +1,12 @@
 package cpufast
 
-// integrate2 is the second hidden layer (Horizon > 1): in₂ scattered from
-// the spikes s(t) like integrate's sums, the dense loop with its own noise
-// stream and leak, homeostasis of θ₂ and the decay of q₂.
+import "github.com/spikecast/spikecast/cpuref"
+
+// integrate2 is the second hidden layer (Horizon > 1), as cpuref's
+// integrate2: in₂ scattered from the spikes s(t) like integrate's sums,
+// the dense loop with its own noise stream and leak, and homeostasis of
+// θ₂. When learning it also does q₂ ← λ_post·q₂ + s₂, which cpuref does in
+// learnHidden2, for the reason integrate does q.
 func (s *Sim) integrate2() {
 	st := s.st
 	for _, j := range s.spikes2 {
@@ -13,7 +17,7 @@ func (s *Sim) integrate2() {
 	if s.learn && s.fullLearn {
 		copy(s.q2Save, st.Q2)
 	}
-	s.forBands(s.integrate2Band)
+	s.forRows(s.integrate2Rows)
 	s.spikes2 = s.gatherSpikes(s.spikes2[:0])
 	if s.learn {
 		s.q2Live.decay(st.Q2, s.p.LambdaPost, st.S2)
@@ -23,7 +27,17 @@ func (s *Sim) integrate2() {
 	}
 }
 
-func (s *Sim) integrate2Band(w, r0, r1 int) {
-	k := s.kernel(true)
+// integrate2Rows is the second layer's dense loop over rows [r0, r1): its
+// noise stream, leak ρ₂, current (in₂ + b) + ξ, state V₂, θ₂, q₂, and
+// s₂(t) written to State.S2.
+func (s *Sim) integrate2Rows(w, r0, r1 int) {
+	st, p := s.st, &s.p
+	k := s.kernel()
+	k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise2, uint32(st.T))
+	k.cell = newCellParams(p, p.Rho2)
+	k.b0 = float32(float32(0) + p.Bias) // (in₂ + b), in₂ = +0
+	k.V, k.Th, k.Q, k.qSave = st.V2, st.Theta2, st.Q2, s.q2Save
+	k.acc = s.in2Acc
+	k.spikeOut = st.S2
 	s.denseBand(&k, &s.act2, w, r0, r1)
 }

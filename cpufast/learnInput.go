@@ -14,7 +14,7 @@ func (s *Sim) learnInput() {
 	if s.p.Rule == cpuref.RuleRSTDP {
 		s.lmark.clear()
 		s.markLearnInput()
-		s.forBands(s.learnRSTDPBand)
+		s.forRows(s.learnRSTDPBand)
 		return
 	}
 	if s.fullLearn {

@@ -50,7 +50,7 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 				s.bands[w].counts, s.bands[w].dirty = [cpuref.RingFields]uint32{}, s.bands[w].dirty[:0]
 			}
 		} else {
-			s.forBands(s.outputSparseBand)
+			s.forRows(s.outputSparseBand)
 		}
 		for w := range s.bands {
 			b := &s.bands[w]
@@ -65,7 +65,7 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 			}
 		}
 	} else {
-		s.forBands(s.outputDenseBand)
+		s.forRows(s.outputDenseBand)
 		for w := range s.bands {
 			b := &s.bands[w]
 			tp, fp, fn = tp+b.counts[cpuref.RingTP], fp+b.counts[cpuref.RingFP], fn+b.counts[cpuref.RingFN]
