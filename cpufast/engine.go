@@ -3,16 +3,23 @@
 // proportion to what happens in a step rather than to the size of every
 // window of every cell.
 //
-// A step has two kinds of work. The dense part (noise, leak, threshold,
-// homeostasis, the decay of the traces p and q) touches every cell and runs
-// in one fused loop over flat arrays, split across goroutines by bands of
-// rows. The sparse part (the weighted sums of integrate and output, and
-// learning) is driven from the few sources that are 1 — lit pixels and
-// spikes — by scattering each source's weights into its targets in
-// ascending source order, which is the reference's ascending slot order;
-// cells that no source reaches are handled in closed form, because every
-// term the reference would add or apply for them is exactly +0.
-// docs/CPUFAST.md gives the argument for each skip.
+// A step has two kinds of work. The dense part (noise and the cell update:
+// leak, threshold, reset, homeostasis) touches every hidden cell and runs
+// in one loop over flat arrays, split across goroutines by bands of rows.
+// The sparse part (the weighted sums of integrate and output, learning,
+// the traces p, q, q₂) is driven from the few sources that are 1 — lit
+// pixels and spikes — by scattering each source's weights into its
+// targets in ascending source order, which is the reference's ascending
+// slot order, and from the traces still decaying; cells that no source
+// reaches are handled in closed form, because every term the reference
+// would add or apply for them is exactly +0. docs/CPUFAST.md gives the
+// argument for each skip.
+//
+// The files follow the passes, as cpuref's functions and shaders/*.comp
+// do: engine.go (the Sim, New and Load, Step, the row bands), stimulus.go,
+// integrate.go (with the cell update, updateCell, and the dense loop),
+// integrate2.go, output.go, learnInput.go and learnHidden2.go; live.go
+// holds the sets of live traces and bits.go the bit grids.
 package cpufast
 
 import (
@@ -253,10 +260,10 @@ func (s *Sim) Run(k int) error {
 }
 
 // Step advances the network from t to t+1: the passes of docs/MODEL.md §7
-// in their order, homeostasis fused into the dense loops (θ is read by
-// nothing between integrate and homeostasis). A frame source that cannot
-// give the step's frames leaves the state as it was and Step returns its
-// error; with any other stimulus Step cannot fail.
+// in the order cpuref and the GPU run them, each in the file named as its
+// shader. A frame source that cannot give the step's frames leaves the
+// state as it was and Step returns its error; with any other stimulus Step
+// cannot fail.
 func (s *Sim) Step() error {
 	st := s.st
 	if s.src != nil {
@@ -272,23 +279,20 @@ func (s *Sim) Step() error {
 	ring := st.Ring[slot*cpuref.RingFields : (slot+1)*cpuref.RingFields]
 	clear(ring)
 
-	s.stimulus()
-	s.integrate()
+	s.stimulus()  // cpuref writes X_t and its target inside integrate; here integrate needs the lit cells first
+	s.integrate() // integrate.comp: steps 1–3 and 8
 	ring[cpuref.RingSpikes] += uint32(len(s.spikes))
 	if s.p.Layer2() == 1 {
-		s.integrate2()
+		s.integrate2() // integrate2.comp: the second hidden layer
 	}
-	tp, fp, fn := s.output()
+	tp, fp, fn := s.output() // output.comp: steps 4–6
 	ring[cpuref.RingTP] += tp
 	ring[cpuref.RingFP] += fp
 	ring[cpuref.RingFN] += fn
 	if s.learn {
-		s.learnInput()
-		if s.p.LearnRec {
-			s.learnRec()
-		}
+		s.learnInput() // learnInput.comp: step 7
 		if s.p.Layer2() == 1 {
-			s.learnHidden2()
+			s.learnHidden2() // learnHidden2.comp
 		}
 		s.fullLearn = false
 	}
@@ -305,7 +309,8 @@ func (s *Sim) Step() error {
 }
 
 // forRows runs pass over the rows split into s.workers contiguous bands,
-// band w being rows [w·n/k, (w+1)·n/k).
+// band w being rows [w·n/k, (w+1)·n/k), as cpuref's forRows; band 0 runs
+// on the calling goroutine.
 func (s *Sim) forRows(pass func(w, r0, r1 int)) {
 	n, k := s.n, s.workers
 	if k == 1 {
@@ -332,6 +337,7 @@ func (s *Sim) gatherSpikes(dst []int32) []int32 {
 	return dst
 }
 
+// clamp is cpuref's clamp: v limited to [lo, hi].
 func clamp(v, lo, hi float32) float32 {
 	return min(max(v, lo), hi)
 }

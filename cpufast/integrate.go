@@ -73,7 +73,7 @@ func (s *Sim) integrateRows(w, r0, r1 int) {
 	k.V, k.Th, k.Q, k.qSave = st.V, st.Theta, st.Q, s.qSave
 	k.acc, k.acc2 = s.inAcc, s.recAcc
 	k.spikeOut = s.sNext
-	s.denseBand(&k, &s.act, w, r0, r1)
+	s.denseRows(&k, &s.act, w, r0, r1)
 }
 
 // updateCell is the cell update of a hidden cell of either layer (steps
@@ -132,9 +132,9 @@ func (s *Sim) kernel() layerKernel {
 	}
 }
 
-// denseBand runs a layer's dense loop over rows [r0, r1): runs of idle
+// denseRows runs a layer's dense loop over rows [r0, r1): runs of idle
 // cells through idleRun, marked cells through busyCell, in index order.
-func (s *Sim) denseBand(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
+func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
 	n := s.n
 	k.spk = s.bands[w].spikes[:0]
 	for row := r0; row < r1; row++ {

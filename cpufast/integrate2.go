@@ -39,5 +39,5 @@ func (s *Sim) integrate2Rows(w, r0, r1 int) {
 	k.V, k.Th, k.Q, k.qSave = st.V2, st.Theta2, st.Q2, s.q2Save
 	k.acc = s.in2Acc
 	k.spikeOut = st.S2
-	s.denseBand(&k, &s.act2, w, r0, r1)
+	s.denseRows(&k, &s.act2, w, r0, r1)
 }

@@ -1,8 +1,9 @@
 package cpufast
 
-// learnHidden2 is STDP on W₁₂ for the cells whose second-layer cell spiked
-// or that see a first-layer spike in their patch (the cells integrate2
-// marked); for the others every change is +0.
+// learnHidden2 is STDP on W₁₂, as cpuref's learnHidden2, but for the
+// trace q₂ ← λ_post·q₂ + s₂, which integrate2 did. It visits the cells
+// whose second-layer cell spiked or that see a first-layer spike in their
+// patch (the cells integrate2 marked); for the others every change is +0.
 func (s *Sim) learnHidden2() {
 	n := s.n
 	if s.fullLearn {

@@ -4,28 +4,32 @@ import (
 	"github.com/spikecast/spikecast/cpuref"
 )
 
-// learnInput is step 7 on W_in. Under stdp and hebbian only the cells that
-// spiked or have a lit pixel in their patch are visited: for any other
-// cell every slot's change is exactly +0 (see docs/CPUFAST.md), and q was
-// already advanced by the dense loop. Under rstdp every eligibility trace
-// decays, so every cell is visited, the idle ones by a short loop.
+// learnInput is step 7 on W_in, as cpuref's learnInput, but for the
+// trace q ← λ_post·q + s, which integrate did. Under stdp and hebbian only
+// the cells that spiked or have a lit pixel in their patch are visited:
+// for any other cell every slot's change is exactly +0 (see
+// docs/CPUFAST.md). Under rstdp every eligibility trace decays, so every
+// cell is visited, the idle ones by a short loop.
 func (s *Sim) learnInput() {
 	n := s.n
-	if s.p.Rule == cpuref.RuleRSTDP {
+	switch {
+	case s.p.Rule == cpuref.RuleRSTDP:
 		s.lmark.clear()
 		s.markLearnInput()
-		s.forRows(s.learnRSTDPBand)
-		return
-	}
-	if s.fullLearn {
+		s.forRows(s.learnRSTDPRows)
+	case s.fullLearn:
 		for i := 0; i < n*n; i++ {
-			s.learnCell(i/n, i%n, 0)
+			s.learnInputCell(i/n, i%n, 0)
 		}
-		return
+	default:
+		s.lmark.clear()
+		s.markLearnInput()
+		s.lmark.each(0, n, func(row, col int) { s.learnInputCell(row, col, 0) })
 	}
-	s.lmark.clear()
-	s.markLearnInput()
-	s.lmark.each(0, n, func(row, col int) { s.learnCell(row, col, 0) })
+	if s.p.LearnRec {
+		// cpuref runs learnRec cell by cell inside this pass; W_rec is read by nothing above.
+		s.learnRecSpiking()
+	}
 }
 
 // markLearnInput marks the cells that spiked or see a lit pixel.
@@ -39,9 +43,9 @@ func (s *Sim) markLearnInput() {
 	}
 }
 
-// learnCell is the reference's learnInput for one cell (q read from
+// learnInputCell is the reference's learnInput for one cell (q read from
 // qSave, where the dense loop left it), with reward R under rstdp.
-func (s *Sim) learnCell(row, col int, reward float32) {
+func (s *Sim) learnInputCell(row, col int, reward float32) {
 	st, p, n := s.st, s.p, s.n
 	i := row*n + col
 	si := float32(s.sNext[i])
@@ -76,11 +80,11 @@ func (s *Sim) learnCell(row, col int, reward float32) {
 	}
 }
 
-// learnRSTDPBand is rstdp's learnInput over rows [r0, r1): the marked cells
+// learnRSTDPRows is rstdp's learnInput over rows [r0, r1): the marked cells
 // (and all of them after Load) by the full rule, the others by the decay
 // of their eligibility traces, e ← λ_e·e + (+0), and, when η·R ≠ 0, the
 // weight change (η·R)·e. When η·R = 0 that change is ±0 and is skipped.
-func (s *Sim) learnRSTDPBand(_, r0, r1 int) {
+func (s *Sim) learnRSTDPRows(_, r0, r1 int) {
 	st, p, n := s.st, s.p, s.n
 	reward := s.reward()
 	etaR := float32(p.Eta * reward)
@@ -88,7 +92,7 @@ func (s *Sim) learnRSTDPBand(_, r0, r1 int) {
 	for row := r0; row < r1; row++ {
 		for col := 0; col < n; col++ {
 			if s.fullLearn || s.lmark.has(row, col) {
-				s.learnCell(row, col, reward)
+				s.learnInputCell(row, col, reward)
 				continue
 			}
 			i := row*n + col
@@ -116,23 +120,25 @@ func (s *Sim) reward() float32 {
 	return 0
 }
 
-// learnRec is the recurrent rule (-learn_rec) for the cells that spiked in
-// this step or the last: the reference skips every other cell itself.
-func (s *Sim) learnRec() {
+// learnRecSpiking is learnRec for the cells that spiked in this step or
+// the last: every other cell's change is 0, and the reference skips it.
+func (s *Sim) learnRecSpiking() {
+	n := s.n
 	for _, i := range s.spikes {
-		s.learnRecCell(int(i))
+		s.learnRec(int(i)/n, int(i)%n)
 	}
 	for _, i := range s.spikesPrev {
 		if s.sNext[i] == 0 { // not visited above
-			s.learnRecCell(int(i))
+			s.learnRec(int(i)/n, int(i)%n)
 		}
 	}
 }
 
-// learnRecCell is the reference's learnRec for cell i.
-func (s *Sim) learnRecCell(i int) {
+// learnRec is the recurrent rule (-learn_rec) for cell (row, col), as
+// cpuref's learnRec.
+func (s *Sim) learnRec(row, col int) {
 	st, p, n := s.st, s.p, s.n
-	row, col := i/n, i%n
+	i := row*n + col
 	si, siPrev := float32(s.sNext[i]), float32(st.S[i])
 	r := p.RRec
 	w := 2*r + 1

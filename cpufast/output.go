@@ -4,22 +4,24 @@ import (
 	"github.com/spikecast/spikecast/cpuref"
 )
 
-// outSpikes are the spikes the output layer reads.
-func (s *Sim) outSpikes() ([]int32, []uint32) {
+// outputSpikes are the spikes the output layer reads, as cpuref's
+// outputSpikes, but as a list of cells in ascending order: the first
+// hidden layer's, or the second's when there is one.
+func (s *Sim) outputSpikes() []int32 {
 	if s.p.Layer2() == 1 {
-		return s.spikes2, s.st.S2
+		return s.spikes2
 	}
-	return s.spikes, s.sNext
+	return s.spikes
 }
 
-// output is steps 4–6. With a local W_out and τ_out ≥ 0 only the output
+// output is steps 4–6, as cpuref's output. With a local W_out and τ_out ≥ 0 only the output
 // cells with a spike in their window are computed (u scattered from the
 // spikes, ascending); every other cell has u = +0, so ŷ = 0 and e = y:
 // the lit targets are misses and the rest stay 0. Otherwise (dense W_out,
 // or τ_out < 0, where u = +0 predicts 1) every cell is evaluated.
 func (s *Sim) output() (tp, fp, fn uint32) {
 	st, p, n := s.st, s.p, s.n
-	spikes, _ := s.outSpikes()
+	spikes := s.outputSpikes()
 	local := p.OutLayout == cpuref.Local
 	if local {
 		r := p.ROut
@@ -45,12 +47,12 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 		s.errDirty = s.errDirty[:0]
 		if len(spikes)*p.OutWidth() < 1<<15 {
 			// Too little to share: waking a goroutine costs more.
-			s.outputSparseBand(0, 0, n)
+			s.outputSparseRows(0, 0, n)
 			for w := 1; w < len(s.bands); w++ {
 				s.bands[w].counts, s.bands[w].dirty = [cpuref.RingFields]uint32{}, s.bands[w].dirty[:0]
 			}
 		} else {
-			s.forRows(s.outputSparseBand)
+			s.forRows(s.outputSparseRows)
 		}
 		for w := range s.bands {
 			b := &s.bands[w]
@@ -65,13 +67,14 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 			}
 		}
 	} else {
-		s.forRows(s.outputDenseBand)
+		s.forRows(s.outputDenseRows)
 		for w := range s.bands {
 			b := &s.bands[w]
 			tp, fp, fn = tp+b.counts[cpuref.RingTP], fp+b.counts[cpuref.RingFP], fn+b.counts[cpuref.RingFN]
 		}
 	}
 	if s.learn && local {
+		// cpuref learns each cell right after predicting it; W_out is read by nothing else here.
 		s.learnOutLocal(spikes)
 	}
 	return tp, fp, fn
@@ -97,8 +100,8 @@ func (s *Sim) predict(k int, u float32, c *[cpuref.RingFields]uint32) bool {
 	return yhat != 0 || e != 0
 }
 
-// outputSparseBand evaluates the marked output cells of rows [r0, r1).
-func (s *Sim) outputSparseBand(w, r0, r1 int) {
+// outputSparseRows evaluates the marked output cells of rows [r0, r1).
+func (s *Sim) outputSparseRows(w, r0, r1 int) {
 	b := &s.bands[w]
 	b.counts = [cpuref.RingFields]uint32{}
 	b.dirty = b.dirty[:0]
@@ -113,14 +116,14 @@ func (s *Sim) outputSparseBand(w, r0, r1 int) {
 	})
 }
 
-// outputDenseBand evaluates every output cell of rows [r0, r1); with a
+// outputDenseRows evaluates every output cell of rows [r0, r1); with a
 // dense W_out it also sums and learns each row, over the spikes in
 // ascending order, as the reference does.
-func (s *Sim) outputDenseBand(w, r0, r1 int) {
+func (s *Sim) outputDenseRows(w, r0, r1 int) {
 	st, p := s.st, s.p
 	b := &s.bands[w]
 	b.counts = [cpuref.RingFields]uint32{}
-	spikes, _ := s.outSpikes()
+	spikes := s.outputSpikes()
 	dense := p.OutLayout == cpuref.Dense
 	width := p.OutWidth()
 	for k := r0 * s.n; k < r1*s.n; k++ {

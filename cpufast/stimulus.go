@@ -8,8 +8,9 @@ import (
 )
 
 // stimulus writes X_t and its target, touching only the cells that were or
-// become lit. The trace p is advanced by integrate (nothing reads it
-// before learnInput).
+// become lit, and lists the lit cells, ascending, for integrate's and
+// output's scatters. cpuref writes X and Y inside integrate, cell by cell;
+// the trace p is advanced by integrate here too.
 func (s *Sim) stimulus() {
 	st, n := s.st, s.n
 	if s.src != nil {
