@@ -14,11 +14,12 @@ func (s *Sim) outputSpikes() []int32 {
 	return s.spikes
 }
 
-// output is steps 4–6, as cpuref's output. With a local W_out and τ_out ≥ 0 only the output
-// cells with a spike in their window are computed (u scattered from the
-// spikes, ascending); every other cell has u = +0, so ŷ = 0 and e = y:
-// the lit targets are misses and the rest stay 0. Otherwise (dense W_out,
-// or τ_out < 0, where u = +0 predicts 1) every cell is evaluated.
+// output is steps 4–6, as cpuref's output. With a local W_out and
+// τ_out ≥ 0 only the output cells with a spike in their window are
+// computed (u scattered from the spikes, ascending); every other cell has
+// u = +0, so ŷ = 0 and e = y: the lit targets are misses and the rest stay
+// 0. Otherwise (dense W_out, or τ_out < 0, where u = +0 predicts 1) every
+// cell is evaluated.
 func (s *Sim) output() (tp, fp, fn uint32) {
 	st, p, n := s.st, s.p, s.n
 	spikes := s.outputSpikes()
