@@ -8,42 +8,14 @@ import "fmt"
 func (a *app) recordFrame(o *LoopOptions, res *Result, fbW, fbH, k int) error {
 	if a.shot {
 		a.shot = false
-		a.surf.bindRead()
-		img := ReadPixels(fbW, fbH)
-		path := fmt.Sprintf("spikecast-%d.png", a.b.T())
-		var err error
-		if o.Snapshot != nil {
-			path, err = o.Snapshot(img, a.b.T())
-		} else {
-			err = WritePNG(path, img)
-		}
-		if err != nil {
-			a.flash("screenshot failed: " + err.Error())
-		} else {
-			a.flash("screenshot " + path)
-		}
+		a.screenshot(o, fbW, fbH)
 	}
 	justStarted := false
 	if a.recToggle {
 		a.recToggle = false
-		switch {
-		case a.rec != nil:
-			a.stopRecording(res)
-		case o.StartRecording == nil:
-			a.flash("recording is not available")
-		default:
-			r, path, err := o.StartRecording(fbW, fbH, a.b.T(), a.stepsPerFrame)
-			if err != nil {
-				a.recordError(res, err)
-				if a.surf.stepLocked() {
-					return err // offscreen, the recording is the run
-				}
-				break
-			}
-			a.rec, a.recPath, a.recFrames = r, path, 0
-			a.rb = NewReadback(fbW, fbH)
-			justStarted = true
-			a.flash("recording " + path)
+		var err error
+		if justStarted, err = a.toggleRecording(o, res, fbW, fbH); err != nil {
+			return err
 		}
 	}
 	if a.rec == nil {
@@ -68,14 +40,51 @@ func (a *app) recordFrame(o *LoopOptions, res *Result, fbW, fbH, k int) error {
 	a.recFrames++
 	if img != nil {
 		if err := a.rec.WriteFrame(img); err != nil {
-			a.recordError(res, err)
+			rerr := a.recordError(res, err)
 			a.stopRecording(res)
-			if a.surf.stepLocked() {
-				return err // offscreen, the recording is the run
-			}
+			return rerr
 		}
 	}
 	return nil
+}
+
+// screenshot writes the frame just drawn to a PNG (P or F12).
+func (a *app) screenshot(o *LoopOptions, fbW, fbH int) {
+	a.surf.bindRead()
+	img := ReadPixels(fbW, fbH)
+	path := fmt.Sprintf("spikecast-%d.png", a.b.T())
+	var err error
+	if o.Snapshot != nil {
+		path, err = o.Snapshot(img, a.b.T())
+	} else {
+		err = WritePNG(path, img)
+	}
+	if err != nil {
+		a.flash("screenshot failed: " + err.Error())
+	} else {
+		a.flash("screenshot " + path)
+	}
+}
+
+// toggleRecording stops the recording, or starts one with this frame
+// (started: true).
+func (a *app) toggleRecording(o *LoopOptions, res *Result, fbW, fbH int) (started bool, err error) {
+	switch {
+	case a.rec != nil:
+		a.stopRecording(res)
+	case o.StartRecording == nil:
+		a.flash("recording is not available")
+	default:
+		r, path, err := o.StartRecording(fbW, fbH, a.b.T(), a.stepsPerFrame)
+		if err != nil {
+			return false, a.recordError(res, err)
+		}
+		a.rec, a.recPath, a.recFrames = r, path, 0
+		a.rb = NewReadback(fbW, fbH)
+		a.flash("recording " + path)
+		return true, nil
+	}
+	return false, nil
 }
 
 // stopRecording writes the last frame still in the pixel buffers and
@@ -95,7 +104,7 @@ func (a *app) stopRecording(res *Result) {
 		err = cerr
 	}
 	if err != nil {
-		a.recordError(res, err)
+		a.recordError(res, err) // the caller reads res.RecordErr
 		return
 	}
 	res.Recordings = append(res.Recordings, a.recPath)
@@ -103,9 +112,16 @@ func (a *app) stopRecording(res *Result) {
 	a.flash(fmt.Sprintf("saved %s (%d frames)", a.recPath, a.recFrames))
 }
 
-func (a *app) recordError(res *Result, err error) {
+// recordError notes a recording's failure in res and returns err where
+// the recording is the run (step-locked, offscreen), which ends it, or
+// nil where the run goes on without recording.
+func (a *app) recordError(res *Result, err error) error {
 	if res.RecordErr == nil {
 		res.RecordErr = err
 	}
 	a.flash("recording failed: " + err.Error())
+	if a.surf.stepLocked() {
+		return err
+	}
+	return nil
 }
