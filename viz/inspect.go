@@ -77,7 +77,7 @@ func newInspector(p cpuref.Params) *inspector {
 
 // request queues the read-back of cell (row, col) unless one is in flight.
 func (in *inspector) request(sim *gpu.Sim, w *views, row, col int) {
-	if in.read.pending {
+	if in.read.inFlight() {
 		return
 	}
 	n := sim.Params.N
@@ -93,8 +93,8 @@ func (in *inspector) request(sim *gpu.Sim, w *views, row, col int) {
 		{buf("q"), 4 * i, 4 * inQ, 4},
 		{w.rate, 4 * i, 4 * inRate, 4},
 		{w.lastSpike, 4 * i, 4 * inLast, 4},
-		{sim.BufferID(gpu.BufYHat), 4 * (row*((n+31)/32) + col/32), 4 * inYHat, 4},
-		{sim.BufferID(gpu.BufY), 4 * (row*((n+31)/32) + col/32), 4 * inY, 4},
+		{sim.BufferID(gpu.BufYHat), 4 * (row*plainRowWords(n) + col/32), 4 * inYHat, 4},
+		{sim.BufferID(gpu.BufY), 4 * (row*plainRowWords(n) + col/32), 4 * inY, 4},
 		{sim.BufferID(gpu.BufBits), 4 * (row*((n+15)/16) + col/16), 4 * inBits, 4},
 		{buf("wIn"), 4 * 9 * i, 4 * inWIn, 36},
 	}
@@ -171,3 +171,7 @@ func (c *CellInfo) columns() [][]string {
 	}
 	return out
 }
+
+// plainRowWords is the words one grid row takes in a plain bit set (Y,
+// ŷ): cpuref.PlainWords is the whole n×n set.
+func plainRowWords(n int) int { return cpuref.PlainWords(n) / n }

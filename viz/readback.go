@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/gpu"
 )
 
 // Readback copies frames from the bound read framebuffer to the CPU
@@ -15,11 +17,10 @@ import (
 // time to finish, is mapped and returned. Its methods run on the GL
 // thread.
 type Readback struct {
-	w, h    int
-	pbo     [2]uint32
-	fence   [2]uintptr
-	pending [2]bool
-	next    int
+	w, h  int
+	pbo   [2]uint32
+	fence [2]gpu.Fence // set while PBO i holds a frame not yet returned
+	next  int
 }
 
 // NewReadback makes the two w×h RGBA8 pixel buffers (2·4·w·h bytes of
@@ -46,9 +47,8 @@ func (r *Readback) Push() (*image.RGBA, error) {
 	gl.PixelStorei(gl.PACK_ALIGNMENT, 1)
 	gl.ReadPixels(0, 0, int32(r.w), int32(r.h), gl.RGBA, gl.UNSIGNED_BYTE, nil)
 	gl.BindBuffer(gl.PIXEL_PACK_BUFFER, 0)
-	r.fence[i] = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	r.pending[i] = true
-	if !r.pending[1-i] {
+	r.fence[i].Set()
+	if !r.fence[1-i].Pending() {
 		return nil, nil
 	}
 	return r.collect(1 - i)
@@ -57,7 +57,7 @@ func (r *Readback) Push() (*image.RGBA, error) {
 // Flush returns the last frame pushed and not yet returned, or nil.
 func (r *Readback) Flush() (*image.RGBA, error) {
 	i := 1 - r.next
-	if !r.pending[i] {
+	if !r.fence[i].Pending() {
 		return nil, nil
 	}
 	return r.collect(i)
@@ -65,23 +65,10 @@ func (r *Readback) Flush() (*image.RGBA, error) {
 
 // collect waits for PBO i's copy and maps it.
 func (r *Readback) collect(i int) (*image.RGBA, error) {
-	r.pending[i] = false
-	// The first wait flushes the commands; the copy was queued a frame
-	// ago, so this rarely waits at all.
-	flags := uint32(gl.SYNC_FLUSH_COMMANDS_BIT)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s := gl.ClientWaitSync(r.fence[i], flags, uint64(100*time.Millisecond))
-		if s == gl.ALREADY_SIGNALED || s == gl.CONDITION_SATISFIED {
-			break
-		}
-		if s == gl.WAIT_FAILED || time.Now().After(deadline) {
-			gl.DeleteSync(r.fence[i])
-			return nil, fmt.Errorf("viz: read back frame: GPU copy did not finish (sync status 0x%x)", s)
-		}
-		flags = 0
+	// The copy was queued a frame ago, so this rarely waits at all.
+	if err := r.fence[i].Wait("viz: read back frame", 10*time.Second); err != nil {
+		return nil, err
 	}
-	gl.DeleteSync(r.fence[i])
 	n := 4 * r.w * r.h
 	p := gl.MapNamedBufferRange(r.pbo[i], 0, n, gl.MAP_READ_BIT)
 	if p == nil {
@@ -103,11 +90,8 @@ func (r *Readback) collect(i int) (*image.RGBA, error) {
 
 // Release deletes the buffers and any fence. Safe to call twice.
 func (r *Readback) Release() {
-	for i := range r.pbo {
-		if r.pending[i] {
-			gl.DeleteSync(r.fence[i])
-			r.pending[i] = false
-		}
+	for i := range r.fence {
+		r.fence[i].Release()
 	}
 	if r.pbo[0] != 0 {
 		gl.DeleteBuffers(2, &r.pbo[0])

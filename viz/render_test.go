@@ -388,7 +388,7 @@ func TestPanels(t *testing.T) {
 		st.T, count(st.X), count(st.S), count(st.YHat), fn, fp)
 
 	t.Run("input", func(t *testing.T) {
-		r := panelCells(t, PanelInput)
+		r := panelCells(t, int(ViewInput)) // the default views fill the slots in View order
 		lit, red := count(st.X), 0
 		for i := range st.X {
 			c := img.RGBAAt(cellCentre(r, i).X, cellCentre(r, i).Y)
@@ -414,7 +414,7 @@ func TestPanels(t *testing.T) {
 	})
 
 	t.Run("prediction", func(t *testing.T) {
-		r := panelCells(t, PanelPrediction)
+		r := panelCells(t, int(ViewPrediction))
 		for i := range st.YHat {
 			p := cellCentre(r, i)
 			if c := img.RGBAAt(p.X, p.Y); isColour(c, predGreenPx) != (st.YHat[i] != 0) {
@@ -473,7 +473,7 @@ func TestPanels(t *testing.T) {
 		if rfn, rfp := st.Ring[slot*cpuref.RingFields+cpuref.RingFN], st.Ring[slot*cpuref.RingFields+cpuref.RingFP]; int(rfn) != fn || int(rfp) != fp {
 			t.Errorf("ring slot %d of step %d counts FN %d, FP %d; the error buffer has %d, %d", slot, st.T-1, rfn, rfp, fn, fp)
 		}
-		r := panelCells(t, PanelError)
+		r := panelCells(t, int(ViewError))
 		red, blue := 0, 0
 		for i, e := range st.Err {
 			p := cellCentre(r, i)
@@ -577,7 +577,7 @@ func TestCameraFitsStack(t *testing.T) {
 	const margin = 0.92 // of the half-width and half-height in clip space
 	for _, sz := range layoutSizes {
 		for _, scale := range []float32{1, 2} {
-			p := ComputeLayout(sz[0], sz[1], scale).Panels[Panel3D]
+			p := ComputeLayout(sz[0], sz[1], scale).Panels[Slot3D]
 			aspect := p.W / p.H
 			worst, worstYaw := float32(0), 0
 			for deg := 0; deg < 360; deg += 3 {

@@ -4,6 +4,8 @@ import (
 	"unsafe"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/gpu"
 )
 
 // copySpan copies size bytes of buffer src at offset off to offset dst
@@ -20,10 +22,9 @@ type copySpan struct {
 // with glGetNamedBufferSubData. The colour scales and the cell inspector
 // use it; nothing n×n goes through it.
 type smallRead struct {
-	buf     uint32
-	size    int
-	fence   uintptr
-	pending bool
+	buf   uint32
+	size  int
+	fence gpu.Fence // set from start until the words are read
 }
 
 func newSmallRead(size int) *smallRead {
@@ -42,20 +43,16 @@ func (r *smallRead) start(spans []copySpan) {
 			gl.CopyNamedBufferSubData(s.src, r.buf, s.off, s.dst, s.size)
 		}
 	}
-	if r.fence != 0 {
-		gl.DeleteSync(r.fence)
-	}
-	r.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-	r.pending = true
+	r.fence.Set()
 }
+
+// inFlight reports whether a start has not yet been read.
+func (r *smallRead) inFlight() bool { return r.fence.Pending() }
 
 // poll returns the words copied by the last start once the GPU has done
 // them, and false while it has not (or nothing was started).
 func (r *smallRead) poll() ([]uint32, bool) {
-	if !r.pending {
-		return nil, false
-	}
-	if s := gl.ClientWaitSync(r.fence, gl.SYNC_FLUSH_COMMANDS_BIT, 0); s != gl.ALREADY_SIGNALED && s != gl.CONDITION_SATISFIED {
+	if !r.fence.Pending() || !r.fence.Poll(true) {
 		return nil, false
 	}
 	return r.read(), true
@@ -63,7 +60,7 @@ func (r *smallRead) poll() ([]uint32, bool) {
 
 // wait returns the words of the last start, waiting for them (tests).
 func (r *smallRead) wait() []uint32 {
-	if !r.pending {
+	if !r.fence.Pending() {
 		return nil
 	}
 	return r.read()
@@ -72,16 +69,12 @@ func (r *smallRead) wait() []uint32 {
 func (r *smallRead) read() []uint32 {
 	out := make([]uint32, r.size/4)
 	gl.GetNamedBufferSubData(r.buf, 0, r.size, unsafe.Pointer(&out[0]))
-	gl.DeleteSync(r.fence)
-	r.fence, r.pending = 0, false
+	r.fence.Release()
 	return out
 }
 
 func (r *smallRead) release() {
-	if r.fence != 0 {
-		gl.DeleteSync(r.fence)
-		r.fence = 0
-	}
+	r.fence.Release()
 	if r.buf != 0 {
 		gl.DeleteBuffers(1, &r.buf)
 		r.buf = 0

@@ -15,8 +15,8 @@ import (
 	"github.com/spikecast/spikecast/gpu"
 )
 
-// View is what a 2-D panel shows. The first three are the original
-// panels (PanelInput, PanelPrediction, PanelError); the rest are drawn by
+// View is what a 2-D panel shows. The first three are drawn by
+// panel.frag, one program each (a View is its PANEL_KIND); the rest by
 // view.frag from the simulation's storage buffers, or from the
 // renderer's own rate and raster buffers.
 type View int
@@ -355,7 +355,7 @@ func (w *views) measure(sim *gpu.Sim, ks []View) {
 		})
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 	}
-	if !w.scales.pending {
+	if !w.scales.inFlight() {
 		w.scales.start([]copySpan{{w.ranges, 0, 0, 4 * int(numViews)}})
 	}
 }

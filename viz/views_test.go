@@ -237,7 +237,7 @@ func TestZoomMapsBack(t *testing.T) {
 	v.LayoutKind = ""
 	// Every red pixel of the zoomed input panel maps back to a lit cell.
 	l := v.Layout(w, h, 1)
-	pr := l.Panels[PanelInput]
+	pr := l.Panels[0] // slot 0 shows the input by default
 	red := 0
 	for y := int(pr.Y); y < int(pr.Y+pr.H); y++ {
 		for x := int(pr.X); x < int(pr.X+pr.W); x++ {

@@ -17,9 +17,9 @@ const minSpan = 2
 // clamp keeps the span in [minSpan, n] and the shown square on the grid.
 func (z Zoom) clamp(n int) Zoom {
 	N := float32(n)
-	z.Span = clampf(z.Span, min(minSpan, N), N)
-	z.X = clampf(z.X, 0, N-z.Span)
-	z.Y = clampf(z.Y, 0, N-z.Span)
+	z.Span = min(max(z.Span, min(minSpan, N)), N)
+	z.X = min(max(z.X, 0), N-z.Span)
+	z.Y = min(max(z.Y, 0), N-z.Span)
 	return z
 }
 
@@ -34,7 +34,7 @@ func (z Zoom) At(fx, fy float32) (col, row float32) {
 func (z Zoom) ZoomAbout(fx, fy, factor float32, n int) Zoom {
 	gx, gy := z.At(fx, fy)
 	z.Span *= factor
-	z.Span = clampf(z.Span, min(minSpan, float32(n)), float32(n))
+	z.Span = min(max(z.Span, min(minSpan, float32(n))), float32(n))
 	z.X, z.Y = gx-fx*z.Span, gy-fy*z.Span
 	return z.clamp(n)
 }
