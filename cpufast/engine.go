@@ -336,8 +336,3 @@ func (s *Sim) gatherSpikes(dst []int32) []int32 {
 	}
 	return dst
 }
-
-// clamp is cpuref's clamp: v limited to [lo, hi].
-func clamp(v, lo, hi float32) float32 {
-	return min(max(v, lo), hi)
-}

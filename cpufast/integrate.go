@@ -175,7 +175,7 @@ func (k *layerKernel) idleRun(i0, i1 int) {
 		h0 := pcg(uint32(h[c]) + key)
 		h1 := pcg(uint32(h[c]>>32) + key)
 		sum := int32(h0&0xffff) + int32(h0>>16) + int32(h1&0xffff) + int32(h1>>16)
-		z := float32(float32(float32(sum-2*65536)*(1.0/65536)) * sqrt3)
+		z := float32(float32(float32(sum-2*65536)*(1.0/65536)) * cpuref.Sqrt3)
 		v, th, spike := updateCell(V[c], Th[c], b0+float32(sigma*z), cell)
 		V[c], Th[c] = v, th
 		if spike {
@@ -243,9 +243,6 @@ func (s *Sim) scatterPatch(from []int32, w, acc []float32, act *bitgrid) {
 	}
 }
 
-// sqrt3 is cpuref's float32 √3 of NormalKeyed.
-const sqrt3 float32 = 1.7320508
-
 // noise is σ·NormalKeyed(key, i) with PCG(2i), PCG(2i+1) given. The four
 // 16-bit uniforms are summed as integers: their float32 sum in the
 // reference is exact (multiples of 2⁻¹⁶ below 4), so it equals the integer
@@ -255,7 +252,7 @@ func noise(sigma float32, key, a, b uint32) float32 {
 	h0 := pcg(a + key)
 	h1 := pcg(b + key)
 	sum := int32(h0&0xffff) + int32(h0>>16) + int32(h1&0xffff) + int32(h1>>16)
-	z := float32(float32(float32(sum-2*65536)*(1.0/65536)) * sqrt3)
+	z := float32(float32(float32(sum-2*65536)*(1.0/65536)) * cpuref.Sqrt3)
 	return float32(sigma * z)
 }
 

@@ -75,7 +75,7 @@ func (s *Sim) learnInputCell(row, col int, reward float32) {
 				st.Elig[k] = float32(p.LambdaElig*st.Elig[k]) + (pot - dep)
 				dw = float32(float32(p.Eta*reward) * st.Elig[k])
 			}
-			st.WIn[k] = clamp(st.WIn[k]+dw, 0, p.WinMax)
+			st.WIn[k] = cpuref.Clamp(st.WIn[k]+dw, 0, p.WinMax)
 		}
 	}
 }
@@ -102,7 +102,7 @@ func (s *Sim) learnRSTDPRows(_, r0, r1 int) {
 					e := float32(p.LambdaElig*st.Elig[k]) + zero
 					st.Elig[k] = e
 					if etaR != 0 {
-						st.WIn[k] = clamp(st.WIn[k]+float32(etaR*e), 0, p.WinMax)
+						st.WIn[k] = cpuref.Clamp(st.WIn[k]+float32(etaR*e), 0, p.WinMax)
 					}
 				}
 			}
@@ -153,7 +153,7 @@ func (s *Sim) learnRec(row, col int) {
 			dep := float32(float32(p.AMinus*siPrev) * float32(s.sNext[j]))
 			dw := float32(p.EtaRec * (pot - dep))
 			k := i*nrec + (y-row+r)*w + (x - col + r)
-			st.WRec[k] = clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
+			st.WRec[k] = cpuref.Clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
 		}
 	}
 }

@@ -143,7 +143,7 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 			wk := st.WOut[k*width : (k+1)*width]
 			d := float32(p.EtaOut * float32(st.Err[k]))
 			for _, j := range spikes {
-				wk[j] = clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
+				wk[j] = cpuref.Clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
 			}
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Sim) learnOutLocal(spikes []int32) {
 				if e := st.Err[k]; e != 0 {
 					d := float32(p.EtaOut * float32(e))
 					wi := k*width + (jr-y+r)*w + (jc - x + r)
-					st.WOut[wi] = clamp(st.WOut[wi]+d, -p.WoutMax, p.WoutMax)
+					st.WOut[wi] = cpuref.Clamp(st.WOut[wi]+d, -p.WoutMax, p.WoutMax)
 				}
 			}
 		}
