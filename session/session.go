@@ -74,7 +74,7 @@ type Config struct {
 
 	// Data out: every spike (-spikes), the whole state (-state).
 	Spikes      string                // .npy of spike records
-	SpikeLayers [gpu.SpikeLayers]bool // the layers -spikes keeps, by code
+	SpikeLayers [gpu.NumSpikeLayers]bool // the layers -spikes keeps, by code
 	StateFile   string                // .npz of the state at the end (and on S)
 	StateEvery  int                   // steps between numbered -state files; 0: none
 	ConfigFile  string                // -config: the JSON the flags were read from
