@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/cpuref"
 )
 
 // NumSpikeLayers is how many binary layers a SpikeReader can follow, in
@@ -62,7 +64,7 @@ func NewSpikeReader(s *Sim, want [NumSpikeLayers]bool) *SpikeReader {
 		plain := buf == BufX || buf == BufYHat
 		w := bitWords(n)
 		if plain {
-			w = plainWords(n)
+			w = cpuref.PlainWords(n)
 		}
 		r.layers = append(r.layers, spikeLayer{code: code, buf: buf, plain: plain, off: r.stepWords, words: w})
 		r.stepWords += w
