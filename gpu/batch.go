@@ -305,9 +305,9 @@ func (bn *batchNets) release() {
 	}
 }
 
-// load brings a batch's step inputs: every network's noise keys and
-// frames in one upload (the layout common.glsl reads), and with -frames
-// every network's frames as bit sets in another.
+// load is a batch's stepInput: every network's noise keys and rectangles
+// in one upload (the layout common.glsl reads), and with -frames every
+// network's frames as bit sets in another.
 func (bn *batchNets) load(s *Sim) error {
 	nets := len(bn.nets)
 	// The headers, up to the rectangles' aligned offset; then the
