@@ -21,14 +21,15 @@ import (
 // time, each headless for -steps steps from its initial state, and prints
 // one JSON line per finished network (sweep.Result) and then the summary.
 //
-// On the CPU the B networks of a batch run on B goroutines, each engine
-// with Workers/B goroutines of its own (1 when B ≥ the CPUs): one network
-// a core, no locks between them, since networks share nothing. On the GPU
-// the B networks are one gpu.Batch: every buffer holds all B, and one
-// dispatch a pass covers them (networks that differ in size or in a
-// compiled parameter go into separate batches). Either way each network
-// computes exactly the bits it computes alone: nothing of one reaches
-// another.
+// On the CPU (batchcpu.go) the B networks of a batch run on B goroutines,
+// each engine with Workers/B goroutines of its own (1 when B ≥ the CPUs):
+// one network a core, no locks between them, since networks share
+// nothing. On the GPU (batchgpu.go) the B networks are one gpu.Batch:
+// every buffer holds all B, and one dispatch a pass covers them (networks
+// that differ in size or in a compiled parameter go into separate
+// batches). Either way each network computes exactly the bits it computes
+// alone: nothing of one reaches another. Both runners call back into one
+// batchRun, which stops them on a signal and gathers the results.
 
 // batchChunk is the steps a network takes between looks at the signals.
 const batchChunk = 50
