@@ -18,7 +18,7 @@ import (
 // are written however it ends.
 func addExportFlags(fs *flag.FlagSet, c *config) check {
 	fs.StringVar(&c.Spikes, "spikes", "", "write every spike of the run to this .npy file: records (step uint32, layer uint8, cell uint32), appended as the run goes (also on Ctrl-C)")
-	layers := fs.String("spikes_layers", strings.Join(backend.SpikeLayers[:], ","),
+	layers := fs.String("spikes_layers", strings.Join(backend.SpikeLayerNames[:], ","),
 		"layers -spikes keeps, comma-separated; their codes in the records: 0 input X, 1 hidden s, 2 output ŷ, 3 hidden2 s₂ (-horizon > 1)")
 	fs.StringVar(&c.StateFile, "state", "", "write the whole state to this .npz file (NumPy arrays by name, with the step, the parameters and the version) when the run ends; S in the window and -state_every write numbered ones beside it")
 	fs.IntVar(&c.StateEvery, "state_every", 0, "with -state, also write the state every this many steps, to FILE-<step>.npz [0: never, 1e9]")
@@ -50,17 +50,17 @@ func addExportFlags(fs *flag.FlagSet, c *config) check {
 }
 
 // parseLayers reads -spikes_layers: layer names or codes.
-func parseLayers(s string) (want [gpu.SpikeLayers]bool, err error) {
+func parseLayers(s string) (want [gpu.NumSpikeLayers]bool, err error) {
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		code := -1
-		for i, name := range backend.SpikeLayers {
+		for i, name := range backend.SpikeLayerNames {
 			if part == name || part == strconv.Itoa(i) {
 				code = i
 			}
 		}
 		if code < 0 {
-			return want, fmt.Errorf("unknown layer %q: want %s, or their codes 0–%d", part, strings.Join(backend.SpikeLayers[:], ", "), gpu.SpikeLayers-1)
+			return want, fmt.Errorf("unknown layer %q: want %s, or their codes 0–%d", part, strings.Join(backend.SpikeLayerNames[:], ", "), gpu.NumSpikeLayers-1)
 		}
 		want[code] = true
 	}

@@ -11,11 +11,13 @@
 // Run spikecast -h for the flags. The last line of standard output is a
 // one-line JSON summary of the run.
 //
-// This package parses and checks the command line, each concern's flags
-// declared and checked together in its own file (paramflags.go,
-// runflags.go, persistflags.go, recordflags.go, benchflags.go,
-// sweepflags.go), and hands
-// the checked session.Config to package session, which runs it.
+// This package parses and checks the command line and hands the checked
+// session.Config to package session, which runs it. The model parameters'
+// flags come from their declarations (cpuref.AddFlags); every other
+// concern's flags are declared and checked together in a file of their
+// own: persistflags.go, framesflags.go, sweepflags.go, runflags.go,
+// windowflags.go, benchflags.go, recordflags.go, glflags.go,
+// exportflags.go and configflags.go.
 package main
 
 import (

@@ -64,7 +64,7 @@ func (g *gpuBackend) Step(k int) error {
 
 // TapSpikes reads the bit sets of each step back through a
 // gpu.SpikeReader: copies queued on the GPU, read a chunk behind.
-func (g *gpuBackend) TapSpikes(want [gpu.SpikeLayers]bool, sink SpikeSink) error {
+func (g *gpuBackend) TapSpikes(want [gpu.NumSpikeLayers]bool, sink SpikeSink) error {
 	return g.ctx.Do(func() error {
 		if g.spikes != nil {
 			g.spikes.Release()

@@ -80,7 +80,7 @@ func (h *hostBackend) Step(k int) error {
 
 // TapSpikes hands sink each step's spikes, read from the engine's state
 // after the step.
-func (h *hostBackend) TapSpikes(want [gpu.SpikeLayers]bool, sink SpikeSink) error {
+func (h *hostBackend) TapSpikes(want [gpu.NumSpikeLayers]bool, sink SpikeSink) error {
 	h.spikes = &hostSpikes{want: want, sink: sink}
 	return nil
 }

@@ -16,8 +16,8 @@ const (
 	LayerHidden2 = 3 // second hidden layer s₂ (-horizon > 1)
 )
 
-// SpikeLayers names the layers, by code: the values of -spikes_layers.
-var SpikeLayers = [gpu.SpikeLayers]string{"input", "hidden", "output", "hidden2"}
+// SpikeLayerNames names the layers, by code: the values of -spikes_layers.
+var SpikeLayerNames = [gpu.NumSpikeLayers]string{"input", "hidden", "output", "hidden2"}
 
 // SpikeSink receives every step's spikes in step order: the step t (the
 // one that read frame X_t) and, by layer code, the cells that spiked,
@@ -32,16 +32,16 @@ type SpikeTapper interface {
 	// want go to sink, which may be called late (the gpu backend reads
 	// them back a chunk of steps behind) but always in step order, from
 	// within Step, FlushSpikes, Load or Release.
-	TapSpikes(want [gpu.SpikeLayers]bool, sink SpikeSink) error
+	TapSpikes(want [gpu.NumSpikeLayers]bool, sink SpikeSink) error
 	// FlushSpikes hands over every step taken that sink has not seen.
 	FlushSpikes() error
 }
 
 // hostSpikes follows a host engine's binary buffers after each step.
 type hostSpikes struct {
-	want  [gpu.SpikeLayers]bool
+	want  [gpu.NumSpikeLayers]bool
 	sink  SpikeSink
-	cells [gpu.SpikeLayers][]uint32
+	cells [gpu.NumSpikeLayers][]uint32
 }
 
 // after hands over the spikes of the step that st ends.

@@ -31,7 +31,7 @@ func TestSpikeTapsAgree(t *testing.T) {
 			}
 			var log strings.Builder
 			next := int64(0)
-			sink := func(step int64, cells *[gpu.SpikeLayers][]uint32) error {
+			sink := func(step int64, cells *[gpu.NumSpikeLayers][]uint32) error {
 				if step != next {
 					return fmt.Errorf("step %d handed over, want %d", step, next)
 				}
@@ -39,7 +39,7 @@ func TestSpikeTapsAgree(t *testing.T) {
 				fmt.Fprintf(&log, "%d:%v\n", step, *cells)
 				return nil
 			}
-			if err := b.(SpikeTapper).TapSpikes([gpu.SpikeLayers]bool{true, true, true, true}, sink); err != nil {
+			if err := b.(SpikeTapper).TapSpikes([gpu.NumSpikeLayers]bool{true, true, true, true}, sink); err != nil {
 				t.Fatal(err)
 			}
 			// The last step's cells, from the state, against the tap's.
@@ -57,7 +57,7 @@ func TestSpikeTapsAgree(t *testing.T) {
 				t.Fatalf("%s n=%d: %d steps handed over, want %d", name, n, next, steps)
 			}
 			st, _ := b.State()
-			var last [gpu.SpikeLayers][]uint32
+			var last [gpu.NumSpikeLayers][]uint32
 			for code, layer := range [][]uint32{st.X, st.S, st.YHat, st.S2} {
 				for i, v := range layer {
 					if v != 0 {

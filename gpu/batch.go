@@ -40,12 +40,16 @@ type Batch struct {
 
 // batchNets is what a Sim holds for a batch: each network's parameters
 // and stimulus, and the buffers of the parameters and the step's inputs.
+// It is the batch's stepInput.
 type batchNets struct {
 	nets       []batchNet
 	netsBuf    uint32  // uniform block: NETS × len(batchParams()) floats
 	stepBuf    uint32  // the step's inputs, see common.glsl
 	rectOffset int     // bytes: where stepBuf's rectangles start
 	data       []int32 // stepBuf's contents, rewritten each step
+	// With -frames: each network's frames t and t+k as plain bit sets,
+	// uploaded to the Sim's framesBuf each step.
+	frameBits []uint32
 }
 
 type batchNet struct {
@@ -239,16 +243,16 @@ func NewBatch(ps []cpuref.Params, inits []*cpuref.State, stims []cpuref.Stimulus
 	if c, why := BatchCapacity(ps[0]); len(ps) > c {
 		return nil, fmt.Errorf("gpu: a batch of %d networks at n=%d: this GL holds at most %d (%s)", len(ps), ps[0].N, c, why)
 	}
-	s := &Sim{Params: ps[0], Learn: true, T: inits[0].T, bandRows: ps[0].N, batch: &batchNets{nets: nets}}
+	bn := &batchNets{nets: nets}
+	s := &Sim{Params: ps[0], Learn: true, T: inits[0].T, bandRows: ps[0].N, batch: bn, input: bn}
 	defs := configDefines(ps[0])
 	maps.Copy(defs, Defines{"BATCH": 1, "NETS": len(ps)})
 	if err := s.build(defs, batchUploads(inits)); err != nil {
 		return nil, err
 	}
-	bn := s.batch
 	if ps[0].Frames != "" {
 		// Each network's frames t and t+k, uploaded each step.
-		s.frameBits = make([]uint32, 2*len(ps)*cpuref.PlainWords(ps[0].N))
+		bn.frameBits = make([]uint32, 2*len(ps)*cpuref.PlainWords(ps[0].N))
 		gl.CreateBuffers(1, &s.framesBuf)
 	}
 	// The per-network parameters, each as its float's bits.
@@ -301,11 +305,10 @@ func (bn *batchNets) release() {
 	}
 }
 
-// stepBatch is step for a batch: every network's noise keys and frames
-// in one upload (the layout common.glsl reads), then the passes, each
-// one dispatch over all networks.
-func (s *Sim) stepBatch(slot int32) error {
-	bn := s.batch
+// load is a batch's stepInput: every network's noise keys and rectangles
+// in one upload (the layout common.glsl reads), and with -frames every
+// network's frames as bit sets in another.
+func (bn *batchNets) load(s *Sim) error {
 	nets := len(bn.nets)
 	// The headers, up to the rectangles' aligned offset; then the
 	// rectangles, appended; then one spare, so their range is never empty.
@@ -319,7 +322,7 @@ func (s *Sim) stepBatch(slot int32) error {
 		var err error
 		if nt.src != nil {
 			// The frames first: a bad one leaves the state as it was.
-			pair := s.frameBits[2*z*words:][:2*words]
+			pair := bn.frameBits[2*z*words:][:2*words]
 			if err = nt.src.FrameBits(s.T, pair[:words]); err == nil {
 				err = nt.src.FrameBits(s.T+int64(nt.params.Horizon), pair[words:])
 			}
@@ -349,13 +352,9 @@ func (s *Sim) stepBatch(slot int32) error {
 	gl.BindBufferRange(gl.UNIFORM_BUFFER, uint32(bindStep), bn.stepBuf, 0, 32*nets)
 	gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(bindStep), bn.stepBuf, bn.rectOffset, 4*len(data)-bn.rectOffset)
 	if s.framesBuf != 0 {
-		gl.NamedBufferData(s.framesBuf, 4*len(s.frameBits), unsafe.Pointer(&s.frameBits[0]), gl.STREAM_DRAW)
+		gl.NamedBufferData(s.framesBuf, 4*len(bn.frameBits), unsafe.Pointer(&bn.frameBits[0]), gl.STREAM_DRAW)
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BindFrames), s.framesBuf)
 	}
-	s.clearStep(slot)
-	s.integrate.setInt("uSlot", slot)
-	s.dispatch(s.integrate, s.Params.N)
-	s.passes(slot)
 	return nil
 }
 

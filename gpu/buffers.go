@@ -103,7 +103,7 @@ func (b bufferSpec) bytes(p cpuref.Params) int64 {
 	spec := cpuref.Buffers()[b.field]
 	switch b.form {
 	case "plainbits":
-		return int64(spec.PerCell(p)) * int64(plainWords(p.N)) * 4
+		return int64(spec.PerCell(p)) * int64(cpuref.PlainWords(p.N)) * 4
 	case "spikebits", "prev":
 		return int64(spec.PerCell(p)) * int64(bitWords(p.N)) * 4
 	}

@@ -12,7 +12,7 @@ import (
 // frames and Poll every frame.
 type MeasureReader struct {
 	staging uint32
-	fence   uintptr
+	fence   Fence
 	t       int64 // step count at the request
 	n       int
 	last    cpuref.Measures
@@ -29,27 +29,21 @@ func NewMeasureReader() *MeasureReader {
 
 // Request starts a copy of s's ring, unless one is still in flight.
 func (r *MeasureReader) Request(s *Sim) {
-	if r.fence != 0 {
+	if r.fence.Pending() {
 		return
 	}
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 	gl.CopyNamedBufferSubData(s.buf[BufRing], r.staging, 0, 0, len(r.ring)*4)
-	r.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	r.fence.Set()
 	r.t, r.n = s.T, s.Params.N
 }
 
 // Poll returns the newest measures that have arrived and whether they
 // are new since the last Poll.
 func (r *MeasureReader) Poll() (cpuref.Measures, int64, bool) {
-	if r.fence == 0 {
+	if !r.fence.Pending() || !r.fence.Poll(false) {
 		return r.last, r.t, false
 	}
-	st := gl.ClientWaitSync(r.fence, 0, 0)
-	if st != gl.ALREADY_SIGNALED && st != gl.CONDITION_SATISFIED {
-		return r.last, r.t, false
-	}
-	gl.DeleteSync(r.fence)
-	r.fence = 0
 	gl.GetNamedBufferSubData(r.staging, 0, len(r.ring)*4, gl.Ptr(&r.ring[0]))
 	r.last = cpuref.MeasuresOf(r.ring, r.t, r.n)
 	return r.last, r.t, true
@@ -57,10 +51,7 @@ func (r *MeasureReader) Poll() (cpuref.Measures, int64, bool) {
 
 // Release deletes the staging buffer and any fence. Safe to call twice.
 func (r *MeasureReader) Release() {
-	if r.fence != 0 {
-		gl.DeleteSync(r.fence)
-		r.fence = 0
-	}
+	r.fence.Release()
 	if r.staging != 0 {
 		gl.DeleteBuffers(1, &r.staging)
 		r.staging = 0

@@ -3,7 +3,6 @@ package gpu
 import (
 	"fmt"
 	"maps"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -99,13 +98,10 @@ type Sim struct {
 	// are larger than a storage block (see bandRowsFor).
 	bandRows int
 
-	lit []cpuref.Rect
-	// With a frame source: its frames t and t+k as plain bit sets, one
-	// after the other, uploaded to framesBuf each step (binding
-	// BindFrames), which integrate, output and learnInput read instead of
-	// rectangles.
-	src           cpuref.FrameSource
-	frameBits     []uint32
+	// input is how a step's frames reach the passes (see stepInput).
+	input stepInput
+	// framesBuf holds a step's frames as plain bit sets (binding
+	// BindFrames), with a frame source; 0 without.
 	framesBuf     uint32
 	frame, target []cpuref.Rect // the last step's input and target frames (copies), for renderers
 
@@ -133,11 +129,12 @@ func New(p cpuref.Params, init *cpuref.State, stim cpuref.Stimulus) (*Sim, error
 	if err := s.build(configDefines(p), uploads(init)); err != nil {
 		return nil, err
 	}
+	s.input = &rectInput{}
 	if src, ok := stim.(cpuref.FrameSource); ok {
-		w := cpuref.PlainWords(p.N)
-		s.src, s.frameBits = src, make([]uint32, 2*w)
+		in := &bitsInput{src: src, bits: make([]uint32, 2*cpuref.PlainWords(p.N))}
 		gl.CreateBuffers(1, &s.framesBuf)
-		gl.NamedBufferData(s.framesBuf, 4*len(s.frameBits), unsafe.Pointer(&s.frameBits[0]), gl.DYNAMIC_DRAW)
+		gl.NamedBufferData(s.framesBuf, 4*len(in.bits), unsafe.Pointer(&in.bits[0]), gl.DYNAMIC_DRAW)
+		s.input = in
 	}
 	s.setUniforms()
 	s.framesOf(init.T)
@@ -296,15 +293,15 @@ func (s *Sim) bindBand(r0, rows int) {
 	}
 }
 
-// plainWords is the length in words of a plain bit set of an n×n layer:
-// ⌈n/32⌉ words a row.
-func plainWords(n int) int { return n * ((n + 31) / 32) }
+// plainStride is the words a row of a plain bit set takes, ⌈n/32⌉:
+// cpuref.PlainWords(n) is n of them.
+func plainStride(n int) int { return cpuref.PlainWords(n) / max(n, 1) }
 
 // plainBitsOf packs binary cells (0/1, row-major) into a plain bit set:
 // bit col%32 of word row·⌈n/32⌉ + col/32.
 func plainBitsOf(cells []uint32, n int) []uint32 {
-	wpr := (n + 31) / 32
-	out := make([]uint32, plainWords(n))
+	wpr := plainStride(n)
+	out := make([]uint32, cpuref.PlainWords(n))
 	for i, v := range cells {
 		if v != 0 {
 			out[i/n*wpr+i%n/32] |= 1 << (i % n % 32)
@@ -315,7 +312,7 @@ func plainBitsOf(cells []uint32, n int) []uint32 {
 
 // unpackPlain is the inverse of plainBitsOf, into cells.
 func unpackPlain(words []uint32, n int, cells []uint32) {
-	wpr := (n + 31) / 32
+	wpr := plainStride(n)
 	for i := range cells {
 		cells[i] = words[i/n*wpr+i%n/32] >> (i % n % 32) & 1
 	}
@@ -408,194 +405,6 @@ func (s *Sim) Bind() {
 // BufferID returns the GL name of a buffer, for renderers that draw from
 // it. BufBits always holds the last step's spikes.
 func (s *Sim) BufferID(b Buffer) uint32 { return s.buf[b] }
-
-// Run takes k steps.
-func (s *Sim) Run(k int) error {
-	s.Bind()
-	for range k {
-		if err := s.step(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Step takes one step: the passes of docs/MODEL.md, each a dispatch over
-// the grid, separated by storage barriers because each pass reads what
-// the one before wrote.
-func (s *Sim) Step() error { return s.Run(1) }
-
-func (s *Sim) step() error {
-	n := s.Params.N
-	// The frames first: a bad one leaves the state as it was.
-	slot := int32(s.T % cpuref.Window)
-	if s.src != nil {
-		return s.stepBits(slot)
-	}
-	if s.batch != nil {
-		return s.stepBatch(slot)
-	}
-	var now, next []cpuref.Rect
-	var err error
-	if s.lit, now, next, err = frameRects(s.Stim, s.T, s.Params.Horizon, n, s.lit); err != nil {
-		return err
-	}
-	s.frame = append(s.frame[:0], now...)
-	s.target = append(s.target[:0], next...)
-
-	s.clearStep(slot)
-
-	in := s.integrate
-	in.setRects("uNow", now)
-	in.setInt("uNumNow", int32(len(now)))
-	in.setRects("uNext", next)
-	in.setInt("uNumNext", int32(len(next)))
-	in.setInt("uSlot", slot)
-	in.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise, uint32(s.T)))
-	s.dispatch(in, n)
-	s.learnInput.setRects("uNow", now)
-	s.learnInput.setInt("uNumNow", int32(len(now)))
-	s.output.setRects("uNext", next)
-	s.output.setInt("uNumNext", int32(len(next)))
-	s.passes(slot)
-	return nil
-}
-
-// frameRects returns the lit rectangles of stim's frames t (now) and
-// t+horizon (next), clipped to the n×n grid, in buf.
-func frameRects(stim cpuref.Stimulus, t int64, horizon, n int, buf []cpuref.Rect) (_, now, next []cpuref.Rect, err error) {
-	buf = stim.Frame(t, buf[:0])
-	nNow := len(buf)
-	buf = stim.Frame(t+int64(horizon), buf)
-	if nNow > MaxRects || len(buf)-nNow > MaxRects {
-		return buf, nil, nil, fmt.Errorf("gpu: stimulus frame has %d rectangles, more than %d", max(nNow, len(buf)-nNow), MaxRects)
-	}
-	// The shaders take a rectangle's pixels to be on the grid (cpuref
-	// fills only those): clip.
-	for i, r := range buf {
-		buf[i] = cpuref.Rect{R0: max(r.R0, 0), C0: max(r.C0, 0), R1: min(r.R1, int32(n)), C1: min(r.C1, int32(n))}
-	}
-	return buf, buf[:nNow], buf[nNow:], nil
-}
-
-// stepBits is step with a frame source: frames t and t+k as bit sets in
-// one upload, read by the passes (FRAMES) instead of rectangles.
-func (s *Sim) stepBits(slot int32) error {
-	w := cpuref.PlainWords(s.Params.N)
-	if err := s.src.FrameBits(s.T, s.frameBits[:w]); err != nil {
-		return err
-	}
-	if err := s.src.FrameBits(s.T+int64(s.Params.Horizon), s.frameBits[w:]); err != nil {
-		return err
-	}
-	// GL orders the upload after the reads of the last step's dispatches.
-	gl.NamedBufferSubData(s.framesBuf, 0, 4*len(s.frameBits), unsafe.Pointer(&s.frameBits[0]))
-	s.frame, s.target = s.frame[:0], s.target[:0]
-	s.clearStep(slot)
-	s.integrate.setInt("uSlot", slot)
-	s.integrate.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise, uint32(s.T)))
-	s.dispatch(s.integrate, s.Params.N)
-	s.passes(slot)
-	return nil
-}
-
-// clearStep swaps the spike bit sets and clears what this step sets bit
-// by bit, and its ring slot.
-func (s *Sim) clearStep(slot int32) {
-	// The last step's spikes become s(t−1); this step sets bits in the
-	// other set, cleared first.
-	s.buf[BufBitsPrev], s.buf[BufBits] = s.buf[BufBits], s.buf[BufBitsPrev]
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBitsPrev), s.buf[BufBitsPrev])
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits])
-	// This step's spikes, X, Y and ŷ are set bit by bit: clear them.
-	for _, b := range []Buffer{BufBits, BufX, BufY, BufYHat} {
-		s.clear(b, 0, s.size[b])
-	}
-	// This step's ring slot starts at zero; the passes add to it with
-	// atomics. (A clear is a buffer update: the barrier after the last
-	// dispatch that touched the buffers covers it.)
-	// (A batch's ring holds the slot of every network side by side.)
-	s.clear(BufRing, int(slot)*s.nets()*cpuref.RingFields*4, s.nets()*cpuref.RingFields*4)
-}
-
-func (s *Sim) clear(b Buffer, offset, size int) {
-	gl.ClearNamedBufferSubData(s.buf[b], gl.R32UI, offset, size, gl.RED_INTEGER, gl.UNSIGNED_INT, nil)
-}
-
-// passes dispatches what follows integrate: the second layer, output and
-// learning, and ends the step.
-func (s *Sim) passes(slot int32) {
-	n := s.Params.N
-	layer2 := s.Params.Layer2() == 1
-	if layer2 {
-		s.clear(BufBits2, 0, s.size[BufBits2])
-		if s.batch == nil { // a batch's keys are in its step buffer
-			s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise2, uint32(s.T)))
-		}
-		s.dispatch(s.integrate2, n)
-		// The output reads the second layer's spikes through the binding
-		// of the first's.
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits2])
-	}
-	s.output.setInt("uSlot", slot)
-	s.output.setBool("uLearn", s.Learn)
-	s.dispatch(s.output, n)
-	if layer2 {
-		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits])
-	}
-
-	s.learnInput.setInt("uSlot", slot)
-	if s.Learn {
-		s.dispatch(s.learnInput, n)
-		if layer2 {
-			s.dispatch(s.learnHidden2, n)
-		}
-	}
-	s.T++
-}
-
-func (s *Sim) dispatch(p *program, n int) {
-	var t0 time.Time
-	if s.profile != nil {
-		gl.Finish()
-		t0 = time.Now()
-	}
-	gl.UseProgram(p.id)
-	gx := uint32((n + WGX - 1) / WGX)
-	// Bands of rows write disjoint cells: no barrier between them.
-	for r0 := 0; r0 < n; r0 += s.bandRows {
-		rows := min(s.bandRows, n-r0)
-		if s.bandRows < n {
-			s.bindBand(r0, rows)
-		}
-		p.setInt("uRow0", int32(r0))
-		gl.DispatchCompute(gx, uint32((rows+WGY-1)/WGY), uint32(s.nets()))
-	}
-	// The next pass reads what this one wrote; the next step clears the
-	// counts it added to.
-	gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT | gl.BUFFER_UPDATE_BARRIER_BIT)
-	if s.profile != nil {
-		gl.Finish()
-		s.profile[strings.TrimSuffix(p.name, ".comp")] += time.Since(t0)
-	}
-}
-
-// Profile runs steps steps with the GPU drained after every pass and
-// returns the mean wall time per step of each pass, by pass name. The
-// draining costs time of its own, so the sum exceeds a free-running step;
-// the shares are what it is for.
-func (s *Sim) Profile(steps int) (map[string]time.Duration, error) {
-	s.profile = map[string]time.Duration{}
-	defer func() { s.profile = nil }()
-	if err := s.Run(steps); err != nil {
-		return nil, err
-	}
-	out := map[string]time.Duration{}
-	for k, v := range s.profile {
-		out[k] = v / time.Duration(max(steps, 1))
-	}
-	return out, nil
-}
 
 // Measures reads the small ring of per-step counts and returns the
 // rolling measures. It waits for the GPU to finish the steps queued.
@@ -694,7 +503,7 @@ func (s *Sim) Load(st *cpuref.State) error {
 // input and target frames of step t−1, none at t = 0.
 func (s *Sim) framesOf(t int64) {
 	s.frame, s.target = s.frame[:0], s.target[:0]
-	if t > 0 && s.src == nil { // a frame source's frames are X and Y
+	if _, rects := s.input.(*rectInput); t > 0 && rects { // a frame source's frames are X and Y
 		s.frame = s.Stim.Frame(t-1, s.frame)
 		s.target = s.Stim.Frame(t-1+int64(s.Params.Horizon), s.target)
 	}

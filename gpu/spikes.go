@@ -1,17 +1,18 @@
 package gpu
 
 import (
-	"fmt"
 	"math/bits"
 	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
+
+	"github.com/spikecast/spikecast/cpuref"
 )
 
-// SpikeLayers is how many binary layers a SpikeReader can follow, in
+// NumSpikeLayers is how many binary layers a SpikeReader can follow, in
 // this order: input X, hidden s, output ŷ, second hidden layer s₂ (the
-// layer codes of backend.SpikeLayers).
-const SpikeLayers = 4
+// layer codes of backend.SpikeLayerNames).
+const NumSpikeLayers = 4
 
 // SpikeReader reads every step's spike bit sets back without stalling
 // the GPU, as recording reads frames: after each step Capture queues
@@ -28,13 +29,13 @@ type SpikeReader struct {
 	chunk     int // steps a staging buffer holds
 
 	staging [2]uint32
-	fence   [2]uintptr
+	fence   [2]Fence
 	first   [2]int64 // the step of each buffer's first record
 	filled  [2]int   // records in each buffer
 	cur     int      // the buffer Capture fills
 
-	words []uint32              // a chunk read back
-	cells [SpikeLayers][]uint32 // one step's spiking cells, by layer
+	words []uint32                 // a chunk read back
+	cells [NumSpikeLayers][]uint32 // one step's spiking cells, by layer
 }
 
 type spikeLayer struct {
@@ -53,7 +54,7 @@ const spikeChunkBytes = 1 << 20
 // NewSpikeReader makes the staging buffers for the layers asked for (by
 // code; the second hidden layer only where s has one). Run on the GL
 // thread.
-func NewSpikeReader(s *Sim, want [SpikeLayers]bool) *SpikeReader {
+func NewSpikeReader(s *Sim, want [NumSpikeLayers]bool) *SpikeReader {
 	n := s.Params.N
 	r := &SpikeReader{n: n}
 	for code, buf := range []Buffer{BufX, BufBits, BufYHat, BufBits2} {
@@ -63,7 +64,7 @@ func NewSpikeReader(s *Sim, want [SpikeLayers]bool) *SpikeReader {
 		plain := buf == BufX || buf == BufYHat
 		w := bitWords(n)
 		if plain {
-			w = plainWords(n)
+			w = cpuref.PlainWords(n)
 		}
 		r.layers = append(r.layers, spikeLayer{code: code, buf: buf, plain: plain, off: r.stepWords, words: w})
 		r.stepWords += w
@@ -80,7 +81,7 @@ func NewSpikeReader(s *Sim, want [SpikeLayers]bool) *SpikeReader {
 // Deliver receives one step's spikes: the step t (the one that read
 // frame X_t) and, by layer code, the cells that spiked, ascending (nil
 // for a layer not followed). The slices are reused after it returns.
-type Deliver func(t int64, cells *[SpikeLayers][]uint32) error
+type Deliver func(t int64, cells *[NumSpikeLayers][]uint32) error
 
 // Capture queues the copies of the last step's bit sets, and delivers
 // the steps of the chunk before when this one is full. Call it after
@@ -100,7 +101,7 @@ func (r *SpikeReader) Capture(s *Sim, deliver Deliver) error {
 	if r.filled[i] < r.chunk {
 		return nil
 	}
-	r.fence[i] = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	r.fence[i].Set()
 	r.cur = 1 - i
 	return r.collect(r.cur, deliver)
 }
@@ -110,7 +111,7 @@ func (r *SpikeReader) Capture(s *Sim, deliver Deliver) error {
 func (r *SpikeReader) Flush(deliver Deliver) error {
 	i := r.cur
 	if r.filled[i] > 0 {
-		r.fence[i] = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+		r.fence[i].Set()
 	}
 	// The other buffer holds the older chunk.
 	if err := r.collect(1-i, deliver); err != nil {
@@ -127,22 +128,9 @@ func (r *SpikeReader) collect(i int, deliver Deliver) error {
 		return nil
 	}
 	r.filled[i] = 0
-	flags := uint32(gl.SYNC_FLUSH_COMMANDS_BIT)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st := gl.ClientWaitSync(r.fence[i], flags, uint64(100*time.Millisecond))
-		if st == gl.ALREADY_SIGNALED || st == gl.CONDITION_SATISFIED {
-			break
-		}
-		if st == gl.WAIT_FAILED || time.Now().After(deadline) {
-			gl.DeleteSync(r.fence[i])
-			r.fence[i] = 0
-			return fmt.Errorf("gpu: read back spikes: GPU copy did not finish (sync status 0x%x)", st)
-		}
-		flags = 0
+	if err := r.fence[i].Wait("gpu: read back spikes", 30*time.Second); err != nil {
+		return err
 	}
-	gl.DeleteSync(r.fence[i])
-	r.fence[i] = 0
 	words := r.words[:k*r.stepWords]
 	if len(words) > 0 {
 		gl.GetNamedBufferSubData(r.staging[i], 0, 4*len(words), gl.Ptr(&words[0]))
@@ -188,10 +176,7 @@ func decodeBits(words []uint32, n int, plain bool, dst []uint32) []uint32 {
 // Release deletes the staging buffers and any fence. Safe to call twice.
 func (r *SpikeReader) Release() {
 	for i := range r.fence {
-		if r.fence[i] != 0 {
-			gl.DeleteSync(r.fence[i])
-			r.fence[i] = 0
-		}
+		r.fence[i].Release()
 	}
 	if r.staging[0] != 0 {
 		gl.DeleteBuffers(2, &r.staging[0])

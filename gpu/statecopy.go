@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
 
@@ -19,7 +20,7 @@ type StateCopy struct {
 	sim     *Sim
 	t       int64
 	staging []uint32
-	fence   uintptr
+	fence   Fence
 }
 
 // CopyState queues a copy of s's buffers as they are after the steps
@@ -32,21 +33,22 @@ func (s *Sim) CopyState() *StateCopy {
 		gl.NamedBufferData(c.staging[b], s.size[b], nil, gl.STREAM_READ)
 		gl.CopyNamedBufferSubData(id, c.staging[b], 0, 0, s.size[b])
 	}
-	c.fence = gl.FenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+	c.fence.Set()
 	gl.Flush()
 	return c
 }
+
+// stateCopyTimeout bounds ReadInto's wait for the copies: they follow
+// every step queued before them, which on a software renderer at a large
+// n can take minutes, so it only catches a GPU that has stopped.
+const stateCopyTimeout = 10 * time.Minute
 
 // T is the step count of the copied state.
 func (c *StateCopy) T() int64 { return c.t }
 
 // Ready reports, without waiting, whether the copies have finished.
 func (c *StateCopy) Ready() bool {
-	if c.fence == 0 {
-		return true
-	}
-	st := gl.ClientWaitSync(c.fence, 0, 0)
-	return st == gl.ALREADY_SIGNALED || st == gl.CONDITION_SATISFIED
+	return c.fence.Poll(false)
 }
 
 // ReadInto reads the copied state into st (the shape of the Sim's
@@ -57,8 +59,8 @@ func (c *StateCopy) ReadInto(st *cpuref.State) error {
 	if c.staging == nil {
 		return fmt.Errorf("gpu: state copy already read")
 	}
-	if c.fence != 0 {
-		gl.ClientWaitSync(c.fence, gl.SYNC_FLUSH_COMMANDS_BIT, 1<<62)
+	if err := c.fence.Wait("gpu: read state copy", stateCopyTimeout); err != nil {
+		return err
 	}
 	st.T = c.t
 	return c.sim.unpackInto(st, true, func(b Buffer, dst any) error {
@@ -77,10 +79,7 @@ func (c *StateCopy) ReadInto(st *cpuref.State) error {
 
 // Release deletes the copies and the fence. Safe to call twice.
 func (c *StateCopy) Release() {
-	if c.fence != 0 {
-		gl.DeleteSync(c.fence)
-		c.fence = 0
-	}
+	c.fence.Release()
 	if c.staging != nil {
 		gl.DeleteBuffers(int32(len(c.staging)), &c.staging[0])
 		c.staging = nil

@@ -48,7 +48,7 @@ func newSpikeWriter(path string) (*spikeWriter, error) {
 }
 
 // sink is the backend's SpikeSink: one step's records, layer by layer.
-func (s *spikeWriter) sink(t int64, cells *[gpu.SpikeLayers][]uint32) error {
+func (s *spikeWriter) sink(t int64, cells *[gpu.NumSpikeLayers][]uint32) error {
 	b := s.buf[:0]
 	for code, layer := range cells {
 		for _, c := range layer {
@@ -135,7 +135,7 @@ type stateMeta struct {
 func writeStateNPZ(path string, b backend.Backend, st *cpuref.State) error {
 	p := b.Params()
 	meta, _ := json.Marshal(stateMeta{Step: st.T, N: p.N, Params: paramsJSON(p), Version: version.String(),
-		Backend: b.Name(), Renderer: b.Renderer(), Layers: backend.SpikeLayers[:]})
+		Backend: b.Name(), Renderer: b.Renderer(), Layers: backend.SpikeLayerNames[:]})
 	arrays := []npy.Array{{Name: "step", Shape: nil, Data: []int64{st.T}}, {Name: "meta", Data: string(meta)}}
 	for _, f := range st.Fields() {
 		var data any

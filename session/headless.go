@@ -8,7 +8,7 @@ import (
 	"github.com/spikecast/spikecast/backend"
 )
 
-// runHeadless runs -steps steps without drawing, in batches between
+// runHeadless runs -steps steps without drawing, in chunks between
 // which it looks for a signal and writes the rows -metrics asks for.
 func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	ob, release, err := c.observe(backend.Config{Warn: stderr}, stderr, true)
@@ -20,10 +20,10 @@ func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int
 
 	var got os.Signal
 	start := time.Now()
-	const batch = 50 // steps between checks for a signal
+	const stepsPerCheck = 50 // steps between checks for a signal
 	end := c.maxSteps()
 	for b.T() < end && got == nil {
-		if err := ob.Step(int(min(batch, end-b.T()))); err != nil {
+		if err := ob.Step(int(min(stepsPerCheck, end-b.T()))); err != nil {
 			if sourceEnded(stderr, err) {
 				break
 			}

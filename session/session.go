@@ -73,11 +73,11 @@ type Config struct {
 	Resume       *cpuref.State // the state -load read
 
 	// Data out: every spike (-spikes), the whole state (-state).
-	Spikes      string                // .npy of spike records
-	SpikeLayers [gpu.SpikeLayers]bool // the layers -spikes keeps, by code
-	StateFile   string                // .npz of the state at the end (and on S)
-	StateEvery  int                   // steps between numbered -state files; 0: none
-	ConfigFile  string                // -config: the JSON the flags were read from
+	Spikes      string                   // .npy of spike records
+	SpikeLayers [gpu.NumSpikeLayers]bool // the layers -spikes keeps, by code
+	StateFile   string                   // .npz of the state at the end (and on S)
+	StateEvery  int                      // steps between numbered -state files; 0: none
+	ConfigFile  string                   // -config: the JSON the flags were read from
 
 	// A batch run (-batch, -sweep): the networks to run, Batch at a time,
 	// each for Steps steps; nil: one network. SweepOut is the results
