@@ -293,14 +293,10 @@ func (s *Sim) bindBand(r0, rows int) {
 	}
 }
 
-// plainStride is the words a row of a plain bit set takes, ⌈n/32⌉:
-// cpuref.PlainWords(n) is n of them.
-func plainStride(n int) int { return cpuref.PlainWords(n) / max(n, 1) }
-
 // plainBitsOf packs binary cells (0/1, row-major) into a plain bit set:
 // bit col%32 of word row·⌈n/32⌉ + col/32.
 func plainBitsOf(cells []uint32, n int) []uint32 {
-	wpr := plainStride(n)
+	wpr := cpuref.PlainStride(n)
 	out := make([]uint32, cpuref.PlainWords(n))
 	for i, v := range cells {
 		if v != 0 {
@@ -312,7 +308,7 @@ func plainBitsOf(cells []uint32, n int) []uint32 {
 
 // unpackPlain is the inverse of plainBitsOf, into cells.
 func unpackPlain(words []uint32, n int, cells []uint32) {
-	wpr := plainStride(n)
+	wpr := cpuref.PlainStride(n)
 	for i := range cells {
 		cells[i] = words[i/n*wpr+i%n/32] >> (i % n % 32) & 1
 	}
