@@ -75,7 +75,12 @@ func finish(errOut **C.char, err *error) C.int {
 	return C.int(kindOf(*err))
 }
 
-// withNet runs f on the locked network of handle h.
+// withNet runs f on the locked network of handle h, on a goroutine of
+// its own: a call from C runs on a goroutine locked to the caller's
+// thread, and every time such a goroutine waits (for the CPU engine's
+// workers, several times a step) waking it means waking that very
+// thread, which made a step of the cpu backend several times slower
+// than in the command. The caller's goroutine waits once per call.
 func withNet(h C.int64_t, errOut **C.char, f func(nt *network) error) (kind C.int) {
 	var err error
 	defer func() { kind = finish(errOut, &err) }()
@@ -84,7 +89,16 @@ func withNet(h C.int64_t, errOut **C.char, f func(nt *network) error) (kind C.in
 		return
 	}
 	defer nt.mu.Unlock()
-	err = f(nt)
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("capi: internal error: %v", r)
+			}
+		}()
+		done <- f(nt)
+	}()
+	err = <-done
 	return
 }
 
@@ -177,8 +191,12 @@ func sc_close(h C.int64_t) {
 }
 
 //export sc_step
-func sc_step(h C.int64_t, k C.int64_t, errOut **C.char) C.int {
-	return withNet(h, errOut, func(nt *network) error { return nt.step(int(k)) })
+func sc_step(h C.int64_t, k C.int64_t, t *C.int64_t, errOut **C.char) C.int {
+	return withNet(h, errOut, func(nt *network) error {
+		err := nt.step(int(k))
+		*t = C.int64_t(nt.b.T())
+		return err
+	})
 }
 
 //export sc_feed

@@ -52,7 +52,7 @@ def _open():
         "sc_list_gpus": (i32, [out, out]),
         "sc_new": (i32, [cp, ctypes.POINTER(i64), out]),
         "sc_close": (None, [i64]),
-        "sc_step": (i32, [i64, i64, out]),
+        "sc_step": (i32, [i64, i64, ctypes.POINTER(i64), out]),
         "sc_feed": (i32, [i64, cp, ctypes.POINTER(i64), i32, vp, i64, ctypes.POINTER(i64), out]),
         "sc_measures": (i32, [i64, out, out]),
         "sc_info": (i32, [i64, out, out]),
@@ -157,6 +157,7 @@ class Network:
         _call(_lib.sc_new, json.dumps(settings).encode(), ctypes.byref(h))
         self._h = h.value
         self._info = json.loads(_call(_lib.sc_info, self._h, result=True))
+        self._t = self._info["step"]
 
     # ---- life ----
 
@@ -203,7 +204,6 @@ class Network:
         stays usable at the step it reached. Returns the step count T.
         """
         h = self._handle()
-        self._info = None  # T moves, however the call ends
         if frames is not None:
             k = self._feed(frames, -1 if k is None else int(k))
         k = 1 if k is None else int(k)
@@ -211,18 +211,21 @@ class Network:
             raise ValueError(f"invalid step count {k}: want k ≥ 0")
         # Batches of about 50 ms: long enough that a call costs nothing
         # beside its steps, short enough that Ctrl-C is felt at once.
-        done, batch = 0, 50
+        done, batch, t = 0, 50, ctypes.c_int64(self._t)
         while done < k:
             j = min(batch, k - done)
             start = time.perf_counter()
-            _call(_lib.sc_step, h, j)
+            try:
+                _call(_lib.sc_step, h, j, ctypes.byref(t))
+            finally:
+                self._t = t.value  # the steps taken, however the call ended
             done += j
             spent = time.perf_counter() - start
             if spent < 0.025:
                 batch = min(batch * 2, 1 << 20)
             elif spent > 0.1 and batch > 1:
                 batch //= 2
-        return self.t
+        return self._t
 
     def _feed(self, frames, k):
         a = np.asarray(frames)
@@ -248,7 +251,8 @@ class Network:
     @property
     def t(self):
         """The step count T: the steps the network has taken."""
-        return self._refresh()["step"]
+        self._handle()
+        return self._t
 
     @property
     def params(self):
