@@ -84,3 +84,23 @@ def test_frames_bit_identical(tmp_path, command, backend, events):
         if name not in ("meta", "step"):
             assert np.array_equal(state[name], want[name]), name
     assert int(state["step"]) == int(want["step"]) == 40
+
+
+@pytest.mark.parametrize("backend", ["cpu", "gpu"])
+def test_frames_file_bit_identical(tmp_path, command, backend):
+    """frames=PATH is -frames PATH: the same checkpoint, fingerprint and
+    all; the end of the source is EndOfFrames, at the step it ended."""
+    rng = np.random.default_rng(3)
+    np.save(tmp_path / "f.npy", rng.random((30, 16, 16)).astype(np.float32))
+    src, cmd, py = tmp_path / "f.npy", tmp_path / "cmd.ckpt", tmp_path / "py.ckpt"
+    rc, _, err = command("-headless", "-quiet", "-backend", backend, "-n", 8, "-frames", src,
+                         "-steps", 20, "-save", cmd)
+    assert rc == 0, err
+    with spikecast.Network(n=8, frames=src, backend=backend) as net:
+        net.step(20)
+        net.save(py)
+        assert read(py) == read(cmd)
+        with pytest.raises(spikecast.EndOfFrames, match="ended after 30 frames"):
+            net.step(100)
+        assert net.t == 29
+        net.save(py)  # still usable
