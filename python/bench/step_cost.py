@@ -58,6 +58,8 @@ def main():
 
     med = statistics.median
     print(f"backend {a.backend}, n={a.n}, {a.repeats} runs each (medians)")
+    print("  runs, Python steps/s:", " ".join(f"{r:.0f}" for r in py_rate))
+    print("  runs, command steps/s:", " ".join(f"{r:.0f}" for r in cmd_rate))
     print(f"  step(1) call:                {med(one) * 1e6:9.1f} µs")
     print(f"  a step inside step({a.steps}): {med(inside) * 1e6:9.1f} µs"
           f"  (a call adds {(med(one) - med(inside)) * 1e6:.1f} µs)")
