@@ -1,6 +1,7 @@
 """The module's API: validation with the command's messages, measures,
 spikes, live changes, pictures, several networks, Ctrl-C, errors."""
 
+import ctypes
 import json
 import os
 import signal
@@ -176,3 +177,26 @@ def test_ctrl_c_leaves_network_usable():
     assert time.time() - start < 5, "Ctrl-C took long to be felt"
     assert p.returncode == 0, err
     assert out.strip() == "interrupted True True"
+
+
+def test_gil_released_while_stepping():
+    """Python threads run while a network steps."""
+    with spikecast.Network(n=48, backend="cpu") as net:
+        net.step(10)
+        ticks = []
+        done = threading.Event()
+
+        def count():
+            while not done.is_set():
+                ticks.append(1)
+                time.sleep(0.001)
+
+        t = threading.Thread(target=count)
+        t.start()
+        # One long library call: no batch boundary lets the GIL go.
+        start = time.time()
+        spikecast._call(spikecast._lib.sc_step, net._h, 3000, ctypes.byref(ctypes.c_int64()))
+        spent = time.time() - start
+        done.set()
+        t.join()
+        assert len(ticks) > spent * 1000 / 4, (len(ticks), spent)
