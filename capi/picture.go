@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/gpu"
@@ -22,6 +23,11 @@ type picture struct {
 	v      *viz.Viz
 	target *viz.Target
 	drawn  int64 // the step the last picture showed; -1: none
+	// When the last picture was drawn: the header's steps and pictures
+	// per second are those since then, as a program's loop sees them.
+	at   time.Time
+	fps  float64
+	rate float64
 }
 
 // release frees the picture's GL objects on ctx's thread.
@@ -112,8 +118,15 @@ func (nt *network) picture(w, h int, layout, views string) ([]byte, error) {
 	}
 	p := nt.b.Params()
 	t := nt.b.T()
+	steps := t - max(pc.drawn, 0) // since the last picture
+	if now := time.Now(); !pc.at.IsZero() {
+		dt := now.Sub(pc.at).Seconds()
+		pc.fps, pc.rate = 1/dt, float64(steps)/dt
+	}
+	pc.at = time.Now()
 	st := viz.Stats{Step: t, F1: m.F1, Precision: m.Precision, Recall: m.Recall, HiddenRate: m.HiddenRate,
-		N: p.N, Backend: nt.b.Name(), Renderer: ctx.Renderer, Learn: true, StepsPerFrame: 1}
+		N: p.N, Backend: nt.b.Name(), Renderer: ctx.Renderer, Learn: true, StepsPerFrame: int(max(steps, 1)),
+		StepsPerS: pc.rate, FPS: pc.fps}
 	rgb := make([]byte, 3*w*h)
 	err = ctx.Do(func() error {
 		if t != pc.drawn {
