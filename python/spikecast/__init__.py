@@ -222,7 +222,7 @@ class Network:
             done += j
             spent = time.perf_counter() - start
             if spent < 0.025:
-                batch = min(batch * 2, 1 << 20)
+                batch = min(batch * 2, 1 << 16)
             elif spent > 0.1 and batch > 1:
                 batch //= 2
         return self._t
