@@ -203,3 +203,27 @@ def test_gil_released_while_stepping():
         t.join()
         during = [x for x in ticks if start < x < end]
         assert len(during) >= 3, (len(during), end - start)
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(ValueError, match="invalid -load"):
+        spikecast.load(tmp_path / "missing.ckpt")
+    (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="invalid -load"):
+        spikecast.load(tmp_path / "junk.ckpt", backend="cpu")
+
+
+def test_fed_network_saves_and_resumes(tmp_path):
+    """A frames=True network's checkpoint resumes fed from arrays, and
+    ends where the network that went on without a save ends."""
+    rng = np.random.default_rng(1)
+    video = rng.random((40, 10, 10)).astype(np.float32)
+    with spikecast.Network(n=8, frames=True, backend="cpu") as net:
+        net.step(20, frames=video[:21])
+        net.save(tmp_path / "fed.ckpt")
+        net.step(frames=video[21:])
+        want = net.state["W_in"]
+    with spikecast.load(tmp_path / "fed.ckpt", backend="ref") as net:
+        assert net.t == 20 and net.params["frames"] == "numpy:"
+        assert net.step(frames=video[20:]) == 39
+        assert np.array_equal(net.state["W_in"], want)
