@@ -10,6 +10,9 @@ PKGS    := gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl1-mesa-dev \
            libxxf86vm-dev libegl1 libegl-mesa0 ffmpeg gcc-mingw-w64-x86-64 \
            python3-numpy
 ARGS    ?=
+# make python and its tests: a virtual environment over the distribution's
+# NumPy and pytest, and Debian's setuptools and wheel to build the wheel.
+PKGS    += python3-venv python3-pip python3-setuptools python3-wheel python3-pytest
 
 .PHONY: setup build run test test-short bench long soak fuzz windows env-table horizon-table doc-commands
 
@@ -46,6 +49,7 @@ test: setup
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -run XXX -fuzz FuzzFlags -fuzztime 10000x .
 	$(MAKE) --no-print-directory windows
+	$(MAKE) --no-print-directory test-python
 
 # windows cross-compiles the command for windows/amd64 with mingw-w64,
 # so that nothing Linux-only creeps in outside files with a build tag.
@@ -103,3 +107,28 @@ horizon-table: build
 # n=256), checking every buffer's range, the resident set and GL objects.
 soak: setup
 	$(GO) test -count=1 -timeout 120m -run Soak -v ./gpu -args -soak
+
+# python builds the Python module offline: the Go code as a C shared
+# library (capi/, -buildmode=c-shared) inside the package python/spikecast,
+# a wheel of both in dist/ (Debian's setuptools and wheel, no build
+# isolation, no index: nothing is downloaded), and that wheel installed
+# into .venv/, made with --system-site-packages so that it uses the
+# distribution's NumPy. PYTHON is the distribution's python3 where there is
+# one, whatever else PATH puts first.
+PYTHON    ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
+PYVERSION := 0.0.0+g$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+.PHONY: python test-python
+python: setup
+	$(GO) build -buildmode=c-shared -o build/libspikecast.so ./capi
+	cp build/libspikecast.so python/spikecast/libspikecast.so
+	rm -rf python/build python/spikecast.egg-info dist/spikecast-*.whl
+	SPIKECAST_VERSION=$(PYVERSION) $(PYTHON) -m pip wheel -q --no-deps --no-build-isolation --no-index -w dist ./python
+	rm -rf python/build python/spikecast.egg-info
+	[ -x .venv/bin/python ] || $(PYTHON) -m venv --system-site-packages .venv
+	.venv/bin/python -m pip install -q --no-deps --no-index --force-reinstall dist/spikecast-*.whl
+
+# test-python runs the module's tests (python/tests, pytest) against the
+# command they compare with: the GPU ones through EGL on whatever GL there
+# is (Mesa's llvmpipe without a GPU).
+test-python: python build
+	SPIKECAST_BIN=$(CURDIR)/spikecast .venv/bin/python -m pytest -q python/tests

@@ -234,23 +234,30 @@ func (d *npyDecoder) next() (grey, error) {
 		return grey{}, fmt.Errorf("frame %d: %w", d.i, err)
 	}
 	d.i++
-	g := grey{w: d.w, h: d.h, pix: make([]float32, d.w*d.h)}
-	switch npyItem(d.descr) {
+	return greyOfNPY(d.descr, d.raw, d.w, d.h), nil
+}
+
+// greyOfNPY is one frame of a .npy's elements (raw, w×h of a supported
+// descr) as brightness: uint8 over 255, bool as 0 or 1, float32 clamped
+// to [0, 1]. A Feed converts NumPy's arrays with it too.
+func greyOfNPY(descr string, raw []byte, w, h int) grey {
+	g := grey{w: w, h: h, pix: make([]float32, w*h)}
+	switch npyItem(descr) {
 	case 1:
 		scale := float32(1) / 255
-		if strings.Contains(d.descr, "b") {
+		if strings.Contains(descr, "b") {
 			scale = 1
 		}
-		for i, b := range d.raw {
+		for i, b := range raw[:len(g.pix)] {
 			g.pix[i] = float32(b) * scale
 		}
 	case 4:
 		for i := range g.pix {
-			v := mathFloat32(binary.LittleEndian.Uint32(d.raw[4*i:]))
+			v := mathFloat32(binary.LittleEndian.Uint32(raw[4*i:]))
 			g.pix[i] = min(max(v, 0), 1) // NaN becomes 0
 		}
 	}
-	return g, nil
+	return g
 }
 
 func (d *npyDecoder) close() { d.f.Close() }
