@@ -383,7 +383,7 @@ func (nt *network) infoJSON() string {
 		"version":      version.String(),
 		"step":         nt.b.T(),
 		"changes":      nt.changes,
-		"spike_layers": backend.SpikeLayers,
+		"spike_layers": backend.SpikeLayerNames,
 	}
 	if g, ok := nt.b.(interface{ GL() string }); ok {
 		info["gl"] = g.GL()
