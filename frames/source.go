@@ -100,7 +100,9 @@ func Probe(src string) (Info, error) {
 	case *npyDecoder:
 		info.Frames = dd.t
 	case *gifDecoder:
-		info.Frames = int64(len(dd.g.Image))
+		if info.Frames, err = countGIF(src); err != nil {
+			return info, &Error{src, err}
+		}
 	case *imagesDecoder:
 		info.Frames = int64(len(dd.names))
 	}
@@ -352,7 +354,11 @@ type EndError struct {
 }
 
 func (e *EndError) Error() string {
-	return fmt.Sprintf("-frames %s: the source ended after %d frames (-loop restarts it)", e.Source, e.Frames)
+	unit := "frames"
+	if e.Frames == 1 {
+		unit = "frame"
+	}
+	return fmt.Sprintf("-frames %s: the source ended after %d %s (-loop restarts it)", e.Source, e.Frames, unit)
 }
 
 // Unwrap makes an EndError a cpuref.ErrEndOfSource.
