@@ -109,10 +109,15 @@ func Run(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	switch {
 	case c.ListGPUs:
 		return listGPUs(stdout, stderr)
-	case c.Bench:
-		return runBench(c, sigs, stdout, stderr)
 	case c.Merge != nil:
 		return runMerge(c, stdout, stderr)
+	}
+	if err := c.checkDevice(defaultAutoEnv(c)); err != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", err)
+		return ExitUsage
+	}
+	if c.Bench {
+		return runBench(c, sigs, stdout, stderr)
 	}
 	if !c.Headless && !gpu.HasDisplay() {
 		return noDisplay(stderr) // before -backend auto measures anything
