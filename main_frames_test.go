@@ -54,7 +54,12 @@ func TestFramesBadInputExit2(t *testing.T) {
 	dict += strings.Repeat(" ", 64-(10+len(dict)+1)%64) + "\n"
 	f8.Write(append(append([]byte("\x93NUMPY\x01\x00"), byte(len(dict)), 0), dict...))
 	f8.Write(make([]byte, 32))
+	// A GIF of some 200 bytes whose screen and frame declare 60,000².
+	hostile := []byte("GIF89a\x60\xea\x60\xea\x80\x00\x00\x00\x00\x00\xff\xff\xff" +
+		"\x2c\x00\x00\x00\x00\x60\xea\x60\xea\x00\x02\xb0")
+	hostile = append(append(hostile, bytes.Repeat([]byte{0x84}, 0xb0)...), 0, 0x3b)
 	cases := []struct{ src, want string }{
+		{write("hostile.gif", hostile), "GIF of 60000×60000 pixels is over the limit of 16384 pixels a side"},
 		{filepath.Join(dir, "nope.mp4"), "no such file or directory"},
 		{write("notes.txt", []byte("x")), "unsupported format"},
 		{write("empty.npy", empty.Bytes()), "no frames"},

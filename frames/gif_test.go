@@ -2,11 +2,14 @@ package frames
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/gif"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spikecast/spikecast/npy"
 )
 
 // stdGIF composes a GIF's frames the way a viewer shows them from
@@ -245,5 +250,35 @@ func TestGIFMemoryDoesNotGrow(t *testing.T) {
 	// One frame as brightness is 100 KB; 400 of them would be 40 MB.
 	if grown := int64(heap()) - int64(at20); grown > 4*w*h*4 {
 		t.Errorf("the heap grew by %d bytes over %d frames", grown, count-20)
+	}
+}
+
+// TestSizeLimits: a PNG frame and a .npy whose headers declare frames
+// over the limit are refused from their headers, naming the size and the
+// limit; so is a GIF frame larger than its screen.
+func TestSizeLimits(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	png.Encode(&b, stripes(0, 8, 8))
+	big := b.Bytes()
+	// IHDR's width and height, and its CRC over the type and data.
+	binary.BigEndian.PutUint32(big[16:], 60000)
+	binary.BigEndian.PutUint32(big[20:], 40000)
+	binary.BigEndian.PutUint32(big[29:], crc32.ChecksumIEEE(big[12:29]))
+	os.Mkdir(filepath.Join(dir, "pngs"), 0o755)
+	os.WriteFile(filepath.Join(dir, "pngs", "a.png"), big, 0o644)
+	hdr, _ := npy.Header("'|u1'", []int64{1, 20000, 20000}, 0)
+	npyPath := filepath.Join(dir, "big.npy")
+	os.WriteFile(npyPath, append(hdr, 0), 0o644)
+	for _, c := range []struct{ src, want string }{
+		{filepath.Join(dir, "pngs"), "a.png: PNG of 60000×40000 pixels is over the limit"},
+		{npyPath, ".npy of 20000×20000 pixels is over the limit"},
+	} {
+		if _, err := Probe(c.src); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Probe(%s): %v, want %q", c.src, err, c.want)
+		}
+	}
+	if got := (&EndError{Source: "x.npy", Frames: 1}).Error(); !strings.Contains(got, "after 1 frame (") {
+		t.Errorf("%q: want the singular", got)
 	}
 }
