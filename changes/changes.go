@@ -1,7 +1,8 @@
 // Package changes reads and applies -changes: parameter changes at given
-// steps, one a line, "step flag value", as the window logs them. The
-// window's frame loop and a headless run apply them the same way (Step),
-// so a run with changes computes the same whether it is drawn or not.
+// steps, one a line, "step flag value", as the window logs them. Each
+// applies before the step it names, with Apply: in the window's frame
+// loop and, through Step, in a plain headless run, so a run with changes
+// computes the same whether it is drawn or not.
 package changes
 
 import (
