@@ -9,7 +9,10 @@
 //
 // A Source is a cpuref.FrameSource: both backends read the same bit sets.
 // Frames stream through a small ring, decoded ahead on a goroutine of
-// their own, so memory does not grow with the source's length.
+// their own, so memory does not grow with the source's length: every
+// kind is decoded a frame at a time (a GIF too: gif.go), and a frame's
+// size is checked from the file's header against the limits of limits.go
+// before anything of that size is allocated.
 package frames
 
 import (
