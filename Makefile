@@ -44,10 +44,23 @@ build: setup
 run: build
 	./spikecast $(if $(DISPLAY),,-headless) $(ARGS)
 
+# FUZZ are the fuzz targets of the parsers of user input besides the
+# command line (FuzzFlags) and checkpoints (FuzzCheckpointRead), as
+# target@package: -config, the .npy header, GIF and PNG/JPEG frames,
+# -changes and -sweep.
+FUZZ := FuzzConfig@. FuzzReadHeader@./npy FuzzGIF@./frames FuzzImage@./frames \
+        FuzzParse@./changes FuzzParse@./sweep
+# fuzz-each runs each target of the list $(1) for -fuzztime $(2).
+fuzz-each = @for f in $(1); do \
+	  echo "$(GO) test -run XXX -fuzz '^$${f%@*}$$' -fuzztime $(2) $${f\#*@}"; \
+	  $(GO) test -run XXX -fuzz "^$${f%@*}$$" -fuzztime $(2) $${f\#*@} || exit 1; \
+	done
+
 test: setup
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -run XXX -fuzz FuzzFlags -fuzztime 10000x .
+	$(call fuzz-each,$(FUZZ),$(FUZZCOUNT))
 	$(MAKE) --no-print-directory windows
 	$(MAKE) --no-print-directory test-python
 
@@ -62,16 +75,19 @@ windows: setup
 doc-commands: setup
 	$(GO) test -tags doccommands -count=1 -timeout 120m -run DocCommands -v .
 
-# fuzz runs both fuzz targets for FUZZTIME each. (make test runs 10,000
-# inputs of FuzzFlags, about 10 s: counted, not timed, because Go 1.26's
-# fuzzing can fail a timed run with "context deadline exceeded" at its end
-# on a busy machine, golang/go#75804. The checkpoint reader's workers were
-# seen to stall on a 2-core VM, so make test checks it with
-# TestCheckpointSurvivesMutations.)
-FUZZTIME ?= 60s
+# fuzz runs every fuzz target for FUZZTIME each. (make test runs FuzzFlags
+# for 10,000 inputs, about 10 s, and the others for FUZZCOUNT inputs,
+# some 5 s each: counted, not timed, because Go
+# 1.26's fuzzing can fail a timed run with "context deadline exceeded" at
+# its end on a busy machine, golang/go#75804. The checkpoint reader's
+# workers were seen to stall on a 2-core VM, so make test checks it with
+# TestCheckpointSurvivesMutations.) What a target finds is saved under
+# its package's testdata/fuzz and replayed by every go test after.
+FUZZTIME  ?= 60s
+FUZZCOUNT ?= 2000x
 fuzz: setup
 	$(GO) test -run XXX -fuzz FuzzCheckpointRead -fuzztime $(FUZZTIME) ./checkpoint
-	$(GO) test -run XXX -fuzz FuzzFlags -fuzztime $(FUZZTIME) .
+	$(call fuzz-each,FuzzFlags@. $(FUZZ),$(FUZZTIME))
 
 test-short: setup
 	$(GO) test -short -count=1 ./...

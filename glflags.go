@@ -16,11 +16,18 @@ import (
 func addGLFlags(fs *flag.FlagSet, c *config) check {
 	c.GL = gpu.HeadlessOptions{GL: "auto", Device: -1}
 	fs.Var(glChoice{&c.GL.GL}, "gl", "how a headless context is made: auto (an EGL GPU, else EGL software, else GLX on $DISPLAY, else a private Xvfb), egl, glx or xvfb")
-	fs.Var(deviceIndex{&c.GL.Device}, "gpu", "EGL device of a headless run (see -list_gpus); -1: the first hardware GPU, else software")
+	fs.Var(deviceIndex{&c.GL.Device}, "gpu", "EGL device of a headless run on -backend gpu or auto (see -list_gpus), used or refused; -1: the first hardware GPU, else software")
 	fs.BoolVar(&c.ListGPUs, "list_gpus", false, "list the EGL devices -gpu chooses from, one a line, and exit")
 	return func(*flag.FlagSet, []string) error {
-		if o := c.GL; o.Device >= 0 && (o.GL == "glx" || o.GL == "xvfb") {
+		o := c.GL
+		switch {
+		case o.Device < 0:
+		case o.GL == "glx" || o.GL == "xvfb":
 			return usagef("invalid -gpu %d with -gl %s: -gpu picks an EGL device; use -gl egl or auto", o.Device, o.GL)
+		case c.Backend == "cpu" || c.Backend == "ref":
+			return usagef("invalid -gpu %d with -backend %s: the %s backend runs on the CPU, and -gpu picks the GPU of -backend gpu or auto", o.Device, c.Backend, c.Backend)
+		case !c.Headless && !c.Bench:
+			return usagef("invalid -gpu %d without -headless: the window draws on its display's GPU, and -gpu picks a headless run's EGL device", o.Device)
 		}
 		return nil
 	}

@@ -18,6 +18,12 @@ func TestGLFlagsRefuseBadValues(t *testing.T) {
 		{[]string{"-headless", "-gpu", "-2"}, []string{"flag -gpu", "-list_gpus"}},
 		{[]string{"-headless", "-gpu", "first"}, []string{"flag -gpu"}},
 		{[]string{"-headless", "-gl", "xvfb", "-gpu", "0"}, []string{"invalid -gpu 0 with -gl xvfb", "-gl egl"}},
+		{[]string{"-headless", "-backend", "cpu", "-gpu", "0"}, []string{"invalid -gpu 0 with -backend cpu"}},
+		{[]string{"-headless", "-backend", "ref", "-gpu", "1"}, []string{"invalid -gpu 1 with -backend ref"}},
+		{[]string{"-gpu", "0"}, []string{"invalid -gpu 0 without -headless"}},
+		// Checked when the run starts: EGL lists no device 99 here.
+		{[]string{"-headless", "-gpu", "99", "-n", "8", "-steps", "10"}, []string{"-gpu 99: no such EGL device", "-list_gpus"}},
+		{[]string{"-headless", "-backend", "gpu", "-gpu", "99", "-n", "8", "-steps", "10"}, []string{"-gpu 99: no such EGL device"}},
 	}
 	for _, c := range cases {
 		code, stdout, stderr := runCmd(t, c.args...)

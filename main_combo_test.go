@@ -177,3 +177,31 @@ func TestChangesInMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadlessChanges: -changes works in a plain headless run, and ends
+// in the same checkpoint, byte for byte, as the same run recorded (which
+// applies them in the window's frame loop), a change falling inside a
+// frame's steps too; with -sweep it is refused.
+func TestHeadlessChanges(t *testing.T) {
+	dir := t.TempDir()
+	f := func(name string) string { return filepath.Join(dir, name) }
+	if err := os.WriteFile(f("changes.txt"), []byte("# tuned by hand\n15 eta 0.02\n25 target_rate 0.05\n25 -sigma_noise 0.03\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"-headless", "-quiet", "-backend", "cpu", "-n", "16", "-steps", "40", "-changes", f("changes.txt")}
+	runOK(t, append(common, "-save", f("plain.ckpt"))...)
+	runOK(t, append(common, "-save", f("recorded.ckpt"), "-steps_per_frame", "10",
+		"-width", "320", "-height", "240", "-record", f("frames")+"/")...)
+	runOK(t, "-headless", "-quiet", "-backend", "cpu", "-n", "16", "-steps", "40", "-save", f("unchanged.ckpt"))
+	plain, recorded := readFile(t, f("plain.ckpt")), readFile(t, f("recorded.ckpt"))
+	if !bytes.Equal(plain, recorded) {
+		t.Error("the headless run with -changes ends in another checkpoint than the recorded one")
+	}
+	if bytes.Equal(plain, readFile(t, f("unchanged.ckpt"))) {
+		t.Error("the changes changed nothing")
+	}
+	code, _, stderr := runCmd(t, "-headless", "-sweep", "seed=1,2", "-steps", "10", "-n", "8", "-changes", f("changes.txt"))
+	if code != exitUsage || !strings.Contains(stderr, "-changes") {
+		t.Errorf("-changes with -sweep: exit %d: %s", code, stderr)
+	}
+}

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/spikecast/spikecast/checkpoint"
-	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
+	"github.com/spikecast/spikecast/npy"
 )
 
 // blobsNPY writes count frames of a moving bright square over a drifting
@@ -29,7 +29,7 @@ func blobsNPY(t *testing.T, path string, count, h, w, k int) {
 		}
 	}
 	var b bytes.Buffer
-	if err := frames.WriteNPY(&b, "|u1", count, h, w, data); err != nil {
+	if err := npy.WriteNPY(&b, npy.Array{Shape: []int64{int64(count), int64(h), int64(w)}, Data: data}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
@@ -49,12 +49,17 @@ func TestFramesBadInputExit2(t *testing.T) {
 		return p
 	}
 	var empty, f8 bytes.Buffer
-	frames.WriteNPY(&empty, "|u1", 0, 8, 8, nil)
+	npy.WriteNPY(&empty, npy.Array{Shape: []int64{0, 8, 8}, Data: []uint8{}})
 	dict := "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 2), }"
 	dict += strings.Repeat(" ", 64-(10+len(dict)+1)%64) + "\n"
 	f8.Write(append(append([]byte("\x93NUMPY\x01\x00"), byte(len(dict)), 0), dict...))
 	f8.Write(make([]byte, 32))
+	// A GIF of some 200 bytes whose screen and frame declare 60,000².
+	hostile := []byte("GIF89a\x60\xea\x60\xea\x80\x00\x00\x00\x00\x00\xff\xff\xff" +
+		"\x2c\x00\x00\x00\x00\x60\xea\x60\xea\x00\x02\xb0")
+	hostile = append(append(hostile, bytes.Repeat([]byte{0x84}, 0xb0)...), 0, 0x3b)
 	cases := []struct{ src, want string }{
+		{write("hostile.gif", hostile), "GIF of 60000×60000 pixels is over the limit of 16384 pixels a side"},
 		{filepath.Join(dir, "nope.mp4"), "no such file or directory"},
 		{write("notes.txt", []byte("x")), "unsupported format"},
 		{write("empty.npy", empty.Bytes()), "no frames"},

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spikecast/spikecast/changes"
 	"github.com/spikecast/spikecast/viz"
 )
 
@@ -21,7 +22,7 @@ func addWindowFlags(fs *flag.FlagSet, c *config) check {
 	fs.StringVar(&c.Layout, "layout", "four", "window layout: "+strings.Join(viz.Layouts, " or ")+" (T in the window); -record draws it too")
 	panels := fs.String("panels", "input,prediction,error", "the 2-D panels' views, comma-separated (Tab in the window): "+strings.Join(viz.ViewNames(), ", "))
 	fs.Float64Var(&c.Zoom, "zoom", 1, "start the 2-D panels zoomed in by this factor, following the dot [1, n/2] (scroll and F in the window)")
-	changes := fs.String("changes", "", "apply the parameter changes of this file, lines of \"step flag value\" (as the window logs them), at their steps (window and -record)")
+	changesFile := fs.String("changes", "", "apply the parameter changes of this file, lines of \"step flag value\" (as the window logs them), at their steps: in the window, -headless and -headless -record alike")
 	return func(*flag.FlagSet, []string) error {
 		if err := windowChecks(c); err != nil {
 			return err
@@ -42,16 +43,16 @@ func addWindowFlags(fs *flag.FlagSet, c *config) check {
 		if !(c.Zoom >= 1 && c.Zoom <= max(1, float64(c.Params.N)/2)) {
 			return usagef("invalid -zoom %v: want a number in [1, %d] (n/2)", c.Zoom, max(1, c.Params.N/2))
 		}
-		if *changes != "" {
-			if c.Headless && c.Record == "" {
-				return usagef("invalid -changes with -headless: changes are applied by the window's frame loop (the window, or -headless -record)")
+		if *changesFile != "" {
+			if c.Runs != nil || c.Bench {
+				return usagef("invalid -changes with -batch, -sweep or -bench: changes apply to one network's run")
 			}
-			text, err := os.ReadFile(*changes)
+			text, err := os.ReadFile(*changesFile)
 			if err != nil {
 				return usagef("invalid -changes: %v", err)
 			}
-			if c.Changes, err = viz.ParseChanges(string(text), c.Params); err != nil {
-				return usagef("invalid -changes %q: %v", *changes, strings.TrimPrefix(err.Error(), "viz: "))
+			if c.Changes, err = changes.Parse(string(text), c.Params); err != nil {
+				return usagef("invalid -changes %q: %v", *changesFile, strings.TrimPrefix(err.Error(), "changes: "))
 			}
 		}
 		return nil

@@ -28,6 +28,7 @@ import (
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
+	"github.com/spikecast/spikecast/npy"
 )
 
 func TestMain(m *testing.M) { gputest.Main(m) }
@@ -476,7 +477,7 @@ func framesNPY(t *testing.T, dir string, count, h, w int) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := frames.WriteNPY(f, "|u1", count, h, w, data); err != nil {
+	if err := npy.WriteNPY(f, npy.Array{Shape: []int64{int64(count), int64(h), int64(w)}, Data: data}); err != nil {
 		t.Fatal(err)
 	}
 	return path

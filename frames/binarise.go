@@ -114,7 +114,7 @@ func (b *binariser) frame(g grey) []uint32 {
 func (b *binariser) bits(v []float64) []uint32 {
 	n := b.set.N
 	out := make([]uint32, cpuref.PlainWords(n))
-	wpr := (n + 31) / 32
+	wpr := cpuref.PlainWords(n) / n // words a row
 	set := func(i int) { out[i/n*wpr+i%n/32] |= 1 << (i % n % 32) }
 	if !b.events() {
 		t := float64(b.set.Threshold)

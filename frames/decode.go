@@ -8,18 +8,17 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
-	"image/gif"
 	_ "image/jpeg" // a directory of JPEG frames
 	_ "image/png"  // a directory of PNG frames
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/spikecast/spikecast/npy"
 )
 
 // grey is one decoded frame at the source's own size: brightness as a
@@ -94,76 +93,6 @@ func open(src, kind string) (decoder, error) {
 
 // ---- .npy ----
 
-// npyHeader is what a .npy header says: element type and shape.
-type npyHeader struct {
-	descr string
-	shape []int64
-	data  int64 // offset of the first element
-}
-
-var (
-	npyDescr   = regexp.MustCompile(`'descr'\s*:\s*'([^']*)'`)
-	npyFortran = regexp.MustCompile(`'fortran_order'\s*:\s*(True|False)`)
-	npyShape   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
-)
-
-// readNPYHeader parses the header of a .npy file (format versions 1–3):
-// the magic, the version, the header's length and its Python dict.
-func readNPYHeader(r io.Reader) (npyHeader, error) {
-	var h npyHeader
-	pre := make([]byte, 8)
-	if _, err := io.ReadFull(r, pre); err != nil || string(pre[:6]) != "\x93NUMPY" {
-		return h, errors.New("not a .npy file (no \\x93NUMPY magic)")
-	}
-	var hlen int64
-	switch pre[6] {
-	case 1:
-		var b [2]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return h, errors.New("truncated .npy header")
-		}
-		hlen, h.data = int64(binary.LittleEndian.Uint16(b[:])), 10
-	case 2, 3:
-		var b [4]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return h, errors.New("truncated .npy header")
-		}
-		hlen, h.data = int64(binary.LittleEndian.Uint32(b[:])), 12
-	default:
-		return h, fmt.Errorf(".npy format version %d.%d: want 1, 2 or 3", pre[6], pre[7])
-	}
-	if hlen > 1<<20 {
-		return h, fmt.Errorf(".npy header of %d bytes: corrupt", hlen)
-	}
-	dict := make([]byte, hlen)
-	if _, err := io.ReadFull(r, dict); err != nil {
-		return h, errors.New("truncated .npy header")
-	}
-	h.data += hlen
-	d := npyDescr.FindSubmatch(dict)
-	f := npyFortran.FindSubmatch(dict)
-	s := npyShape.FindSubmatch(dict)
-	if d == nil || f == nil || s == nil {
-		return h, fmt.Errorf(".npy header %q: no descr, fortran_order or shape", strings.TrimSpace(string(dict)))
-	}
-	h.descr = string(d[1])
-	if string(f[1]) == "True" {
-		return h, errors.New(".npy in Fortran order: want C order (numpy.ascontiguousarray)")
-	}
-	for _, part := range strings.Split(string(s[1]), ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		v, err := strconv.ParseInt(strings.TrimSuffix(part, "L"), 10, 64)
-		if err != nil || v < 0 {
-			return h, fmt.Errorf(".npy shape (%s): not a shape", s[1])
-		}
-		h.shape = append(h.shape, v)
-	}
-	return h, nil
-}
-
 // npyItem is the size in bytes of a supported element type, 0 if it is
 // not one.
 func npyItem(descr string) int {
@@ -201,29 +130,38 @@ func openNPY(path string) (*npyDecoder, error) {
 
 func newNPY(f *os.File) (*npyDecoder, error) {
 	r := bufio.NewReaderSize(f, 1<<16)
-	h, err := readNPYHeader(r)
+	h, err := npy.ReadHeader(r)
 	if err != nil {
-		return nil, err
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "npy: "))
 	}
-	item := npyItem(h.descr)
+	if h.Fortran {
+		return nil, errors.New(".npy in Fortran order: want C order (numpy.ascontiguousarray)")
+	}
+	item := npyItem(h.Descr)
 	if item == 0 {
-		return nil, fmt.Errorf(".npy of dtype %q: want uint8 (|u1), bool (|b1) or float32 (<f4)", h.descr)
+		return nil, fmt.Errorf(".npy of dtype %q: want uint8 (|u1), bool (|b1) or float32 (<f4)", h.Descr)
 	}
-	if len(h.shape) != 3 {
-		return nil, fmt.Errorf(".npy of shape %v (rank %d): want (T, H, W), rank 3", h.shape, len(h.shape))
+	if len(h.Shape) != 3 {
+		return nil, fmt.Errorf(".npy of shape %v (rank %d): want (T, H, W), rank 3", h.Shape, len(h.Shape))
 	}
-	if h.shape[1] == 0 || h.shape[2] == 0 || h.shape[1] > 1<<16 || h.shape[2] > 1<<16 {
-		return nil, fmt.Errorf(".npy of shape %v: frames of %d×%d pixels", h.shape, h.shape[2], h.shape[1])
+	if h.Shape[1] > maxSide || h.Shape[2] > maxSide { // before int conversion
+		return nil, sizeError(".npy", h.Shape[2], h.Shape[1])
+	}
+	if err := checkSize(".npy", int(h.Shape[2]), int(h.Shape[1])); err != nil {
+		return nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	frame := h.shape[1] * h.shape[2] * int64(item)
-	if want := h.data + h.shape[0]*frame; fi.Size() < want {
-		return nil, fmt.Errorf(".npy of shape %v is truncated: %d bytes, want %d", h.shape, fi.Size(), want)
+	frame := h.Shape[1] * h.Shape[2] * int64(item)
+	if h.Shape[0] > fi.Size()/frame {
+		return nil, fmt.Errorf(".npy of shape %v is truncated: %d bytes for %d frames of %d", h.Shape, fi.Size(), h.Shape[0], frame)
 	}
-	return &npyDecoder{f: f, r: r, descr: h.descr, t: h.shape[0], h: int(h.shape[1]), w: int(h.shape[2]), raw: make([]byte, frame)}, nil
+	if want := h.Data + h.Shape[0]*frame; fi.Size() < want {
+		return nil, fmt.Errorf(".npy of shape %v is truncated: %d bytes, want %d", h.Shape, fi.Size(), want)
+	}
+	return &npyDecoder{f: f, r: r, descr: h.Descr, t: h.Shape[0], h: int(h.Shape[1]), w: int(h.Shape[2]), raw: make([]byte, frame)}, nil
 }
 
 func (d *npyDecoder) next() (grey, error) {
@@ -262,65 +200,7 @@ func greyOfNPY(descr string, raw []byte, w, h int) grey {
 
 func (d *npyDecoder) close() { d.f.Close() }
 
-// ---- GIF ----
-
-type gifDecoder struct {
-	g      *gif.GIF
-	i      int
-	canvas *image.RGBA
-	prev   *image.RGBA
-}
-
-// openGIF decodes the whole GIF (image/gif has no streaming decoder; its
-// frames are kept as palette indices, a byte a pixel).
-func openGIF(path string) (*gifDecoder, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	g, err := gif.DecodeAll(bufio.NewReader(f))
-	if err != nil {
-		return nil, fmt.Errorf("not a GIF that decodes: %w", err)
-	}
-	w, h := g.Config.Width, g.Config.Height
-	if w == 0 || h == 0 {
-		if len(g.Image) > 0 {
-			b := g.Image[0].Bounds()
-			w, h = b.Max.X, b.Max.Y
-		}
-	}
-	return &gifDecoder{g: g, canvas: image.NewRGBA(image.Rect(0, 0, w, h))}, nil
-}
-
-// next composes frame i onto the canvas, as a viewer shows it, honouring
-// each frame's disposal.
-func (d *gifDecoder) next() (grey, error) {
-	if d.i >= len(d.g.Image) {
-		return grey{}, io.EOF
-	}
-	img := d.g.Image[d.i]
-	disposal := byte(0)
-	if d.i < len(d.g.Disposal) {
-		disposal = d.g.Disposal[d.i]
-	}
-	if disposal == gif.DisposalPrevious {
-		d.prev = image.NewRGBA(d.canvas.Bounds())
-		copy(d.prev.Pix, d.canvas.Pix)
-	}
-	draw.Draw(d.canvas, img.Bounds(), img, img.Bounds().Min, draw.Over)
-	g := greyOf(d.canvas)
-	switch disposal {
-	case gif.DisposalBackground:
-		draw.Draw(d.canvas, img.Bounds(), image.Transparent, image.Point{}, draw.Src)
-	case gif.DisposalPrevious:
-		copy(d.canvas.Pix, d.prev.Pix)
-	}
-	d.i++
-	return g, nil
-}
-
-func (d *gifDecoder) close() {}
+// ---- a GIF: gif.go ----
 
 // greyOf converts an image to brightness in [0, 1] by Go's luma
 // (color.GrayModel: 0.299 R + 0.587 G + 0.114 B); transparent is black.
@@ -369,16 +249,39 @@ func (d *imagesDecoder) next() (grey, error) {
 		return grey{}, io.EOF
 	}
 	name := d.names[d.i]
-	b, err := os.ReadFile(filepath.Join(d.dir, name))
-	if err != nil {
-		return grey{}, err
-	}
-	img, _, err := image.Decode(bytes.NewReader(b))
+	img, err := decodeImage(filepath.Join(d.dir, name))
 	if err != nil {
 		return grey{}, fmt.Errorf("%s: %w", name, err)
 	}
 	d.i++
 	return greyOf(img), nil
+}
+
+// decodeImage decodes a PNG or JPEG file after checking, from its
+// header, that its size is within the limits.
+func decodeImage(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readImage(f)
+}
+
+// readImage decodes a PNG or JPEG from r, its size checked first.
+func readImage(r io.ReadSeeker) (image.Image, error) {
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(r))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSize(strings.ToUpper(format), cfg.Width, cfg.Height); err != nil {
+		return nil, err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	img, _, err := image.Decode(bufio.NewReader(r))
+	return img, err
 }
 
 func (d *imagesDecoder) close() {}
@@ -474,6 +377,9 @@ func (d *ffmpegDecoder) next() (grey, error) {
 		if v[i], err = strconv.Atoi(tok); err != nil || v[i] <= 0 || v[i] > 1<<16 {
 			return grey{}, d.fail(fmt.Errorf("bad PGM header from ffmpeg (%q)", tok))
 		}
+	}
+	if err := checkSize("video", v[0], v[1]); err != nil {
+		return grey{}, d.fail(err)
 	}
 	if v[2] != 255 {
 		return grey{}, d.fail(fmt.Errorf("PGM of depth %d from ffmpeg, want 255", v[2]))

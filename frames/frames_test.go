@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/npy"
 )
 
 // bitsOf unpacks a plain bit set of n×n cells into 0/1 rows.
@@ -59,7 +60,22 @@ func writeNPY(t *testing.T, dir, descr string, tt, h, w int, data []byte) string
 	t.Helper()
 	path := filepath.Join(dir, descr[1:]+".npy")
 	var b bytes.Buffer
-	if err := WriteNPY(&b, descr, tt, h, w, data); err != nil {
+	a := npy.Array{Shape: []int64{int64(tt), int64(h), int64(w)}, Data: data}
+	switch descr {
+	case "|b1":
+		bs := make([]bool, len(data))
+		for i, v := range data {
+			bs[i] = v != 0
+		}
+		a.Data = bs
+	case "<f4":
+		fs := make([]float32, len(data)/4)
+		for i := range fs {
+			fs[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+		}
+		a.Data = fs
+	}
+	if err := npy.WriteNPY(&b, a); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
@@ -324,7 +340,7 @@ func TestBadSources(t *testing.T) {
 		return path
 	}
 	var i4, rank2, empty bytes.Buffer
-	WriteNPY(&empty, "|u1", 0, 4, 4, nil)
+	npy.WriteNPY(&empty, npy.Array{Shape: []int64{0, 4, 4}, Data: []uint8{}})
 	hdr := func(dict string) []byte {
 		dict += strings.Repeat(" ", 64-(10+len(dict)+1)%64) + "\n"
 		b := append([]byte("\x93NUMPY\x01\x00"), byte(len(dict)), 0)

@@ -9,7 +9,10 @@
 //
 // A Source is a cpuref.FrameSource: both backends read the same bit sets.
 // Frames stream through a small ring, decoded ahead on a goroutine of
-// their own, so memory does not grow with the source's length.
+// their own, so memory does not grow with the source's length: every
+// kind is decoded a frame at a time (a GIF too: gif.go), and a frame's
+// size is checked from the file's header against the limits of limits.go
+// before anything of that size is allocated.
 package frames
 
 import (
@@ -100,7 +103,9 @@ func Probe(src string) (Info, error) {
 	case *npyDecoder:
 		info.Frames = dd.t
 	case *gifDecoder:
-		info.Frames = int64(len(dd.g.Image))
+		if info.Frames, err = countGIF(src); err != nil {
+			return info, &Error{src, err}
+		}
 	case *imagesDecoder:
 		info.Frames = int64(len(dd.names))
 	}
@@ -352,7 +357,11 @@ type EndError struct {
 }
 
 func (e *EndError) Error() string {
-	return fmt.Sprintf("-frames %s: the source ended after %d frames (-loop restarts it)", e.Source, e.Frames)
+	unit := "frames"
+	if e.Frames == 1 {
+		unit = "frame"
+	}
+	return fmt.Sprintf("-frames %s: the source ended after %d %s (-loop restarts it)", e.Source, e.Frames, unit)
 }
 
 // Unwrap makes an EndError a cpuref.ErrEndOfSource.

@@ -1,6 +1,7 @@
 // Package npy writes NumPy's .npy and .npz formats, so what spikecast
 // exports opens with numpy.load and nothing else: no pickles, only
-// little-endian numbers, structured records and unicode strings.
+// little-endian numbers, structured records and unicode strings. It also
+// reads a .npy header (ReadHeader), for -frames.
 //
 // A .npy file is the magic "\x93NUMPY", a version (1.0), a little-endian
 // uint16 header length, an ASCII Python dict literal
@@ -80,7 +81,7 @@ func RecordDescr(fields []Field) string {
 }
 
 // Array is one named array of an .npz, or the contents of an .npy. Data
-// is []float32, []uint32, []int32, []uint8, []int64 or, for a 0-d
+// is []float32, []uint32, []int32, []uint8, []bool, []int64 or, for a 0-d
 // unicode array, a string; its length is the product of Shape (an empty
 // Shape is a 0-d array of one element).
 type Array struct {
@@ -100,6 +101,8 @@ func (a Array) descr() (string, int, error) {
 		return "'<i4'", len(d), nil
 	case []uint8:
 		return "'|u1'", len(d), nil
+	case []bool:
+		return "'|b1'", len(d), nil
 	case []int64:
 		return "'<i8'", len(d), nil
 	case string:
@@ -178,6 +181,19 @@ func writeData(w io.Writer, data any) error {
 	case []uint8:
 		_, err := w.Write(d)
 		return err
+	case []bool:
+		for i, v := range d {
+			b := byte(0)
+			if v {
+				b = 1
+			}
+			buf = append(buf, b)
+			if i%block == block-1 {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
 	case string:
 		// <U: UTF-32LE code points, padded to the declared width (≥ 1).
 		for _, r := range d {

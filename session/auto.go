@@ -200,10 +200,45 @@ func (c *Config) resolveAuto(e autoEnv, stderr io.Writer) func() {
 	if c.Backend != "auto" {
 		return func() {}
 	}
-	ch := chooseBackend(c.Params, e)
+	var ch autoChoice
+	if c.GL.Device >= 0 {
+		ch, _ = chooseDevice(c.GL.Device, e) // checkDevice found it
+	} else {
+		ch = chooseBackend(c.Params, e)
+	}
 	fmt.Fprintf(stderr, "spikecast: -backend auto: %s\n", ch.Why)
 	c.Backend, c.Auto = ch.Name, ch.Why
 	return func() { c.Backend, c.Auto = "auto", "" }
+}
+
+// chooseDevice is auto's decision when -gpu names an EGL device: the gpu
+// backend on it, or why it cannot be (not there, or no OpenGL 4.3).
+func chooseDevice(device int, e autoEnv) (autoChoice, error) {
+	devices, err := e.devices()
+	if err != nil {
+		return autoChoice{}, fmt.Errorf("-gpu %d: no EGL device to choose from (%v)", device, err)
+	}
+	for _, d := range devices {
+		if d.Index != device {
+			continue
+		}
+		if d.Err != "" {
+			return autoChoice{}, fmt.Errorf("-gpu %d (%s) cannot run the gpu backend: %s", device, d.Renderer, d.Err)
+		}
+		return autoChoice{"gpu", fmt.Sprintf("gpu: -gpu %d, %s", device, d.Renderer)}, nil
+	}
+	return autoChoice{}, fmt.Errorf("-gpu %d: no such EGL device: this machine has %d (-list_gpus lists them)", device, len(devices))
+}
+
+// checkDevice checks, before a run on -backend gpu or auto starts, that
+// the device -gpu names is there and can run the gpu backend: a device
+// asked for is used or refused, never passed over for another.
+func (c *Config) checkDevice(e autoEnv) error {
+	if c.GL.Device < 0 || c.Backend != "auto" && c.Backend != "gpu" {
+		return nil
+	}
+	_, err := chooseDevice(c.GL.Device, e)
+	return err
 }
 
 // commas writes a rate rounded to a whole number with thousands

@@ -126,7 +126,7 @@ func TestAutoCache(t *testing.T) {
 // Config restored afterwards.
 func TestResolveAuto(t *testing.T) {
 	var measured []string
-	c := &Config{Params: cpuref.Defaults(), Backend: "auto"}
+	c := &Config{Params: cpuref.Defaults(), Backend: "auto", GL: gpu.HeadlessOptions{Device: -1}}
 	var stderr bytes.Buffer
 	restore := c.resolveAuto(fakeEnv(t, []gpu.DeviceInfo{llvmpipe}, nil, 3900, 410, nil, &measured), &stderr)
 	if c.Backend != "cpu" || stderr.String() != "spikecast: -backend auto: "+c.Auto+"\n" || c.runFlags().Backend != "auto" {

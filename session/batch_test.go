@@ -15,9 +15,9 @@ import (
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/backend/backendtest"
 	"github.com/spikecast/spikecast/cpuref"
-	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/gpu/gputest"
+	"github.com/spikecast/spikecast/npy"
 	"github.com/spikecast/spikecast/sweep"
 )
 
@@ -39,7 +39,7 @@ func TestBatchBitIdentical(t *testing.T) {
 		}
 	}
 	var npyBytes bytes.Buffer
-	if err := frames.WriteNPY(&npyBytes, "|u1", 60, 20, 20, pix); err != nil {
+	if err := npy.WriteNPY(&npyBytes, npy.Array{Shape: []int64{60, 20, 20}, Data: pix}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(clip, npyBytes.Bytes(), 0o644); err != nil {

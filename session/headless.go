@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/changes"
 )
 
 // runHeadless runs -steps steps without drawing, in chunks between
-// which it looks for a signal and writes the rows -metrics asks for.
+// which it looks for a signal and writes the rows -metrics asks for; the
+// changes of -changes apply before the steps they name, as in the window.
 func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	ob, release, err := c.observe(backend.Config{Warn: stderr}, stderr, true)
 	if err != nil {
@@ -22,8 +24,9 @@ func runHeadless(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int
 	start := time.Now()
 	const stepsPerCheck = 50 // steps between checks for a signal
 	end := c.maxSteps()
+	pending, logChange := c.Changes, c.logChange(stderr)
 	for b.T() < end && got == nil {
-		if err := ob.Step(int(min(stepsPerCheck, end-b.T()))); err != nil {
+		if pending, err = changes.Step(ob, pending, int(min(stepsPerCheck, end-b.T())), logChange); err != nil {
 			if sourceEnded(stderr, err) {
 				break
 			}

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/changes"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
@@ -52,8 +53,8 @@ type Config struct {
 	Panels        []viz.View // the 2-D panels' starting views (-panels)
 	Zoom          float64    // the 2-D panels' starting zoom (-zoom)
 	// Changes are parameter changes at given steps (-changes), applied
-	// by the frame loop in the window and in a headless recording.
-	Changes []viz.Change
+	// before the step each names in every kind of run.
+	Changes []changes.Change
 	// changeLog are the changes made so far (from -changes or keys), for
 	// recordings' provenance.
 	changeLog []string
@@ -108,10 +109,15 @@ func Run(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 	switch {
 	case c.ListGPUs:
 		return listGPUs(stdout, stderr)
-	case c.Bench:
-		return runBench(c, sigs, stdout, stderr)
 	case c.Merge != nil:
 		return runMerge(c, stdout, stderr)
+	}
+	if err := c.checkDevice(defaultAutoEnv(c)); err != nil {
+		fmt.Fprintf(stderr, "spikecast: %v\n", err)
+		return ExitUsage
+	}
+	if c.Bench {
+		return runBench(c, sigs, stdout, stderr)
 	}
 	if !c.Headless && !gpu.HasDisplay() {
 		return noDisplay(stderr) // before -backend auto measures anything

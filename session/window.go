@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/changes"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 	"github.com/spikecast/spikecast/viz"
@@ -130,8 +131,8 @@ func pointerFor(stim cpuref.Stimulus) func(row, col int) {
 // -changes or a key, is written to stderr as a line of a changes file,
 // "spikecast: change 1234 eta 0.0125", so that the run can be repeated
 // with -changes.
-func (c *Config) logChange(stderr io.Writer) func(viz.Change) {
-	return func(ch viz.Change) {
+func (c *Config) logChange(stderr io.Writer) func(changes.Change) {
+	return func(ch changes.Change) {
 		c.changeLog = append(c.changeLog, ch.String())
 		fmt.Fprintf(stderr, "spikecast: change %s\n", ch)
 	}

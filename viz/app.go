@@ -1,15 +1,11 @@
 package viz
 
 import (
-	"flag"
-	"fmt"
 	"image"
-	"strconv"
-	"strings"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
 
-	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/changes"
 	"github.com/spikecast/spikecast/cpuref"
 )
 
@@ -62,67 +58,11 @@ type LoopOptions struct {
 	OnChange func(Change)
 }
 
-// Change sets one parameter (by its flag name) to a value from step Step
-// on: the step runs with the new value. A changes file holds one a line,
-// "step flag value".
-type Change struct {
-	Step  int64
-	Flag  string
-	Value string
-}
-
-func (c Change) String() string { return fmt.Sprintf("%d %s %s", c.Step, c.Flag, c.Value) }
-
-// ParseChanges reads a changes file: "step flag value" lines, in
-// ascending step order; blank lines and lines starting with # are
-// skipped. Only parameters a running network can change are taken.
-func ParseChanges(text string, p cpuref.Params) ([]Change, error) {
-	var out []Change
-	for i, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			return nil, fmt.Errorf("viz: changes line %d: want \"step flag value\", have %q", i+1, line)
-		}
-		step, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil || step < 0 {
-			return nil, fmt.Errorf("viz: changes line %d: bad step %q", i+1, f[0])
-		}
-		if len(out) > 0 && step < out[len(out)-1].Step {
-			return nil, fmt.Errorf("viz: changes line %d: step %d before step %d", i+1, step, out[len(out)-1].Step)
-		}
-		c := Change{step, strings.TrimPrefix(f[1], "-"), f[2]}
-		if _, err := applyChange(p, c); err != nil {
-			return nil, fmt.Errorf("viz: changes line %d: %w", i+1, err)
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
+// Change is a parameter change at a step (-changes, or a key).
+type Change = changes.Change
 
 // applyChange returns p with c's parameter set, validated.
-func applyChange(p cpuref.Params, c Change) (cpuref.Params, error) {
-	if _, ok := cpuref.ParamByFlag(c.Flag); !ok {
-		return p, fmt.Errorf("no parameter -%s", c.Flag)
-	}
-	fs := flag.NewFlagSet("changes", flag.ContinueOnError)
-	var q cpuref.Params
-	cpuref.AddFlags(fs, &q)
-	q = p
-	if err := fs.Set(c.Flag, c.Value); err != nil {
-		return p, fmt.Errorf("-%s %s: %w", c.Flag, c.Value, err)
-	}
-	if err := q.Validate(); err != nil {
-		return p, err
-	}
-	if f, ok := backend.LiveChangeable(p, q); !ok {
-		return p, fmt.Errorf("-%s cannot change while the network runs", f)
-	}
-	return q, nil
-}
+func applyChange(p cpuref.Params, c Change) (cpuref.Params, error) { return changes.Apply(p, c) }
 
 // Recorder takes recorded frames; record.Recorder is one.
 type Recorder interface {

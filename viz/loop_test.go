@@ -7,6 +7,7 @@ import (
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/backend/backendtest"
+	"github.com/spikecast/spikecast/changes"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu/gputest"
 )
@@ -57,14 +58,14 @@ func TestChangesApplyAtTheirSteps(t *testing.T) {
 	ctx := gputest.Context(t)
 	p := cpuref.Defaults()
 	p.N = 16
-	changes, err := ParseChanges("# a comment\n10 eta 0.05\n\n23 -sigma_noise 0.02\n23 target_rate 0.2\n", p)
+	list, err := changes.Parse("# a comment\n10 eta 0.05\n\n23 -sigma_noise 0.02\n23 target_rate 0.2\n", p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ParseChanges("5 rule hebbian\n", p); err == nil {
+	if _, err := changes.Parse("5 rule hebbian\n", p); err == nil {
 		t.Error("a change of -rule (compiled into the shaders) was taken")
 	}
-	if _, err := ParseChanges("9 eta 0.1\n5 eta 0.2\n", p); err == nil {
+	if _, err := changes.Parse("9 eta 0.1\n5 eta 0.2\n", p); err == nil {
 		t.Error("changes out of step order were taken")
 	}
 	// The reference, changed by hand.
@@ -95,7 +96,7 @@ func TestChangesApplyAtTheirSteps(t *testing.T) {
 			defer gputest.Do(t, func() error { v.Release(); return nil })
 			var seen []string
 			_, err = Loop(ctx, v, b, d, LoopOptions{Width: 320, Height: 240, FPS: 10, StepsPerFrame: 4, MaxSteps: 40,
-				Changes: changes, OnChange: func(c Change) { seen = append(seen, c.String()) }})
+				Changes: list, OnChange: func(c Change) { seen = append(seen, c.String()) }})
 			if err != nil {
 				t.Fatal(err)
 			}
