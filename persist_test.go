@@ -205,7 +205,7 @@ func TestMetricsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := cpuref.MeasuresOf(st.Ring, st.T, p.N)
+	m := cpuref.MeasuresOf(st.Ring, st.T, p.Cells())
 	slot := int((st.T-1)%cpuref.Window) * cpuref.RingFields
 	var theta float64
 	for _, v := range st.Theta {

@@ -155,7 +155,7 @@ func (s *Sim) Target() []cpuref.Rect { return s.litNext }
 
 // Measures returns the rolling measures after the steps taken so far.
 func (s *Sim) Measures() cpuref.Measures {
-	return cpuref.MeasuresOf(s.st.Ring, s.st.T, s.n)
+	return cpuref.MeasuresOf(s.st.Ring, s.st.T, s.p.Cells())
 }
 
 // State returns the current state, in cpuref's layout. It is the Sim's own:

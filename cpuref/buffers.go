@@ -12,7 +12,7 @@ type BufferSpec struct {
 	Name  string // the State field
 	Elem  string // Go element type: float32, uint32 or int32
 	Layer string
-	Size  string // the size tag: cell, patch, rec, out, elig, layer2, layer2patch, ring
+	Size  string // the size tag: cell, hidden, patchk, reck, out, elig, layer2, layer2patch, direct, bias, xprev, ring
 	GPU   []GPUForm
 	Doc   string
 
@@ -55,16 +55,18 @@ var buffersOnce = sync.OnceValue(func() []BufferSpec {
 // Buffers returns every buffer of State, in the order of its fields.
 func Buffers() []BufferSpec { return buffersOnce() }
 
-// PerCell returns how many elements the buffer holds per cell for p; for
-// the ring, which is not per cell, it returns 0.
+// PerCell returns how many elements the buffer holds per pixel (or output
+// cell) for p; for the ring, which is not per pixel, it returns 0.
 func (b BufferSpec) PerCell(p Params) int {
 	switch b.Size {
 	case "cell":
 		return 1
-	case "patch":
-		return Slots(PatchR)
-	case "rec":
-		return Slots(p.RRec)
+	case "hidden":
+		return p.K
+	case "patchk":
+		return p.K * Slots(PatchR)
+	case "reck":
+		return p.K * p.K * Slots(p.RRec)
 	case "out":
 		return p.OutWidth()
 	case "elig":
@@ -72,7 +74,13 @@ func (b BufferSpec) PerCell(p Params) int {
 	case "layer2":
 		return p.Layer2()
 	case "layer2patch":
-		return p.Layer2() * Slots(PatchR)
+		return p.Layer2() * p.K * Slots(PatchR)
+	case "direct":
+		return p.DirectWidth()
+	case "bias":
+		return p.BiasWidth()
+	case "xprev":
+		return p.XPrevWidth()
 	case "ring":
 		return 0
 	}
@@ -181,11 +189,14 @@ func (s *State) Clone() *State {
 // docs/MODEL.md carries between its "buffers" markers.
 func BufferTable() string {
 	var b strings.Builder
-	b.WriteString("| buffer | layer | type | elements per cell | on the GPU | meaning after step t |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| buffer | layer | type | elements per pixel | on the GPU | meaning after step t |\n|---|---|---|---|---|---|\n")
 	per := map[string]string{
-		"cell": "1", "patch": "9", "rec": "(2·rrec+1)²", "out": "(2·rout+1)², or n² when dense",
-		"elig": "9 with `-rule rstdp`, else 0", "layer2": "1 with a second layer, else 0",
-		"layer2patch": "9 with a second layer, else 0", "ring": "— (100 × 4 in all)",
+		"cell": "1", "hidden": "K", "patchk": "9·K", "reck": "(2·rrec+1)²·K²",
+		"out":  "(2·rout+1)²·K, or K·n² when dense",
+		"elig": "9·K with `-rule rstdp`, else 0", "layer2": "1 with a second layer, else 0",
+		"layer2patch": "9·K with a second layer, else 0", "direct": "(2·rdirect+1)²·D",
+		"bias": "1 with `-eta_bias` > 0, else 0", "xprev": "1 with `-direct 2`, else 0",
+		"ring": "— (100 × 4 in all)",
 	}
 	for _, s := range Buffers() {
 		var g []string

@@ -11,8 +11,9 @@ type Measures struct {
 }
 
 // MeasuresOf computes the rolling measures from a ring of per-step counts
-// (State.Ring) after t steps of an n×n network.
-func MeasuresOf(ring []uint32, t int64, n int) Measures {
+// (State.Ring) after t steps of a network whose first hidden layer has
+// cells cells (Params.Cells: K·n²).
+func MeasuresOf(ring []uint32, t int64, cells int) Measures {
 	var m Measures
 	m.Steps = Window
 	if t < Window {
@@ -35,7 +36,7 @@ func MeasuresOf(ring []uint32, t int64, n int) Measures {
 		m.F1 = float64(2*m.TP) / float64(d)
 	}
 	if m.Steps > 0 {
-		m.HiddenRate = float64(spikes) / (float64(m.Steps) * float64(n) * float64(n))
+		m.HiddenRate = float64(spikes) / (float64(m.Steps) * float64(cells))
 	}
 	return m
 }

@@ -991,7 +991,7 @@ func TestMeasuresOf(t *testing.T) {
 			10, 2, 0, 0, 1, 1, 1, 18.0 / (10 * 9)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m := MeasuresOf(c.ring, c.t, c.n)
+			m := MeasuresOf(c.ring, c.t, c.n*c.n)
 			want := Measures{Steps: c.steps, TP: c.tp, FP: c.fp, FN: c.fn, Precision: c.prec, Recall: c.rec, F1: c.f1, HiddenRate: c.rate}
 			if m != want {
 				t.Errorf("MeasuresOf = %+v, want %+v", m, want)

@@ -34,6 +34,24 @@ const (
 	MaxDense = 1 << 30 // bytes of dense W_out we agree to allocate
 	// MaxHorizon is the furthest frame -horizon may predict.
 	MaxHorizon = 16
+	// MaxK is the most hidden cells a pixel (-k) and the most winners of
+	// a competition (-winners).
+	MaxK = 16
+)
+
+// Compete names the competition among a pixel's K hidden cells.
+type Compete string
+
+// The competitions of docs/MODEL.md.
+const (
+	// CompeteNone lets every cell that crosses its threshold fire.
+	CompeteNone Compete = "none"
+	// CompeteKWTA lets the Winners crossing cells with the largest
+	// margin v̂ − θ fire.
+	CompeteKWTA Compete = "kwta"
+	// CompeteLevel lets the Winners crossing cells with the highest
+	// thresholds fire.
+	CompeteLevel Compete = "level"
 )
 
 // Params are the model's parameters. Each field is declared once, here:
@@ -97,9 +115,23 @@ type Params struct {
 	// (the comparison the second layer is measured against).
 	NoCascade bool `flag:"no_cascade" default:"false" doc:"with -horizon > 1, predict from the first hidden layer alone (for comparison)"`
 
+	// Richer worlds: several hidden cells a pixel, where their
+	// thresholds go, competition among them, a direct path from the input
+	// to the output and a learned output bias. At the defaults each leaves
+	// the model of one cell a pixel unchanged, bit for bit.
+	K       int     `flag:"k" sym:"K" default:"1" min:"1" max:"MaxK" unit:"cells" doc:"hidden cells a pixel (first hidden layer)" note:"with -wout dense, 4·K·n⁴ bytes at most 1 GiB" glsl:"define"`
+	DTheta  float32 `flag:"dtheta" sym:"Δθ" default:"0" min:"0" max:"100" doc:"initial threshold ladder: cell c of a pixel starts at θ(0) + Δθ·c"`
+	DRate   float32 `flag:"drate" sym:"Δr" default:"0" min:"0" max:"1" unit:"spikes per step" doc:"target-rate ladder: cell c of a pixel aims at r* + Δr·c" note:"target_rate + (K−1)·Δr ≤ 1" glsl:"uniform"`
+	Anneal  float32 `flag:"anneal" sym:"A" default:"0" min:"0" max:"1e9" unit:"steps" doc:"homeostasis annealing: η_θ(t) = η_θ·A/(A+t); 0 keeps η_θ constant"`
+	Compete Compete `flag:"compete" default:"none" enum:"none,kwta,level" doc:"competition among a pixel's K cells (kwta: the largest margins v̂ − θ fire; level: the highest crossing thresholds)" glsl:"define"`
+	Winners int     `flag:"winners" sym:"w" default:"1" min:"1" max:"MaxK" unit:"cells" doc:"how many of a pixel's cells may fire under -compete" note:"≤ K when -compete is not none" glsl:"define"`
+	Direct  int     `flag:"direct" sym:"D" default:"0" min:"0" max:"2" doc:"direct path to the output: 0 none, 1 X(t), 2 X(t) and X(t−1)" glsl:"define"`
+	RDirect int     `flag:"rdirect" sym:"r_dir" default:"2" min:"0" max:"MaxR" unit:"cells" doc:"radius of the direct path's window (-rout stays the hidden path's)" glsl:"define"`
+	EtaBias float32 `flag:"eta_bias" sym:"η_β" default:"0" min:"0" max:"10" doc:"learning rate of a per-output bias β (0: no bias)" glsl:"uniform"`
+
 	// Stimulus.
 	Env  Env  `flag:"env" default:"border" enum:"border,dots,bounce,bar,mouse" doc:"stimulus (mouse: the dot follows the pointer; window only)"`
-	Dots int  `flag:"dots" sym:"K" default:"1" min:"1" max:"MaxRects" doc:"dots of -env dots and -env bounce" note:"dots: ≤ 4(n−1); bounce: ≤ n²"`
+	Dots int  `flag:"dots" sym:"N_d" default:"1" min:"1" max:"MaxRects" doc:"dots of -env dots and -env bounce" note:"dots: ≤ 4(n−1); bounce: ≤ n²"`
 	CCW  bool `flag:"ccw" default:"false" doc:"-env dots: every second dot walks counter-clockwise"`
 
 	// Your own frames (package frames decodes them; §8 of docs/MODEL.md).
@@ -175,12 +207,54 @@ func (p Params) Validate() error {
 		return err
 	}
 	if p.OutLayout == Dense {
-		if b := DenseBytes(p.N); b > MaxDense {
-			return &RangeError{"wout", `"dense"`, fmt.Sprintf("\"local\" at -n %d: dense W_out needs 4·n⁴ = %d bytes (%s), over the %s cap", p.N, b, HumanBytes(b), HumanBytes(MaxDense))}
+		if b := DenseBytes(p.N) * int64(p.K); b > MaxDense {
+			return &RangeError{"wout", `"dense"`, fmt.Sprintf("\"local\" at -n %d -k %d: dense W_out needs 4·K·n⁴ = %d bytes (%s), over the %s cap", p.N, p.K, b, HumanBytes(b), HumanBytes(MaxDense))}
 		}
+	}
+	return p.checkRich()
+}
+
+// checkRich checks the constraints that join the parameters of several
+// cells a pixel.
+func (p Params) checkRich() error {
+	if p.Compete != CompeteNone && p.Winners > p.K {
+		return &RangeError{"winners", fmt.Sprint(p.Winners), fmt.Sprintf("an integer in [1, k=%d] with -compete %s", p.K, p.Compete)}
+	}
+	// The top of the ladder in the float32 the model computes it in.
+	if top := p.TargetRateOf(p.K - 1); !(top <= 1) {
+		return &RangeError{"drate", fmtFloat(p.DRate), fmt.Sprintf("a number with target_rate + (k−1)·drate ≤ 1 (it is %g at -k %d)", top, p.K)}
 	}
 	return nil
 }
+
+// Cells returns the number of first-layer hidden cells, K·n².
+func (p Params) Cells() int { return p.K * p.N * p.N }
+
+// TargetRateOf returns the target rate r*_c of cell c of a pixel:
+// r* + Δr·c, each operation rounded to float32.
+func (p Params) TargetRateOf(c int) float32 {
+	return p.TargetRate + float32(p.DRate*float32(c))
+}
+
+// InitialTheta returns the initial threshold of cell c of a pixel:
+// θ(0) + Δθ·c, each operation rounded to float32.
+func (p Params) InitialTheta(c int) float32 {
+	return p.Theta0 + float32(p.DTheta*float32(c))
+}
+
+// EtaThetaAt returns the threshold adaptation rate of step t:
+// η_θ·A/(A+t) under annealing, each operation rounded to float32, else
+// η_θ. The host computes it once a step (the GPU receives it as a value
+// of the step, as it does the noise key).
+func (p Params) EtaThetaAt(t int64) float32 {
+	if p.Anneal == 0 {
+		return p.EtaTheta
+	}
+	return float32(p.EtaTheta * float32(p.Anneal/float32(p.Anneal+float32(t))))
+}
+
+// HasBias reports whether the outputs have a learned bias (η_β > 0).
+func (p Params) HasBias() bool { return p.EtaBias > 0 }
 
 // DenseBytes is the size of a dense W_out at side n.
 func DenseBytes(n int) int64 {

@@ -33,7 +33,7 @@ type ParamSpec struct {
 }
 
 // limits are the constants a range tag may name.
-var limits = map[string]float64{"MaxN": MaxN, "MaxR": MaxR, "MaxHorizon": MaxHorizon, "MaxRects": MaxRects}
+var limits = map[string]float64{"MaxN": MaxN, "MaxR": MaxR, "MaxHorizon": MaxHorizon, "MaxRects": MaxRects, "MaxK": MaxK}
 
 var specsOnce = sync.OnceValue(func() []ParamSpec {
 	t := reflect.TypeFor[Params]()

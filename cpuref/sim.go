@@ -71,7 +71,7 @@ func (s *Sim) Target() []Rect { return s.litNext }
 
 // Measures returns the rolling measures after the steps taken so far.
 func (s *Sim) Measures() Measures {
-	return MeasuresOf(s.State.Ring, s.State.T, s.Params.N)
+	return MeasuresOf(s.State.Ring, s.State.T, s.Params.Cells())
 }
 
 // Step advances the network from t to t+1: the passes of docs/MODEL.md

@@ -441,7 +441,7 @@ func (b *Batch) Measures() ([]cpuref.Measures, error) {
 	}
 	out := make([]cpuref.Measures, nets)
 	for z := range out {
-		out[z] = cpuref.MeasuresOf(ringOf(all, z, nets), b.sim.T, b.sim.Params.N)
+		out[z] = cpuref.MeasuresOf(ringOf(all, z, nets), b.sim.T, b.sim.Params.Cells())
 	}
 	return out, nil
 }

@@ -14,7 +14,7 @@ type MeasureReader struct {
 	staging uint32
 	fence   Fence
 	t       int64 // step count at the request
-	n       int
+	cells   int   // first-layer hidden cells, for the hidden rate
 	last    cpuref.Measures
 	ring    []uint32
 }
@@ -35,7 +35,7 @@ func (r *MeasureReader) Request(s *Sim) {
 	gl.MemoryBarrier(gl.BUFFER_UPDATE_BARRIER_BIT)
 	gl.CopyNamedBufferSubData(s.buf[BufRing], r.staging, 0, 0, len(r.ring)*4)
 	r.fence.Set()
-	r.t, r.n = s.T, s.Params.N
+	r.t, r.cells = s.T, s.Params.Cells()
 }
 
 // Poll returns the newest measures that have arrived and whether they
@@ -45,7 +45,7 @@ func (r *MeasureReader) Poll() (cpuref.Measures, int64, bool) {
 		return r.last, r.t, false
 	}
 	gl.GetNamedBufferSubData(r.staging, 0, len(r.ring)*4, gl.Ptr(&r.ring[0]))
-	r.last = cpuref.MeasuresOf(r.ring, r.t, r.n)
+	r.last = cpuref.MeasuresOf(r.ring, r.t, r.cells)
 	return r.last, r.t, true
 }
 

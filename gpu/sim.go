@@ -409,7 +409,7 @@ func (s *Sim) Measures() (cpuref.Measures, error) {
 	if err := s.read(BufRing, ring); err != nil {
 		return cpuref.Measures{}, err
 	}
-	return cpuref.MeasuresOf(ring, s.T, s.Params.N), nil
+	return cpuref.MeasuresOf(ring, s.T, s.Params.Cells()), nil
 }
 
 // nets is how many networks the buffers hold: 1, or a batch's.

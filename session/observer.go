@@ -135,7 +135,7 @@ func (o *observer) after(t int64) error {
 // row appends the metrics of the step that ended at st.T.
 func (o *observer) row(st *cpuref.State, p cpuref.Params) {
 	slot := int((st.T-1)%cpuref.Window) * cpuref.RingFields
-	m := cpuref.MeasuresOf(st.Ring, st.T, p.N)
+	m := cpuref.MeasuresOf(st.Ring, st.T, p.Cells())
 	// Sums in index order, in float64: the same bits from the same state
 	// on either backend.
 	var theta, wout float64
