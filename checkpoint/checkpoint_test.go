@@ -128,6 +128,62 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 }
 
+// richParams are small parameters with every buffer of the richer model:
+// K cells a pixel, the direct path over X(t) and X(t−1), the bias.
+func richParams() cpuref.Params {
+	p := small(5)
+	p.K, p.Direct, p.RDirect, p.EtaBias, p.Compete, p.Winners = 3, 2, 1, 0.05, cpuref.CompeteKWTA, 2
+	p.DRate, p.DTheta, p.Anneal, p.Rule, p.Horizon = 0.01, 0.25, 100, cpuref.RuleRSTDP, 2
+	return p
+}
+
+// TestCheckpointRichBuffersRoundTrip: every buffer of a network of
+// several cells a pixel with the direct path and the bias (WDirect,
+// Bias, XPrev among them), each element a different bit pattern, reads
+// back bit for bit, with every parameter.
+func TestCheckpointRichBuffersRoundTrip(t *testing.T) {
+	for _, dense := range []bool{false, true} {
+		p := richParams()
+		if dense {
+			p.OutLayout = cpuref.Dense
+		}
+		st := cpuref.NewState(p)
+		st.T = 12345
+		x := uint32(1)
+		for _, f := range st.Fields() {
+			for i := range fieldLen(f) {
+				x = x*2654435761 + 1
+				switch {
+				case f.F32 != nil:
+					(*f.F32)[i] = math.Float32frombits(x)
+				case f.U32 != nil:
+					(*f.U32)[i] = x
+				default:
+					(*f.I32)[i] = int32(x)
+				}
+			}
+		}
+		for _, b := range [][]float32{st.WDirect, st.Bias} {
+			if len(b) == 0 {
+				t.Fatal("a buffer of the richer model is empty: the test checks nothing")
+			}
+		}
+		if len(st.XPrev) == 0 || len(st.V) != 3*25 {
+			t.Fatalf("XPrev %d, V %d elements", len(st.XPrev), len(st.V))
+		}
+		gp, gst, err := decode(encode(t, p, st))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gp != p {
+			t.Errorf("params %+v, want %+v", gp, p)
+		}
+		if err := sameState(gst, st); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // TestCheckpointResumeIsExact: a run stopped, saved, read back and resumed
 // ends in the same bits as one that never stopped (the reference alone;
 // main's tests do it across backends).
