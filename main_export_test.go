@@ -78,6 +78,7 @@ type numpyView struct {
 		N       int
 		Version string
 		Params  map[string]any
+		Axes    map[string][]string
 	}
 }
 
@@ -96,6 +97,8 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 		{"gpu", []string{"-horizon", "2"}},                         // a second hidden layer: four layers
 		{"cpu", []string{"-wout", "dense", "-rule", "rstdp"}},      // dense W_out, eligibility
 		{"gpu", []string{"-spikes_layers", "hidden,0", "-n", "7"}}, // a subset, odd n
+		// Several cells a pixel, with every buffer of the richer model.
+		{"ref", []string{"-k", "3", "-direct", "2", "-rdirect", "1", "-eta_bias", "0.05", "-horizon", "2", "-rule", "rstdp", "-n", "9"}},
 	} {
 		t.Run(c.backend+strings.Join(c.extra, ""), func(t *testing.T) {
 			dir := t.TempDir()
@@ -155,6 +158,19 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 			if total == 0 {
 				t.Error("no spikes in the last step: the test checks nothing")
 			}
+			if p.K > 1 {
+				// The K axis, named, where the model's index puts it.
+				for name, want := range map[string]string{"v": "[c row col]", "W_in": "[c row col dy dx]",
+					"W_rec": "[c row col c_pre dy dx]", "W_out": "[row col c dy dx]", "W_12": "[row col c dy dx]",
+					"W_direct": "[row col d dy dx]", "bias": "[row col]", "ring": "[slot field]"} {
+					if got := fmt.Sprint(v.Meta.Axes[name]); got != want {
+						t.Errorf("%s: axes %s, want %s", name, got, want)
+					}
+				}
+				if planes := v.Last[1]; len(planes) == 0 || planes[len(planes)-1] < uint32(p.N*p.N) {
+					t.Errorf("last step's hidden cells %v: none past the first plane", planes)
+				}
+			}
 			for _, f := range st.Fields() {
 				name := session.ArrayName(f.Name)
 				got, ok := v.Arrays[name]
@@ -165,6 +181,9 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 				dtype, shape, sum := fieldBytes(f, p)
 				if got[0] != dtype || fmt.Sprint(got[1]) != fmt.Sprint(shape) || got[2] != sum {
 					t.Errorf("%s: numpy sees %v %v, the checkpoint %s %v (bytes equal: %v)", name, got[0], got[1], dtype, shape, got[2] == sum)
+				}
+				if axes := v.Meta.Axes[name]; len(axes) != len(shape) && f.Len() > 0 {
+					t.Errorf("%s: axes %v for shape %v", name, axes, shape)
 				}
 			}
 		})
@@ -230,6 +249,19 @@ func fieldBytes(f cpuref.Field, p cpuref.Params) (string, []int, string) {
 		shape = []int{cpuref.Window, cpuref.RingFields}
 	case f.Size == "out" && p.OutLayout == cpuref.Dense:
 		shape = []int{n * n, n * n}
+	case p.K > 1 || f.Size == "direct":
+		// Closed forms of the index formulas of docs/MODEL.md.
+		k, w := p.K, func(r int) int { return 2*r + 1 }
+		wout := []int{n, n, k, w(p.ROut), w(p.ROut)}
+		if p.OutLayout == cpuref.Dense {
+			wout = []int{n * n, k, n * n}
+		}
+		shape = map[string][]int{"V": {k, n, n}, "Theta": {k, n, n}, "Q": {k, n, n}, "S": {k, n, n},
+			"WIn": {k, n, n, 3, 3}, "Elig": {k, n, n, 3, 3}, "WRec": {k, n, n, k, w(p.RRec), w(p.RRec)},
+			"WOut": wout, "W12": {n, n, k, 3, 3}, "WDirect": {n, n, p.Direct, w(p.RDirect), w(p.RDirect)}}[f.Name]
+		if shape == nil {
+			shape = []int{n, n}
+		}
 	case per == 1:
 		shape = []int{n, n}
 	default:

@@ -428,9 +428,10 @@ func (nt *network) save(path string) error {
 
 // arrayInfo describes one array of the state as the -state .npz has it.
 type arrayInfo struct {
-	Name  string  `json:"name"`
-	Dtype string  `json:"dtype"`
-	Shape []int64 `json:"shape"`
+	Name  string   `json:"name"`
+	Dtype string   `json:"dtype"`
+	Shape []int64  `json:"shape"`
+	Axes  []string `json:"axes"` // nil for an empty buffer
 }
 
 // readState takes a copy of the state after the last step and describes
@@ -451,7 +452,8 @@ func (nt *network) readState() (string, error) {
 		case f.I32 != nil:
 			dt = "<i4"
 		}
-		out = append(out, arrayInfo{session.ArrayName(f.Name), dt, session.ArrayShape(f.BufferSpec, p, f.Len())})
+		shape, axes := session.ArrayShape(f.BufferSpec, p, f.Len())
+		out = append(out, arrayInfo{session.ArrayName(f.Name), dt, shape, axes})
 	}
 	b, _ := json.Marshal(map[string]any{"step": nt.snap.T, "arrays": out})
 	return string(b), nil

@@ -95,32 +95,88 @@ func ArrayName(field string) string {
 	return strings.ToLower(field)
 }
 
-// arrayShape is a buffer's natural shape: (n, n) for one value a cell,
-// (n, n, w, w) for a window of side w a cell (W_in, W_rec, local W_out,
-// eligibility, W12), (n², n²) for dense W_out (output, hidden), (Window,
-// RingFields) for the ring of measures, (0,) for a buffer this network
-// does not have.
+// arrayShape is a buffer's natural shape in a -state .npz; see
+// arrayLayout.
 func arrayShape(b cpuref.BufferSpec, p cpuref.Params, length int) []int64 {
+	shape, _ := arrayLayout(b, p, length)
+	return shape
+}
+
+// arrayLayout is a buffer's natural shape and the names of its axes:
+// (n, n) — row, col — for one value a pixel; a window of side w a cell
+// adds (w, w) — dy, dx — (W_in, W_rec, local W_out, eligibility, W12);
+// dense W_out is (n², n²) — output, hidden; the ring of measures
+// (Window, RingFields) — slot, field; a buffer this network does not
+// have is (0,), with no names. With K > 1 cells a pixel a K axis joins
+// where the buffer's index puts it (docs/MODEL.md): c first for the
+// first hidden layer's own buffers, (K, n, n) and W_in (K, n, n, 3, 3);
+// W_rec (K, n, n, K, w, w), its second K axis c_pre the plane the
+// window reads; c after the output cell for local W_out (n, n, K, w, w)
+// and W12 (n, n, K, 3, 3), and (n², K, n²) for dense W_out. At K = 1
+// there is no K axis, so the shapes are those of one cell a pixel. The
+// direct path's W_direct is (n, n, D, w, w), its axis d the frame: 0
+// X(t), 1 X(t−1).
+func arrayLayout(b cpuref.BufferSpec, p cpuref.Params, length int) ([]int64, []string) {
 	n := int64(p.N)
-	per := b.PerCell(p)
+	var shape []int64
+	var axes []string
+	add := func(size int64, name string) {
+		shape = append(shape, size)
+		axes = append(axes, name)
+	}
+	pixel := func() { add(n, "row"); add(n, "col") }
+	window := func(r int) { add(int64(2*r+1), "dy"); add(int64(2*r+1), "dx") }
+	planes := func(name string) {
+		if p.K > 1 {
+			add(int64(p.K), name)
+		}
+	}
 	switch {
 	case length == 0:
-		return []int64{0}
+		return []int64{0}, nil
 	case b.Size == "ring":
-		return []int64{cpuref.Window, cpuref.RingFields}
+		add(cpuref.Window, "slot")
+		add(cpuref.RingFields, "field")
+	case b.Size == "hidden":
+		planes("c")
+		pixel()
+	case b.Size == "patchk", b.Size == "elig":
+		planes("c")
+		pixel()
+		window(cpuref.PatchR)
+	case b.Size == "reck":
+		planes("c")
+		pixel()
+		planes("c_pre")
+		window(p.RRec)
 	case b.Size == "out" && p.OutLayout == cpuref.Dense:
-		return []int64{n * n, n * n}
-	case per == 1:
-		return []int64{n, n}
+		add(n*n, "output")
+		planes("c")
+		add(n*n, "hidden")
+	case b.Size == "out":
+		pixel()
+		planes("c")
+		window(p.ROut)
+	case b.Size == "layer2patch":
+		pixel()
+		planes("c")
+		window(cpuref.PatchR)
+	case b.Size == "direct":
+		pixel()
+		add(int64(p.Direct), "d")
+		window(p.RDirect)
+	default:
+		pixel()
 	}
-	side := int64(1)
-	for side*side < int64(per) {
-		side++
+	size := int64(1)
+	for _, d := range shape {
+		size *= d
 	}
-	if side*side == int64(per) {
-		return []int64{n, n, side, side}
+	if size != int64(length) {
+		// A size tag this table does not know: flat, rather than wrong.
+		return []int64{int64(length)}, []string{"i"}
 	}
-	return []int64{n, n, int64(per)}
+	return shape, axes
 }
 
 // stateMeta is -state's "meta" array: what the state is of.
@@ -132,6 +188,9 @@ type stateMeta struct {
 	Backend  string          `json:"backend"`
 	Renderer string          `json:"renderer"`
 	Layers   []string        `json:"spike_layers"` // by code, for reading -spikes beside it
+	// Axes names each array's axes (see arrayLayout), by array name;
+	// absent for an array this network does not have.
+	Axes map[string][]string `json:"axes"`
 }
 
 // writeStateNPZ writes st, of a run of b, as an .npz of named arrays
@@ -140,8 +199,14 @@ type stateMeta struct {
 // array holding stateMeta as JSON), atomically.
 func writeStateNPZ(path string, b backend.Backend, st *cpuref.State) error {
 	p := b.Params()
+	axes := map[string][]string{}
+	for _, f := range st.Fields() {
+		if _, a := arrayLayout(f.BufferSpec, p, f.Len()); a != nil {
+			axes[ArrayName(f.Name)] = a
+		}
+	}
 	meta, _ := json.Marshal(stateMeta{Step: st.T, N: p.N, Params: paramsJSON(p), Version: version.String(),
-		Backend: b.Name(), Renderer: b.Renderer(), Layers: backend.SpikeLayerNames[:]})
+		Backend: b.Name(), Renderer: b.Renderer(), Layers: backend.SpikeLayerNames[:], Axes: axes})
 	arrays := []npy.Array{{Name: "step", Shape: nil, Data: []int64{st.T}}, {Name: "meta", Data: string(meta)}}
 	for _, f := range st.Fields() {
 		var data any
