@@ -99,6 +99,7 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 		{"gpu", []string{"-spikes_layers", "hidden,0", "-n", "7"}}, // a subset, odd n
 		// Several cells a pixel, with every buffer of the richer model.
 		{"ref", []string{"-k", "3", "-direct", "2", "-rdirect", "1", "-eta_bias", "0.05", "-horizon", "2", "-rule", "rstdp", "-n", "9"}},
+		{"ref", []string{"-k", "2", "-wout", "dense", "-direct", "1", "-drate", "0.1", "-n", "7"}},
 	} {
 		t.Run(c.backend+strings.Join(c.extra, ""), func(t *testing.T) {
 			dir := t.TempDir()
@@ -160,9 +161,15 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 			}
 			if p.K > 1 {
 				// The K axis, named, where the model's index puts it.
-				for name, want := range map[string]string{"v": "[c row col]", "W_in": "[c row col dy dx]",
-					"W_rec": "[c row col c_pre dy dx]", "W_out": "[row col c dy dx]", "W_12": "[row col c dy dx]",
-					"W_direct": "[row col d dy dx]", "bias": "[row col]", "ring": "[slot field]"} {
+				axes := map[string]string{"v": "[c row col]", "W_in": "[c row col dy dx]",
+					"W_rec": "[c row col c_pre dy dx]", "W_out": "[row col c dy dx]", "W_direct": "[row col d dy dx]", "ring": "[slot field]"}
+				switch {
+				case p.Layer2() == 1: // the output reads the second layer, one cell a pixel
+					axes["W_out"], axes["W_12"], axes["bias"] = "[row col dy dx]", "[row col c dy dx]", "[row col]"
+				case p.OutLayout == cpuref.Dense:
+					axes["W_out"] = "[output c hidden]"
+				}
+				for name, want := range axes {
 					if got := fmt.Sprint(v.Meta.Axes[name]); got != want {
 						t.Errorf("%s: axes %s, want %s", name, got, want)
 					}
@@ -247,8 +254,6 @@ func fieldBytes(f cpuref.Field, p cpuref.Params) (string, []int, string) {
 		shape = []int{0}
 	case f.Size == "ring":
 		shape = []int{cpuref.Window, cpuref.RingFields}
-	case f.Size == "out" && p.OutLayout == cpuref.Dense:
-		shape = []int{n * n, n * n}
 	case p.K > 1 || f.Size == "direct":
 		// Closed forms of the index formulas of docs/MODEL.md.
 		k, w := p.K, func(r int) int { return 2*r + 1 }
@@ -256,12 +261,17 @@ func fieldBytes(f cpuref.Field, p cpuref.Params) (string, []int, string) {
 		if p.OutLayout == cpuref.Dense {
 			wout = []int{n * n, k, n * n}
 		}
+		if p.Layer2() == 1 { // the output reads the second layer, one cell a pixel
+			wout = []int{n, n, w(p.ROut), w(p.ROut)}
+		}
 		shape = map[string][]int{"V": {k, n, n}, "Theta": {k, n, n}, "Q": {k, n, n}, "S": {k, n, n},
 			"WIn": {k, n, n, 3, 3}, "Elig": {k, n, n, 3, 3}, "WRec": {k, n, n, k, w(p.RRec), w(p.RRec)},
 			"WOut": wout, "W12": {n, n, k, 3, 3}, "WDirect": {n, n, p.Direct, w(p.RDirect), w(p.RDirect)}}[f.Name]
 		if shape == nil {
 			shape = []int{n, n}
 		}
+	case f.Size == "out" && p.OutLayout == cpuref.Dense:
+		shape = []int{n * n, n * n}
 	case per == 1:
 		shape = []int{n, n}
 	default:

@@ -94,6 +94,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			p.RRec, p.Rule, p.ROut, p.Seed = 0, cpuref.RuleHebbian, 0, 4294967295
 		},
 		"n=1": func(p *cpuref.Params) { p.N = 1 },
+		// Several cells a pixel, the direct path and the bias, stepped.
+		"k=3, direct 2, bias, kwta, rstdp, horizon 2": func(p *cpuref.Params) { *p = richParams() },
+		"k=2, dense, direct 1": func(p *cpuref.Params) { p.K, p.OutLayout, p.Direct = 2, cpuref.Dense, 1 },
 	}
 	dir := t.TempDir()
 	for name, mod := range cases {
@@ -101,6 +104,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			p := small(7)
 			mod(&p)
 			st := stepped(t, p, 37)
+			if p.K > 1 && len(st.V) != p.Cells() {
+				t.Fatalf("V has %d elements, want %d", len(st.V), p.Cells())
+			}
 			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".ckpt")
 			if err := Write(path, p, st); err != nil {
 				t.Fatal(err)

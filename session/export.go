@@ -112,8 +112,10 @@ func arrayShape(b cpuref.BufferSpec, p cpuref.Params, length int) []int64 {
 // first hidden layer's own buffers, (K, n, n) and W_in (K, n, n, 3, 3);
 // W_rec (K, n, n, K, w, w), its second K axis c_pre the plane the
 // window reads; c after the output cell for local W_out (n, n, K, w, w)
-// and W12 (n, n, K, 3, 3), and (n², K, n²) for dense W_out. At K = 1
-// there is no K axis, so the shapes are those of one cell a pixel. The
+// and W12 (n, n, K, 3, 3), and (n², K, n²) for dense W_out (W_out has
+// no K axis when a second hidden layer, one cell a pixel, feeds the
+// output). At K = 1 there is no K axis, so the shapes are those of one
+// cell a pixel. The
 // direct path's W_direct is (n, n, D, w, w), its axis d the frame: 0
 // X(t), 1 X(t−1).
 func arrayLayout(b cpuref.BufferSpec, p cpuref.Params, length int) ([]int64, []string) {
@@ -129,6 +131,13 @@ func arrayLayout(b cpuref.BufferSpec, p cpuref.Params, length int) ([]int64, []s
 	planes := func(name string) {
 		if p.K > 1 {
 			add(int64(p.K), name)
+		}
+	}
+	// The output reads the second hidden layer, one cell a pixel, when
+	// there is one.
+	outPlanes := func() {
+		if k := p.OutPlanes(); k > 1 {
+			add(int64(k), "c")
 		}
 	}
 	switch {
@@ -151,11 +160,11 @@ func arrayLayout(b cpuref.BufferSpec, p cpuref.Params, length int) ([]int64, []s
 		window(p.RRec)
 	case b.Size == "out" && p.OutLayout == cpuref.Dense:
 		add(n*n, "output")
-		planes("c")
+		outPlanes()
 		add(n*n, "hidden")
 	case b.Size == "out":
 		pixel()
-		planes("c")
+		outPlanes()
 		window(p.ROut)
 	case b.Size == "layer2patch":
 		pixel()

@@ -18,7 +18,12 @@ func TestArrayLayout(t *testing.T) {
 		for _, dense := range []bool{false, true} {
 			for _, direct := range []int{0, 1, 2} {
 				p := cpuref.Defaults()
-				p.N, p.K, p.Direct, p.RDirect, p.Horizon, p.Rule = 5, k, direct, 1, 2, cpuref.RuleRSTDP
+				// The second layer only with the direct path: without it the
+				// output reads the first layer's K planes.
+				p.N, p.K, p.Direct, p.RDirect, p.Rule = 5, k, direct, 1, cpuref.RuleRSTDP
+				if direct > 0 {
+					p.Horizon = 2
+				}
 				p.RRec, p.ROut = 2, 1
 				if direct == 2 {
 					p.EtaBias = 0.05
@@ -47,15 +52,22 @@ func TestArrayLayout(t *testing.T) {
 					got[f.Name] = fmt.Sprint(shape)
 				}
 				want := map[string]string{"V": "[5 5]", "WIn": "[5 5 3 3]", "WRec": "[5 5 5 5]", "WOut": "[5 5 3 3]",
-					"Elig": "[5 5 3 3]", "W12": "[5 5 3 3]", "Ring": "[100 4]", "S2": "[5 5]"}
+					"Elig": "[5 5 3 3]", "W12": "[0]", "Ring": "[100 4]", "S2": "[0]"}
+				if direct > 0 {
+					want["W12"], want["S2"] = "[5 5 3 3]", "[5 5]"
+				}
 				if dense {
 					want["WOut"] = "[25 25]"
 				}
 				if k == 3 {
-					want["V"], want["WIn"], want["WRec"], want["Elig"], want["W12"] = "[3 5 5]", "[3 5 5 3 3]", "[3 5 5 3 5 5]", "[3 5 5 3 3]", "[5 5 3 3 3]"
-					want["WOut"] = "[5 5 3 3 3]"
-					if dense {
-						want["WOut"] = "[25 3 25]"
+					want["V"], want["WIn"], want["WRec"], want["Elig"] = "[3 5 5]", "[3 5 5 3 3]", "[3 5 5 3 5 5]", "[3 5 5 3 3]"
+					if direct > 0 {
+						want["W12"] = "[5 5 3 3 3]" // and W_out reads the second layer
+					} else {
+						want["WOut"] = "[5 5 3 3 3]"
+						if dense {
+							want["WOut"] = "[25 3 25]"
+						}
 					}
 				}
 				want["WDirect"], want["XPrev"], want["Bias"] = "[0]", "[0]", "[0]"
