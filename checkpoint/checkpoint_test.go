@@ -96,7 +96,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		"n=1": func(p *cpuref.Params) { p.N = 1 },
 		// Several cells a pixel, the direct path and the bias, stepped.
 		"k=3, direct 2, bias, kwta, rstdp, horizon 2": func(p *cpuref.Params) { *p = richParams() },
-		"k=2, dense, direct 1": func(p *cpuref.Params) { p.K, p.OutLayout, p.Direct = 2, cpuref.Dense, 1 },
+		"k=2, dense, direct 1":                        func(p *cpuref.Params) { p.K, p.OutLayout, p.Direct = 2, cpuref.Dense, 1 },
 	}
 	dir := t.TempDir()
 	for name, mod := range cases {
