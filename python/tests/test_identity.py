@@ -127,7 +127,9 @@ def test_state_of_several_cells_a_pixel(tmp_path, command):
         assert state[name].shape == want[name].shape, name
         assert np.array_equal(state[name], want[name]), name
     assert state["v"].shape == (3, 6, 6) and state["W_in"].shape == (3, 6, 6, 3, 3)
-    assert state["W_out"].shape == (6, 6, 3, 5, 5) and state["W_direct"].shape == (6, 6, 2, 5, 5)
+    # The output reads the second layer (horizon 2), one cell a pixel.
+    assert state["W_out"].shape == (6, 6, 5, 5) and state["W_12"].shape == (6, 6, 3, 3, 3)
+    assert state["W_direct"].shape == (6, 6, 2, 5, 5)
     axes = json.loads(str(state["meta"]))["axes"]
     assert axes == json.loads(str(want["meta"]))["axes"]
     assert axes["W_rec"] == ["c", "row", "col", "c_pre", "dy", "dx"]
