@@ -131,7 +131,7 @@ class Network:
     gpu are -workers, -gl and -gpu.
     """
 
-    def __init__(self, n=None, seed=None, backend="auto", *, config=None, frames=None,
+    def __init__(self, n=None, seed=None, backend="auto", *, preset=None, config=None, frames=None,
                  workers=0, gl=None, gpu=None, _load=None, **params):
         if n is not None:
             params["n"] = n
@@ -146,6 +146,8 @@ class Network:
             "backend": backend or "auto",
             "workers": int(workers),
         }
+        if preset is not None:
+            settings["preset"] = str(preset)
         if config is not None:
             settings["config"] = os.fspath(config)
         if _load is not None:
