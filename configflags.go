@@ -133,19 +133,8 @@ func withConfig(args []string) ([]string, error) {
 	return append(flags, args...), nil
 }
 
-// configPath returns the -config value args set, or "" (also when args
-// do not parse: the parse proper reports that).
-func configPath(args []string) string {
-	var c config
-	fs, _ := newFlagSet(&c)
-	fs.Bool("version", false, "")
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if fs.Parse(args) != nil {
-		return ""
-	}
-	return c.ConfigFile
-}
+// configPath returns the -config value args set, or "".
+func configPath(args []string) string { return flagIn(args, "config") }
 
 // outputKeys are the top-level keys of a summary and of a sidecar.
 func outputKeys() map[string]bool {

@@ -17,7 +17,7 @@
 // concern's flags are declared and checked together in a file of their
 // own: persistflags.go, framesflags.go, sweepflags.go, runflags.go,
 // windowflags.go, benchflags.go, recordflags.go, glflags.go,
-// exportflags.go and configflags.go.
+// exportflags.go, configflags.go and presetflags.go.
 package main
 
 import (
@@ -94,6 +94,7 @@ func newFlagSet(c *config) (*flag.FlagSet, []check) {
 		addGLFlags,
 		addExportFlags,
 		addConfigFlags,
+		addPresetFlags,
 	} {
 		checks = append(checks, add(fs, c))
 	}
@@ -132,9 +133,13 @@ func escapeControls(s string) string {
 // print and return flag.ErrHelp.
 func parse(args []string, stdout io.Writer) (*config, error) {
 	c := &config{Args: args}
-	// -config's settings, as flags before the command line's.
+	// -config's settings, as flags before the command line's; then
+	// -preset's, before both.
 	args, err := withConfig(args)
 	if err != nil {
+		return nil, err
+	}
+	if args, err = withPreset(args); err != nil {
 		return nil, err
 	}
 	fs, checks := newFlagSet(c)

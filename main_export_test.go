@@ -57,7 +57,8 @@ print(json.dumps({
     "itemsize": s.dtype.itemsize,
     "ordered": bool(np.all(np.diff(s["step"].astype(np.int64)) >= 0)),
     "counts": counts.tolist(),
-    "last": [last["cell"][last["layer"] == l].tolist() for l in range(4)],
+    "last": [(last["cell"].astype(np.int64) + last["c"].astype(np.int64) * int(json.loads(str(z["meta"]))["n"]) ** 2)[last["layer"] == l].tolist()
+             for l in range(4)],
     "arrays": {k: [z[k].dtype.str, list(z[k].shape), hashlib.sha256(np.ascontiguousarray(z[k]).tobytes()).hexdigest()]
                for k in z.files if k != "meta"},
     "meta": json.loads(str(z["meta"])),
@@ -77,6 +78,7 @@ type numpyView struct {
 		N       int
 		Version string
 		Params  map[string]any
+		Axes    map[string][]string
 	}
 }
 
@@ -95,6 +97,9 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 		{"gpu", []string{"-horizon", "2"}},                         // a second hidden layer: four layers
 		{"cpu", []string{"-wout", "dense", "-rule", "rstdp"}},      // dense W_out, eligibility
 		{"gpu", []string{"-spikes_layers", "hidden,0", "-n", "7"}}, // a subset, odd n
+		// Several cells a pixel, with every buffer of the richer model.
+		{"ref", []string{"-k", "3", "-direct", "2", "-rdirect", "1", "-eta_bias", "0.05", "-horizon", "2", "-rule", "rstdp", "-n", "9"}},
+		{"ref", []string{"-k", "2", "-wout", "dense", "-direct", "1", "-drate", "0.1", "-n", "7"}},
 	} {
 		t.Run(c.backend+strings.Join(c.extra, ""), func(t *testing.T) {
 			dir := t.TempDir()
@@ -113,7 +118,7 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 			if err := json.Unmarshal(out, &v); err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
-			if fmt.Sprint(v.Descr) != "[[step <u4] [layer |u1] [cell <u4]]" || v.Itemsize != 9 || !v.Ordered {
+			if fmt.Sprint(v.Descr) != "[[step <u4] [layer |u1] [cell <u4] [c |u1]]" || v.Itemsize != 10 || !v.Ordered {
 				t.Errorf("spikes: dtype %v, itemsize %d, in step order %v", v.Descr, v.Itemsize, v.Ordered)
 			}
 			if len(v.Counts) != steps || v.Meta.Step != steps || v.Meta.N != p.N || v.Meta.Version == "" || v.Meta.Params["seed"] != float64(p.Seed) {
@@ -154,6 +159,25 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 			if total == 0 {
 				t.Error("no spikes in the last step: the test checks nothing")
 			}
+			if p.K > 1 {
+				// The K axis, named, where the model's index puts it.
+				axes := map[string]string{"v": "[c row col]", "W_in": "[c row col dy dx]",
+					"W_rec": "[c row col c_pre dy dx]", "W_out": "[row col c dy dx]", "W_direct": "[row col d dy dx]", "ring": "[slot field]"}
+				switch {
+				case p.Layer2() == 1: // the output reads the second layer, one cell a pixel
+					axes["W_out"], axes["W_12"], axes["bias"] = "[row col dy dx]", "[row col c dy dx]", "[row col]"
+				case p.OutLayout == cpuref.Dense:
+					axes["W_out"] = "[output c hidden]"
+				}
+				for name, want := range axes {
+					if got := fmt.Sprint(v.Meta.Axes[name]); got != want {
+						t.Errorf("%s: axes %s, want %s", name, got, want)
+					}
+				}
+				if planes := v.Last[1]; len(planes) == 0 || planes[len(planes)-1] < uint32(p.N*p.N) {
+					t.Errorf("last step's hidden cells %v: none past the first plane", planes)
+				}
+			}
 			for _, f := range st.Fields() {
 				name := session.ArrayName(f.Name)
 				got, ok := v.Arrays[name]
@@ -164,6 +188,9 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 				dtype, shape, sum := fieldBytes(f, p)
 				if got[0] != dtype || fmt.Sprint(got[1]) != fmt.Sprint(shape) || got[2] != sum {
 					t.Errorf("%s: numpy sees %v %v, the checkpoint %s %v (bytes equal: %v)", name, got[0], got[1], dtype, shape, got[2] == sum)
+				}
+				if axes := v.Meta.Axes[name]; len(axes) != len(shape) && f.Len() > 0 {
+					t.Errorf("%s: axes %v for shape %v", name, axes, shape)
 				}
 			}
 		})
@@ -227,6 +254,22 @@ func fieldBytes(f cpuref.Field, p cpuref.Params) (string, []int, string) {
 		shape = []int{0}
 	case f.Size == "ring":
 		shape = []int{cpuref.Window, cpuref.RingFields}
+	case p.K > 1 || f.Size == "direct":
+		// Closed forms of the index formulas of docs/MODEL.md.
+		k, w := p.K, func(r int) int { return 2*r + 1 }
+		wout := []int{n, n, k, w(p.ROut), w(p.ROut)}
+		if p.OutLayout == cpuref.Dense {
+			wout = []int{n * n, k, n * n}
+		}
+		if p.Layer2() == 1 { // the output reads the second layer, one cell a pixel
+			wout = []int{n, n, w(p.ROut), w(p.ROut)}
+		}
+		shape = map[string][]int{"V": {k, n, n}, "Theta": {k, n, n}, "Q": {k, n, n}, "S": {k, n, n},
+			"WIn": {k, n, n, 3, 3}, "Elig": {k, n, n, 3, 3}, "WRec": {k, n, n, k, w(p.RRec), w(p.RRec)},
+			"WOut": wout, "W12": {n, n, k, 3, 3}, "WDirect": {n, n, p.Direct, w(p.RDirect), w(p.RDirect)}}[f.Name]
+		if shape == nil {
+			shape = []int{n, n}
+		}
 	case f.Size == "out" && p.OutLayout == cpuref.Dense:
 		shape = []int{n * n, n * n}
 	case per == 1:
@@ -249,17 +292,17 @@ func spikeFile(t *testing.T, path string) (count int64, steps []uint32) {
 	}
 	hlen := int(le.LittleEndian.Uint16(b[8:10]))
 	head := string(b[10 : 10+hlen])
-	if !strings.HasPrefix(head, "{'descr': [('step', '<u4'), ('layer', '|u1'), ('cell', '<u4')], 'fortran_order': False, 'shape': (") ||
+	if !strings.HasPrefix(head, "{'descr': [('step', '<u4'), ('layer', '|u1'), ('cell', '<u4'), ('c', '|u1')], 'fortran_order': False, 'shape': (") ||
 		(10+hlen)%64 != 0 || !strings.HasSuffix(head, "\n") {
 		t.Fatalf("%s: header %q", path, head)
 	}
 	m := regexp.MustCompile(`'shape': \((\d+),\)`).FindStringSubmatch(head)
 	count, _ = strconv.ParseInt(m[1], 10, 64)
 	data := b[10+hlen:]
-	if int64(len(data)) != 9*count {
+	if int64(len(data)) != 10*count {
 		t.Fatalf("%s: header says %d records, the file holds %d bytes of data", path, count, len(data))
 	}
-	for i := 0; i < len(data); i += 9 {
+	for i := 0; i < len(data); i += 10 {
 		steps = append(steps, le.LittleEndian.Uint32(data[i:]))
 	}
 	return count, steps

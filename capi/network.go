@@ -59,6 +59,7 @@ func kindOf(err error) int {
 // as the flags take them, and the run flags that choose the engine.
 type settings struct {
 	Params  map[string]string `json:"params"`
+	Preset  string            `json:"preset"`  // -preset: the named parameters Params start from
 	Config  string            `json:"config"`  // -config: a JSON file of settings
 	Load    string            `json:"load"`    // -load: a checkpoint to resume
 	Backend string            `json:"backend"` // "" or auto, gpu, cpu, ref
@@ -110,7 +111,7 @@ func applyParams(p *cpuref.Params, m map[string]string) error {
 // runKeys are the settings besides the parameters that a -config file may
 // give and a Network takes; the run's other flags (steps, headless, …)
 // say how the command runs, which a program decides call by call.
-var runKeys = []string{"backend", "workers", "gl", "gpu"}
+var runKeys = []string{"backend", "workers", "gl", "gpu", "preset"}
 
 // readConfig merges the -config file s names under s: its parameters
 // (top-level flag keys, or a summary's or sidecar's "params" object) and
@@ -162,6 +163,8 @@ func readConfig(s *settings) error {
 			params[k] = str
 		case k == "backend" && s.Backend == "":
 			s.Backend = str
+		case k == "preset" && s.Preset == "":
+			s.Preset = str // the keywords' preset, if any, overrides the file's
 		case slices.Contains(runKeys, k), k == "steps", k == "headless", k == "load":
 			// Set by the caller, or how the command ran: not a network's.
 		default:
@@ -213,8 +216,20 @@ func newNetwork(s settings) (*network, error) {
 		if p, st, err = checkpoint.Read(s.Load); err != nil {
 			return nil, inputf("invalid -load: %v", err)
 		}
-	} else if err := applyParams(&p, s.Params); err != nil {
-		return nil, err
+	} else {
+		if s.Preset != "" {
+			// The preset's parameters first, as the command puts them
+			// before its flags: the keywords override them.
+			if _, err := session.PresetFlags(s.Preset); err != nil {
+				return nil, &inputError{err.Error()} // the command's words
+			}
+			if err := cpuref.ApplyPreset(&p, s.Preset); err != nil {
+				return nil, err
+			}
+		}
+		if err := applyParams(&p, s.Params); err != nil {
+			return nil, err
+		}
 	}
 	if err := p.Validate(); err != nil {
 		return nil, &inputError{err.Error()}
@@ -428,9 +443,10 @@ func (nt *network) save(path string) error {
 
 // arrayInfo describes one array of the state as the -state .npz has it.
 type arrayInfo struct {
-	Name  string  `json:"name"`
-	Dtype string  `json:"dtype"`
-	Shape []int64 `json:"shape"`
+	Name  string   `json:"name"`
+	Dtype string   `json:"dtype"`
+	Shape []int64  `json:"shape"`
+	Axes  []string `json:"axes"` // nil for an empty buffer
 }
 
 // readState takes a copy of the state after the last step and describes
@@ -451,7 +467,8 @@ func (nt *network) readState() (string, error) {
 		case f.I32 != nil:
 			dt = "<i4"
 		}
-		out = append(out, arrayInfo{session.ArrayName(f.Name), dt, session.ArrayShape(f.BufferSpec, p, f.Len())})
+		shape, axes := session.ArrayShape(f.BufferSpec, p, f.Len())
+		out = append(out, arrayInfo{session.ArrayName(f.Name), dt, shape, axes})
 	}
 	b, _ := json.Marshal(map[string]any{"step": nt.snap.T, "arrays": out})
 	return string(b), nil

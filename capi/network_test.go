@@ -9,6 +9,7 @@ import (
 
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/frames"
+	"github.com/spikecast/spikecast/session"
 )
 
 // TestApplyParamsKeeps: flags apply on top of the parameters given, not
@@ -77,5 +78,46 @@ func TestFeedNetwork(t *testing.T) {
 	}
 	if kindOf(errors.Join(cpuref.ErrEndOfSource)) != kindEnd {
 		t.Error("the end of a source is not kindEnd")
+	}
+}
+
+// TestPreset: a network's parameters start from its preset, the
+// keywords override it, a -config file may name one (the keyword's
+// wins), and an unknown name is refused naming the valid ones.
+func TestPreset(t *testing.T) {
+	want := cpuref.Defaults()
+	flags, err := session.PresetFlags("rich")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(flags, "-n=6", "-rho=0.5") {
+		k, v, _ := strings.Cut(f[1:], "=")
+		s, _ := cpuref.ParamByFlag(k)
+		if err := s.Set(&want, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nt, err := newNetwork(settings{Backend: "ref", Preset: "rich", Params: map[string]string{"n": "6", "rho": "0.5"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nt.b.Params(); got != want {
+		t.Errorf("parameters\n%+v, want\n%+v", got, want)
+	}
+	nt.release()
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.json")
+	os.WriteFile(cfg, []byte(`{"preset": "poor", "n": 6}`), 0o644)
+	s := settings{Config: cfg, Preset: "rich"}
+	if err := readConfig(&s); err != nil || s.Preset != "rich" {
+		t.Errorf("keyword preset against the file's: %q, %v", s.Preset, err)
+	}
+	s = settings{Config: cfg}
+	if err := readConfig(&s); err != nil || s.Preset != "poor" {
+		t.Errorf("the file's preset: %q, %v", s.Preset, err)
+	}
+	if _, err := newNetwork(settings{Backend: "ref", Config: cfg}); err == nil || err.Error() != `invalid -preset "poor": want one of "rich"` || kindOf(err) != kindValue {
+		t.Errorf("unknown preset: %v (kind %d)", err, kindOf(err))
 	}
 }

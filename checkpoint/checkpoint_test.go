@@ -94,6 +94,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			p.RRec, p.Rule, p.ROut, p.Seed = 0, cpuref.RuleHebbian, 0, 4294967295
 		},
 		"n=1": func(p *cpuref.Params) { p.N = 1 },
+		// Several cells a pixel, the direct path and the bias, stepped.
+		"k=3, direct 2, bias, kwta, rstdp, horizon 2": func(p *cpuref.Params) { *p = richParams() },
+		"k=2, dense, direct 1":                        func(p *cpuref.Params) { p.K, p.OutLayout, p.Direct = 2, cpuref.Dense, 1 },
 	}
 	dir := t.TempDir()
 	for name, mod := range cases {
@@ -101,6 +104,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			p := small(7)
 			mod(&p)
 			st := stepped(t, p, 37)
+			if p.K > 1 && len(st.V) != p.Cells() {
+				t.Fatalf("V has %d elements, want %d", len(st.V), p.Cells())
+			}
 			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".ckpt")
 			if err := Write(path, p, st); err != nil {
 				t.Fatal(err)
@@ -125,6 +131,62 @@ func TestCheckpointRoundTrip(t *testing.T) {
 				t.Error("file bytes differ from a fresh encoding of the same state")
 			}
 		})
+	}
+}
+
+// richParams are small parameters with every buffer of the richer model:
+// K cells a pixel, the direct path over X(t) and X(t−1), the bias.
+func richParams() cpuref.Params {
+	p := small(5)
+	p.K, p.Direct, p.RDirect, p.EtaBias, p.Compete, p.Winners = 3, 2, 1, 0.05, cpuref.CompeteKWTA, 2
+	p.DRate, p.DTheta, p.Anneal, p.Rule, p.Horizon = 0.01, 0.25, 100, cpuref.RuleRSTDP, 2
+	return p
+}
+
+// TestCheckpointRichBuffersRoundTrip: every buffer of a network of
+// several cells a pixel with the direct path and the bias (WDirect,
+// Bias, XPrev among them), each element a different bit pattern, reads
+// back bit for bit, with every parameter.
+func TestCheckpointRichBuffersRoundTrip(t *testing.T) {
+	for _, dense := range []bool{false, true} {
+		p := richParams()
+		if dense {
+			p.OutLayout = cpuref.Dense
+		}
+		st := cpuref.NewState(p)
+		st.T = 12345
+		x := uint32(1)
+		for _, f := range st.Fields() {
+			for i := range fieldLen(f) {
+				x = x*2654435761 + 1
+				switch {
+				case f.F32 != nil:
+					(*f.F32)[i] = math.Float32frombits(x)
+				case f.U32 != nil:
+					(*f.U32)[i] = x
+				default:
+					(*f.I32)[i] = int32(x)
+				}
+			}
+		}
+		for _, b := range [][]float32{st.WDirect, st.Bias} {
+			if len(b) == 0 {
+				t.Fatal("a buffer of the richer model is empty: the test checks nothing")
+			}
+		}
+		if len(st.XPrev) == 0 || len(st.V) != 3*25 {
+			t.Fatalf("XPrev %d, V %d elements", len(st.XPrev), len(st.V))
+		}
+		gp, gst, err := decode(encode(t, p, st))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gp != p {
+			t.Errorf("params %+v, want %+v", gp, p)
+		}
+		if err := sameState(gst, st); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
@@ -238,7 +300,8 @@ func TestCheckpointBadFilesRejected(t *testing.T) {
 		{"text", []byte("hello, world\n"), "not a spikecast checkpoint"},
 		{"magic only", []byte(Magic), "truncated"},
 		{"half magic", []byte(Magic[:3]), "truncated"},
-		{"version 3", patch(func(b []byte) []byte { b[8] = 3; return b }), "format version 3; this build reads versions 1 and 2"},
+		{"version 4", patch(func(b []byte) []byte { b[8] = 4; return b }), "format version 4; this build reads versions 1 to 3"},
+		{"version 0", patch(func(b []byte) []byte { b[8] = 0; return b }), "format version 0; this build reads versions 1 to 3"},
 		{"truncated by one", good[:len(good)-1], "truncated"},
 		{"truncated to the header", good[:headerSize], "truncated"},
 		{"truncated in the params", good[:100], "truncated"},
@@ -263,6 +326,14 @@ func TestCheckpointBadFilesRejected(t *testing.T) {
 		{"buffer renamed", reseal(patch(func(b []byte) []byte { copy(b[at(t, b, "Theta")-5:], "Thota"); return b })), `buffer 4 is "Thota", this build's is "Theta"`},
 		{"buffer type", reseal(patch(func(b []byte) []byte { b[at(t, b, "Theta")] = typeU32; return b })), "buffer Theta has element type 2"},
 		{"buffer length", reseal(patch(func(b []byte) []byte { return putU64(b, at(t, b, "Theta")+1, 26) })), "buffer Theta has 26 elements, n=5 implies 25"},
+		{"buffer missing", reseal(patch(func(b []byte) []byte {
+			// The last buffer (Ring) cut out, its count and the size
+			// with it.
+			k := envAt(t, b) + 8
+			binary.LittleEndian.PutUint32(b[k:], binary.LittleEndian.Uint32(b[k:])-1)
+			b = append(b[:at(t, b, "Ring")-5], b[len(b)-4:]...)
+			return putU64(b, len(Magic)+4, uint64(len(b)))
+		})), "no buffer Ring: the parameters imply 400 elements"},
 		{"buffer count", reseal(patch(func(b []byte) []byte {
 			k := envAt(t, b) + 8
 			binary.LittleEndian.PutUint32(b[k:], 99)
@@ -385,13 +456,13 @@ func checkDecode(t *testing.T, data []byte, pos uint32, xor byte) {
 		return
 	}
 	again := encode(t, gp, st)
-	if data[len(Magic)] == 1 || len(again) != len(data) {
-		// A version 1 file, or one from before a parameter was added,
-		// re-encodes with every parameter, which must read back to the
-		// same network.
+	if data[len(Magic)] != Version || len(again) != len(data) {
+		// A file of an older version, or one from before a parameter
+		// was added, re-encodes with every parameter, which must read
+		// back to the same network.
 		gp2, st2, err := decode(again)
 		if err != nil || gp2 != gp || sameState(st2, st) != nil {
-			t.Fatalf("accepted a version 1 file whose version 2 re-encoding differs: %v", err)
+			t.Fatalf("accepted an older file whose re-encoding differs: %v", err)
 		}
 	} else if !bytes.Equal(again, data) {
 		t.Fatal("accepted a file that does not re-encode to itself")
@@ -529,5 +600,69 @@ func TestCheckpointReadsVersion1(t *testing.T) {
 	}
 	if err := sameState(st, sim.State); err != nil {
 		t.Fatalf("state after 20 steps: %v", err)
+	}
+}
+
+// TestCheckpointReadsVersion2 reads a file written by a build of format
+// version 2 (every buffer stored, empty ones too; no parameter of several
+// cells a pixel, the direct path or the output bias):
+// spikecast -headless -backend ref -n 9 -steps 20 -rule rstdp -horizon 2
+// -save v2_n9.ckpt. Its missing parameters take their defaults, and it
+// must hold exactly the network this build reaches with the same flags.
+func TestCheckpointReadsVersion2(t *testing.T) {
+	p, st, err := Read(filepath.Join("testdata", "v2_n9.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cpuref.Defaults()
+	want.N, want.Rule, want.Horizon = 9, cpuref.RuleRSTDP, 2
+	if p != want {
+		t.Fatalf("parameters %+v, want %+v", p, want)
+	}
+	sim, err := cpuref.New(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		sim.Step()
+	}
+	if err := sameState(st, sim.State); err != nil {
+		t.Fatalf("state after 20 steps: %v", err)
+	}
+	// Resaved, it is a version 3 file of the same network.
+	path := filepath.Join(t.TempDir(), "v3.ckpt")
+	if err := Write(path, p, st); err != nil {
+		t.Fatal(err)
+	}
+	p3, st3, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p3 != p {
+		t.Fatalf("resaved parameters %+v, want %+v", p3, p)
+	}
+	if err := sameState(st3, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCheckpointStoresNoEmptyBuffer: a buffer empty for the parameters
+// is not in the file, and reads back empty.
+func TestCheckpointStoresNoEmptyBuffer(t *testing.T) {
+	p := small(4)
+	st := stepped(t, p, 3)
+	b := encode(t, p, st)
+	for _, f := range st.Fields() {
+		in := bytes.Contains(b, append([]byte{byte(len(f.Name))}, f.Name...))
+		if in != (fieldLen(f) > 0) {
+			t.Errorf("buffer %s of %d elements: in the file %v", f.Name, fieldLen(f), in)
+		}
+	}
+	_, got, err := decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameState(got, st); err != nil {
+		t.Fatal(err)
 	}
 }

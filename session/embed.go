@@ -18,7 +18,8 @@ func AutoBackend(p cpuref.Params, workers int, gl gpu.HeadlessOptions) (name, wh
 }
 
 // ArrayShape is the shape a buffer of length elements has in a -state
-// .npz (see ArrayName for its name).
-func ArrayShape(b cpuref.BufferSpec, p cpuref.Params, length int) []int64 {
-	return arrayShape(b, p, length)
+// .npz (see ArrayName for its name), and the names of its axes, which
+// the .npz's meta lists under "axes" (nil for an empty buffer).
+func ArrayShape(b cpuref.BufferSpec, p cpuref.Params, length int) ([]int64, []string) {
+	return arrayLayout(b, p, length)
 }

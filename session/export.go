@@ -19,22 +19,26 @@ import (
 )
 
 // SpikeFields are the fields of a -spikes record: the step t (the one
-// that read frame X_t), the layer's code (backend.LayerInput …) and the
-// cell, row·n + column. Packed, 9 bytes a record.
-var SpikeFields = []npy.Field{{Name: "step", Descr: "<u4"}, {Name: "layer", Descr: "|u1"}, {Name: "cell", Descr: "<u4"}}
+// that read frame X_t), the layer's code (backend.LayerInput …), the
+// cell's pixel, row·n + column, and c, the cell's index within its pixel
+// (0 but in a hidden layer of several cells a pixel, -k > 1). Packed, 10
+// bytes a record. c comes last, so that a reader of the fields by name
+// written before it existed reads the same step, layer and cell.
+var SpikeFields = []npy.Field{{Name: "step", Descr: "<u4"}, {Name: "layer", Descr: "|u1"}, {Name: "cell", Descr: "<u4"}, {Name: "c", Descr: "|u1"}}
 
-const spikeRecordSize = 9
+const spikeRecordSize = 10
 
 // spikeWriter appends every spike of a run to a .npy of records as the
 // run goes, under a temporary name renamed into place at the end (Ctrl-C
 // included): memory stays bounded whatever the run's length.
 type spikeWriter struct {
-	f   *atomicfile.File
-	w   *npy.RecordWriter
-	buf []byte
+	f      *atomicfile.File
+	w      *npy.RecordWriter
+	pixels uint32 // n²: a layer's cell c·n² + i is cell i, c
+	buf    []byte
 }
 
-func newSpikeWriter(path string) (*spikeWriter, error) {
+func newSpikeWriter(path string, n int) (*spikeWriter, error) {
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, err
@@ -44,17 +48,19 @@ func newSpikeWriter(path string) (*spikeWriter, error) {
 		f.Discard()
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return &spikeWriter{f: f, w: w}, nil
+	return &spikeWriter{f: f, w: w, pixels: uint32(n * n)}, nil
 }
 
-// sink is the backend's SpikeSink: one step's records, layer by layer.
+// sink is the backend's SpikeSink: one step's records, layer by layer,
+// each layer's in the order of its cells' indices (c·n² + i: c, then i).
 func (s *spikeWriter) sink(t int64, cells *[gpu.NumSpikeLayers][]uint32) error {
 	b := s.buf[:0]
 	for code, layer := range cells {
-		for _, c := range layer {
+		for _, ci := range layer {
 			b = binary.LittleEndian.AppendUint32(b, uint32(t))
 			b = append(b, byte(code))
-			b = binary.LittleEndian.AppendUint32(b, c)
+			b = binary.LittleEndian.AppendUint32(b, ci%s.pixels)
+			b = append(b, byte(ci/s.pixels))
 		}
 	}
 	s.buf = b
@@ -89,32 +95,97 @@ func ArrayName(field string) string {
 	return strings.ToLower(field)
 }
 
-// arrayShape is a buffer's natural shape: (n, n) for one value a cell,
-// (n, n, w, w) for a window of side w a cell (W_in, W_rec, local W_out,
-// eligibility, W12), (n², n²) for dense W_out (output, hidden), (Window,
-// RingFields) for the ring of measures, (0,) for a buffer this network
-// does not have.
+// arrayShape is a buffer's natural shape in a -state .npz; see
+// arrayLayout.
 func arrayShape(b cpuref.BufferSpec, p cpuref.Params, length int) []int64 {
+	shape, _ := arrayLayout(b, p, length)
+	return shape
+}
+
+// arrayLayout is a buffer's natural shape and the names of its axes:
+// (n, n) — row, col — for one value a pixel; a window of side w a cell
+// adds (w, w) — dy, dx — (W_in, W_rec, local W_out, eligibility, W12);
+// dense W_out is (n², n²) — output, hidden; the ring of measures
+// (Window, RingFields) — slot, field; a buffer this network does not
+// have is (0,), with no names. With K > 1 cells a pixel a K axis joins
+// where the buffer's index puts it (docs/MODEL.md): c first for the
+// first hidden layer's own buffers, (K, n, n) and W_in (K, n, n, 3, 3);
+// W_rec (K, n, n, K, w, w), its second K axis c_pre the plane the
+// window reads; c after the output cell for local W_out (n, n, K, w, w)
+// and W12 (n, n, K, 3, 3), and (n², K, n²) for dense W_out (W_out has
+// no K axis when a second hidden layer, one cell a pixel, feeds the
+// output). At K = 1 there is no K axis, so the shapes are those of one
+// cell a pixel. The
+// direct path's W_direct is (n, n, D, w, w), its axis d the frame: 0
+// X(t), 1 X(t−1).
+func arrayLayout(b cpuref.BufferSpec, p cpuref.Params, length int) ([]int64, []string) {
 	n := int64(p.N)
-	per := b.PerCell(p)
+	var shape []int64
+	var axes []string
+	add := func(size int64, name string) {
+		shape = append(shape, size)
+		axes = append(axes, name)
+	}
+	pixel := func() { add(n, "row"); add(n, "col") }
+	window := func(r int) { add(int64(2*r+1), "dy"); add(int64(2*r+1), "dx") }
+	planes := func(name string) {
+		if p.K > 1 {
+			add(int64(p.K), name)
+		}
+	}
+	// The output reads the second hidden layer, one cell a pixel, when
+	// there is one.
+	outPlanes := func() {
+		if k := p.OutPlanes(); k > 1 {
+			add(int64(k), "c")
+		}
+	}
 	switch {
 	case length == 0:
-		return []int64{0}
+		return []int64{0}, nil
 	case b.Size == "ring":
-		return []int64{cpuref.Window, cpuref.RingFields}
+		add(cpuref.Window, "slot")
+		add(cpuref.RingFields, "field")
+	case b.Size == "hidden":
+		planes("c")
+		pixel()
+	case b.Size == "patchk", b.Size == "elig":
+		planes("c")
+		pixel()
+		window(cpuref.PatchR)
+	case b.Size == "reck":
+		planes("c")
+		pixel()
+		planes("c_pre")
+		window(p.RRec)
 	case b.Size == "out" && p.OutLayout == cpuref.Dense:
-		return []int64{n * n, n * n}
-	case per == 1:
-		return []int64{n, n}
+		add(n*n, "output")
+		outPlanes()
+		add(n*n, "hidden")
+	case b.Size == "out":
+		pixel()
+		outPlanes()
+		window(p.ROut)
+	case b.Size == "layer2patch":
+		pixel()
+		planes("c")
+		window(cpuref.PatchR)
+	case b.Size == "direct":
+		pixel()
+		add(int64(p.Direct), "d")
+		window(p.RDirect)
+	default:
+		pixel()
 	}
-	side := int64(1)
-	for side*side < int64(per) {
-		side++
+	size := int64(1)
+	for _, d := range shape {
+		size *= d
 	}
-	if side*side == int64(per) {
-		return []int64{n, n, side, side}
+	if size != int64(length) {
+		// A size tag this table does not know: flat, rather than wrong.
+		return []int64{int64(length)}, []string{"i"}
 	}
-	return []int64{n, n, int64(per)}
+	return shape, axes
 }
 
 // stateMeta is -state's "meta" array: what the state is of.
@@ -126,6 +197,9 @@ type stateMeta struct {
 	Backend  string          `json:"backend"`
 	Renderer string          `json:"renderer"`
 	Layers   []string        `json:"spike_layers"` // by code, for reading -spikes beside it
+	// Axes names each array's axes (see arrayLayout), by array name;
+	// absent for an array this network does not have.
+	Axes map[string][]string `json:"axes"`
 }
 
 // writeStateNPZ writes st, of a run of b, as an .npz of named arrays
@@ -134,8 +208,14 @@ type stateMeta struct {
 // array holding stateMeta as JSON), atomically.
 func writeStateNPZ(path string, b backend.Backend, st *cpuref.State) error {
 	p := b.Params()
+	axes := map[string][]string{}
+	for _, f := range st.Fields() {
+		if _, a := arrayLayout(f.BufferSpec, p, f.Len()); a != nil {
+			axes[ArrayName(f.Name)] = a
+		}
+	}
 	meta, _ := json.Marshal(stateMeta{Step: st.T, N: p.N, Params: paramsJSON(p), Version: version.String(),
-		Backend: b.Name(), Renderer: b.Renderer(), Layers: backend.SpikeLayerNames[:]})
+		Backend: b.Name(), Renderer: b.Renderer(), Layers: backend.SpikeLayerNames[:], Axes: axes})
 	arrays := []npy.Array{{Name: "step", Shape: nil, Data: []int64{st.T}}, {Name: "meta", Data: string(meta)}}
 	for _, f := range st.Fields() {
 		var data any

@@ -79,6 +79,7 @@ type Config struct {
 	StateFile   string                   // .npz of the state at the end (and on S)
 	StateEvery  int                      // steps between numbered -state files; 0: none
 	ConfigFile  string                   // -config: the JSON the flags were read from
+	Preset      string                   // -preset: the named parameters the flags start from
 
 	// A batch run (-batch, -sweep): the networks to run, Batch at a time,
 	// each for Steps steps; nil: one network. SweepOut is the results
@@ -244,6 +245,9 @@ type RunFlags struct {
 	Steps    int    `json:"steps"` // -steps: steps after the -load checkpoint
 	Headless bool   `json:"headless"`
 	Load     string `json:"load,omitempty"`
+	// Preset is the -preset the parameters started from; params holds
+	// them resolved, so -config repeats the run with or without it.
+	Preset string `json:"preset,omitempty"`
 }
 
 // runFlags is c's RunFlags.
@@ -252,7 +256,7 @@ func (c *Config) runFlags() RunFlags {
 	if c.Auto != "" {
 		b = "auto" // what was asked: -config repeats the choice, not its outcome
 	}
-	return RunFlags{Backend: b, Steps: c.Steps, Headless: c.Headless, Load: c.Load}
+	return RunFlags{Backend: b, Steps: c.Steps, Headless: c.Headless, Load: c.Load, Preset: c.Preset}
 }
 
 // newSummary fills the fields every run reports: steps is the steps this

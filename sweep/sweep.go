@@ -52,6 +52,10 @@ func Parse(spec string, base cpuref.Params) ([]Axis, error) {
 			return nil, fmt.Errorf("axis %q: want flag=values (a,b,c or lo..hi:k or lo..hi)", field)
 		}
 		s, ok := cpuref.ParamByFlag(name)
+		if !ok && name == "preset" {
+			// A preset is where the parameters start, not one of them.
+			return nil, fmt.Errorf("axis %q: -preset is not a parameter: give it as -preset NAME, and the axes vary the parameters it sets", field)
+		}
 		if !ok {
 			return nil, fmt.Errorf("axis %q: no parameter -%s", field, name)
 		}

@@ -44,6 +44,7 @@ func TestParseRejects(t *testing.T) {
 	for spec, want := range map[string]string{
 		"":                    "no axes",
 		"foo=1,2":             "no parameter -foo",
+		"preset=rich":         "-preset is not a parameter: give it as -preset NAME",
 		"frames=a.mp4,b.mp4":  "a sweep reads one source",
 		"rho":                 "want flag=values",
 		"eta=0.02..0.005:4":   "empty range",

@@ -119,17 +119,19 @@ def list_gpus():
 class Network:
     """One network, on the gpu, cpu or ref backend, as the command runs it.
 
-    Network(n=48, seed=1, backend="auto", config=None, frames=None,
-    workers=0, gl=None, gpu=None, **params): every parameter of the
-    command (spikecast -h) is a keyword named as its flag, checked with
-    the command's messages (ValueError). config is the -config file (a
-    run's summary, a recording's sidecar or a hand-written JSON of flags);
-    keywords override it. frames is -frames (a path), or True for a
+    Network(n=48, seed=1, backend="auto", preset=None, config=None,
+    frames=None, workers=0, gl=None, gpu=None, **params): every parameter
+    of the command (spikecast -h) is a keyword named as its flag, checked
+    with the command's messages (ValueError). preset is -preset (e.g.
+    "rich"): the parameters start from it, and the keywords and config
+    override it. config is the -config file (a run's summary, a
+    recording's sidecar or a hand-written JSON of flags); keywords
+    override it. frames is -frames (a path), or True for a
     network fed NumPy arrays through step(k, frames=a). workers, gl and
     gpu are -workers, -gl and -gpu.
     """
 
-    def __init__(self, n=None, seed=None, backend="auto", *, config=None, frames=None,
+    def __init__(self, n=None, seed=None, backend="auto", *, preset=None, config=None, frames=None,
                  workers=0, gl=None, gpu=None, _load=None, **params):
         if n is not None:
             params["n"] = n
@@ -144,6 +146,8 @@ class Network:
             "backend": backend or "auto",
             "workers": int(workers),
         }
+        if preset is not None:
+            settings["preset"] = str(preset)
         if config is not None:
             settings["config"] = os.fspath(config)
         if _load is not None:
@@ -301,7 +305,8 @@ class Network:
         info = self._refresh()
         meta = {"step": desc["step"], "n": info["params"]["n"], "params": info["params"],
                 "version": info["version"], "backend": info["backend"],
-                "renderer": info["renderer"], "spike_layers": info["spike_layers"]}
+                "renderer": info["renderer"], "spike_layers": info["spike_layers"],
+                "axes": {a["name"]: a["axes"] for a in desc["arrays"] if a["axes"]}}
         out["meta"] = np.array(json.dumps(meta))
         return out
 
@@ -309,14 +314,13 @@ class Network:
     def spikes(self):
         """The last step's spikes: a bool (n, n) array per layer, named
         as -spikes_layers names them (input, hidden, output, and hidden2
-        with horizon > 1)."""
+        with horizon > 1); hidden is (k, n, n) with k > 1 cells a pixel."""
         st = self.state
-        n = self.params["n"]
         out = {}
         for name, key in (("input", "x"), ("hidden", "s"), ("output", "yhat"), ("hidden2", "s2")):
             a = st.get(key)
-            if a is not None and a.size == n * n:
-                out[name] = a.reshape(n, n) != 0
+            if a is not None and a.size > 0:
+                out[name] = a != 0
         return out
 
     def picture(self, width=1280, height=800, layout="four", views=None):

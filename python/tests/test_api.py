@@ -61,6 +61,27 @@ def test_config_from_summary(tmp_path, command):
         spikecast.Network(config=tmp_path / "bad.json")
 
 
+def test_preset(tmp_path, command):
+    rc, out, err = command("-headless", "-quiet", "-backend", "ref", "-n", 8, "-steps", 3,
+                           "-rho", 0.5, "-preset", "rich", "-save", tmp_path / "cmd.ckpt")
+    assert rc == 0, err
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["run"]["preset"] == "rich"
+    with spikecast.Network(n=8, backend="ref", preset="rich", rho=0.5) as net:
+        assert net.params == summary["params"]
+        net.step(3)
+        net.save(tmp_path / "py.ckpt")
+    assert (tmp_path / "py.ckpt").read_bytes() == (tmp_path / "cmd.ckpt").read_bytes()
+    (tmp_path / "c.json").write_text('{"preset": "rich", "n": 8}')
+    with spikecast.Network(config=tmp_path / "c.json", backend="ref", rho=0.5) as net:
+        assert net.params == summary["params"]
+    rc, _, err = command("-headless", "-preset", "poor")
+    assert rc == 2
+    with pytest.raises(ValueError) as e:
+        spikecast.Network(preset="poor")
+    assert "spikecast: " + str(e.value) == err.strip()
+
+
 def test_measures_state_spikes():
     with spikecast.Network(n=12, seed=2, backend="cpu", horizon=2) as net:
         net.step(400)

@@ -1,6 +1,8 @@
 """A run from Python and the command with the same parameters end in
 byte-identical checkpoints and states, on every backend."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,32 @@ def test_frames_file_bit_identical(tmp_path, command, backend):
             net.step(100)
         assert net.t == 29
         net.save(py)  # still usable
+
+
+def test_state_of_several_cells_a_pixel(tmp_path, command):
+    """With k > 1, net.state has the -state .npz's arrays, shapes and axes:
+    the K axis where the model's index puts it."""
+    params = dict(n=6, seed=2, k=3, direct=2, eta_bias=0.05, rule="rstdp", horizon=2, target_rate=0.2)
+    rc, out, err = command("-headless", "-quiet", "-backend", "ref", "-steps", 30,
+                           "-state", tmp_path / "cmd.npz", *flags(params))
+    assert rc == 0, err
+    with spikecast.Network(backend="ref", **params) as net:
+        net.step(30)
+        state = net.state
+        spikes = net.spikes
+    want = np.load(tmp_path / "cmd.npz")
+    assert set(want.files) == set(state)
+    for name in want.files:
+        if name == "meta":
+            continue
+        assert state[name].shape == want[name].shape, name
+        assert np.array_equal(state[name], want[name]), name
+    assert state["v"].shape == (3, 6, 6) and state["W_in"].shape == (3, 6, 6, 3, 3)
+    # The output reads the second layer (horizon 2), one cell a pixel.
+    assert state["W_out"].shape == (6, 6, 5, 5) and state["W_12"].shape == (6, 6, 3, 3, 3)
+    assert state["W_direct"].shape == (6, 6, 2, 5, 5)
+    axes = json.loads(str(state["meta"]))["axes"]
+    assert axes == json.loads(str(want["meta"]))["axes"]
+    assert axes["W_rec"] == ["c", "row", "col", "c_pre", "dy", "dx"]
+    assert spikes["hidden"].shape == (3, 6, 6)
+    assert np.array_equal(spikes["hidden"], state["s"] != 0)
