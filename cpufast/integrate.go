@@ -14,36 +14,23 @@ import (
 //
 // The sums in and rec are scattered from the lit pixels and the spikes of
 // s(t−1), each source in ascending index order, so every cell receives its
-// terms in ascending slot order starting from +0 — the reference's
-// additions in the reference's order. A cell no source reaches has
-// in = rec = +0, the reference's value after skipping every term.
+// terms in ascending slot order (rec: plane c′ outer, slot inner) starting
+// from +0 — the reference's additions in the reference's order. A cell no
+// source reaches has in = rec = +0, the reference's value after skipping
+// every term. A source reaches all K cells of a pixel, so the cells a
+// source reaches are marked by pixel.
 func (s *Sim) integrate() {
-	st, p, n := s.st, s.p, s.n
+	st, p := s.st, s.p
 	s.act.clear()
-	s.scatterPatch(s.xOn, st.WIn, s.inAcc, &s.act)
-	if r := p.RRec; r > 0 {
-		w := 2*r + 1
-		nrec := w * w
-		for _, j := range s.spikesPrev {
-			jr, jc := int(j)/n, int(j)%n
-			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-					i := y*n + x
-					if i == int(j) {
-						continue // the centre slot: no synapse onto itself
-					}
-					m := (jr-y+r)*w + (jc - x + r)
-					s.recAcc[i] += st.WRec[i*nrec+m]
-					s.act.set(y, x)
-				}
-			}
-		}
+	s.scatterIn()
+	if p.RRec > 0 {
+		s.scatterRec()
 	}
 	if s.learn && s.fullLearn {
 		copy(s.qSave, st.Q) // learnInput visits every cell: keep every q
 	}
 	s.forRows(s.integrateRows)
-	s.spikes = s.gatherSpikes(s.spikes[:0])
+	s.spikes = s.gatherSpikes(s.spikes[:0], s.k)
 
 	// p ← λ_pre·p + x: the unlit pixels with a live trace decay (x = 0,
 	// and p ≥ +0, so adding +0 would change nothing), the lit ones add 1.
@@ -61,48 +48,198 @@ func (s *Sim) integrate() {
 	}
 }
 
-// integrateRows is the first layer's dense loop over rows [r0, r1): its
-// noise stream, leak ρ, current ((in + rec) + b) + ξ, state V, θ, q, and
-// s(t) written to sNext.
+// scatterIn adds, for each lit pixel j (ascending), the weight
+// W_in[ci·9 + m] of every cell ci = c·n² + i of every on-grid pixel i
+// whose 3×3 patch holds j at slot m to in of ci, and marks i. Sources
+// ascending and slots in row-major order is the order in which the
+// reference adds the same terms, so each in is its sum bit for bit.
+func (s *Sim) scatterIn() {
+	n, nn, K := s.n, s.nn, s.k
+	acc, w := s.inAcc, s.st.WIn
+	for _, j := range s.xOn {
+		jr, jc := int(j)/n, int(j)%n
+		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
+			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
+				i := y*n + x
+				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
+				for ci := i; ci < K*nn; ci += nn {
+					acc[ci] += w[ci*9+m]
+				}
+				s.act.set(y, x)
+			}
+		}
+	}
+}
+
+// scatterRec adds, for each spike of s(t−1) at cell c′·n² + j (ascending:
+// plane c′ outer, pixel inner), the weight W_rec[(ci·K + c′)·S_rec + m] of
+// every cell ci of every on-grid pixel i ≠ j whose window holds j at slot
+// m to rec of ci, and marks i: for each cell, the reference's c′-outer,
+// m-inner order.
+func (s *Sim) scatterRec() {
+	n, nn, K := s.n, s.nn, s.k
+	r := s.p.RRec
+	w := 2*r + 1
+	nrec := w * w
+	acc, wrec := s.recAcc, s.st.WRec
+	for _, cj := range s.spikesPrev {
+		c2, j := int(cj)/nn, int(cj)%nn
+		jr, jc := j/n, j%n
+		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
+			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
+				i := y*n + x
+				if i == j {
+					continue // the centre slot: no synapse onto its own pixel
+				}
+				m := (jr-y+r)*w + (jc - x + r)
+				for ci := i; ci < K*nn; ci += nn {
+					acc[ci] += wrec[(ci*K+c2)*nrec+m]
+				}
+				s.act.set(y, x)
+			}
+		}
+	}
+}
+
+// integrateRows is the first layer's dense loop over rows [r0, r1) of
+// every plane: its noise stream, leak ρ, current ((in + rec) + b) + ξ,
+// state V, θ, q, and s(t) written to sNext. Without competition the K
+// cells of a pixel are independent, and the loop runs plane by plane,
+// each with its cell c's target rate r*_c; with it, pixel by pixel.
 func (s *Sim) integrateRows(w, r0, r1 int) {
 	st, p := s.st, &s.p
 	k := s.kernel()
 	k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise, uint32(st.T))
-	k.cell = newCellParams(p, p.Rho)
 	k.b0 = float32(float32(float32(0)+float32(0)) + p.Bias) // ((in + rec) + b), in = rec = +0
 	k.V, k.Th, k.Q, k.qSave = st.V, st.Theta, st.Q, s.qSave
 	k.acc, k.acc2 = s.inAcc, s.recAcc
 	k.spikeOut = s.sNext
-	s.denseRows(&k, &s.act, w, r0, r1)
+	eta := p.EtaThetaAt(st.T)
+	if s.competes() {
+		s.competeRows(&k, eta, w, r0, r1)
+		return
+	}
+	for c := range s.k {
+		k.cell = newCellParams(p, p.Rho, eta, p.TargetRateOf(c))
+		s.denseRows(&k, &s.act, c, w, r0, r1)
+	}
+}
+
+// competes reports whether a pixel's cells compete. With as many winners
+// as cells (K = 1 among them) every crossing cell's rank is below w, so
+// each fires as without competition.
+func (s *Sim) competes() bool {
+	return s.p.Compete != cpuref.CompeteNone && s.p.Winners < s.k
+}
+
+// competeRows is the first layer's dense loop over the pixels of rows
+// [r0, r1) under competition: each pixel's K candidates (updateCell's
+// first half, candidate) are known before any commits, the Winners
+// crossing cells of highest rank fire, and every cell commits (its second
+// half). Every pixel is visited; the idle ones get the current b0 + ξ.
+func (s *Sim) competeRows(k *layerKernel, eta float32, w, r0, r1 int) {
+	p, n, nn, K := &s.p, s.n, s.nn, s.k
+	winners := p.Winners
+	level := p.Compete == cpuref.CompeteLevel
+	var cells [cpuref.MaxK]cellParams
+	for c := range K {
+		cells[c] = newCellParams(p, p.Rho, eta, p.TargetRateOf(c))
+	}
+	spk := s.bands[w].spikes
+	for c := range K {
+		spk[c] = spk[c][:0]
+	}
+	var vhat, mu [cpuref.MaxK]float32
+	var cross [cpuref.MaxK]bool
+	for row := r0; row < r1; row++ {
+		for col := range n {
+			i := row*n + col
+			busy := s.act.has(row, col)
+			crossing := 0
+			for c := range K {
+				ci := c*nn + i
+				cur := k.b0
+				if busy {
+					cur = k.busyCurrent(ci)
+				}
+				th := k.Th[ci]
+				vhat[c], cross[c] = candidate(k.V[ci], th, cur+noise(k.sigma, k.key, uint32(k.hashes[ci]), uint32(k.hashes[ci]>>32)), cells[c])
+				mu[c] = float32(vhat[c] - th) // kwta: the margin
+				if level {
+					mu[c] = th
+				}
+				if cross[c] {
+					crossing++
+				}
+			}
+			for c := range K {
+				ci := c*nn + i
+				fire := cross[c] && (crossing <= winners || rank(c, K, &cross, &mu) < winners)
+				k.V[ci], k.Th[ci] = commit(vhat[c], k.Th[ci], fire, cells[c])
+				if fire {
+					k.fire(ci)
+					spk[c] = append(spk[c], int32(ci))
+				}
+			}
+		}
+	}
+}
+
+// rank is the rank of crossing cell c among a pixel's crossing cells:
+// how many others have a larger μ, or an equal one and a lower index.
+func rank(c, K int, cross *[cpuref.MaxK]bool, mu *[cpuref.MaxK]float32) int {
+	r := 0
+	for c2 := range K {
+		if c2 != c && cross[c2] && (mu[c2] > mu[c] || (mu[c2] == mu[c] && c2 < c)) {
+			r++
+		}
+	}
+	return r
 }
 
 // updateCell is the cell update of a hidden cell of either layer (steps
 // 2, 3 and 8 of docs/MODEL.md §7, as cpuref writes them): leak and
-// integrate v' = ρ·v + I; spike where v' ≥ θ, resetting v to 0; and
-// homeostasis θ ← max(θ + η_θ·(s − target_rate), θ_min). It returns v, θ
-// and whether the cell spiked.
+// integrate v̂ = ρ·v + I; spike where v̂ ≥ θ, resetting v to 0; and
+// homeostasis θ ← max(θ + η_θ(t)·(s − r*), θ_min). It returns v, θ and
+// whether the cell spiked. Its two halves, candidate and commit, are
+// called apart where a pixel's cells compete between them.
 func updateCell(v, theta, current float32, c cellParams) (vNext, thetaNext float32, spiked bool) {
-	v = float32(c.rho*v) + current
-	if v >= theta {
-		return 0, max(theta+c.dTheta1, c.thetaMin), true
-	}
-	return v, max(theta+c.dTheta0, c.thetaMin), false
+	v, spiked = candidate(v, theta, current, c)
+	v, theta = commit(v, theta, spiked, c)
+	return v, theta, spiked
 }
 
-// cellParams are one layer's parameters of updateCell in one step.
+// candidate is updateCell's first half: v̂ = ρ·v + I and whether v̂ ≥ θ.
+func candidate(v, theta, current float32, c cellParams) (vHat float32, crosses bool) {
+	v = float32(c.rho*v) + current
+	return v, v >= theta
+}
+
+// commit is updateCell's second half: the reset of a cell that fires (a
+// crossing cell that lost the competition keeps v̂) and homeostasis.
+func commit(vHat, theta float32, spiked bool, c cellParams) (v, thetaNext float32) {
+	if spiked {
+		return 0, max(theta+c.dTheta1, c.thetaMin)
+	}
+	return vHat, max(theta+c.dTheta0, c.thetaMin)
+}
+
+// cellParams are the parameters of updateCell for one layer's cells (one
+// plane's: the target rate is the plane's) in one step.
 type cellParams struct {
 	rho, thetaMin float32
-	// dTheta0 and dTheta1 are homeostasis' η_θ·(s − target_rate) for
-	// s = 0 and 1, rounded as the reference rounds it: it depends on
-	// nothing else, so it is computed once a step rather than once a cell
-	// (the same bits, and the dense loop's speed). Fields, not an array,
-	// so that the compiler keeps them in registers.
+	// dTheta0 and dTheta1 are homeostasis' η_θ(t)·(s − r*) for s = 0 and
+	// 1, rounded as the reference rounds it: it depends on nothing else,
+	// so it is computed once a step rather than once a cell (the same
+	// bits, and the dense loop's speed). Fields, not an array, so that the
+	// compiler keeps them in registers.
 	dTheta0, dTheta1 float32
 }
 
-// newCellParams returns updateCell's parameters for a layer with leak rho.
-func newCellParams(p *cpuref.Params, rho float32) cellParams {
-	dTheta := func(s uint32) float32 { return float32(p.EtaTheta * (float32(s) - p.TargetRate)) }
+// newCellParams returns updateCell's parameters for a layer with leak
+// rho, the step's η_θ(t) eta and target rate rate.
+func newCellParams(p *cpuref.Params, rho, eta, rate float32) cellParams {
+	dTheta := func(s uint32) float32 { return float32(eta * (float32(s) - rate)) }
 	return cellParams{rho: rho, thetaMin: p.ThetaMin, dTheta0: dTheta(0), dTheta1: dTheta(1)}
 }
 
@@ -132,14 +269,15 @@ func (s *Sim) kernel() layerKernel {
 	}
 }
 
-// denseRows runs a layer's dense loop over rows [r0, r1): runs of idle
-// cells through idleRun, marked cells through busyCell, in index order.
-func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
+// denseRows runs a layer's dense loop over rows [r0, r1) of its plane c:
+// runs of idle cells through idleRun, the cells of marked pixels through
+// busyCell, in index order.
+func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, c, w, r0, r1 int) {
 	n := s.n
-	k.spk = s.bands[w].spikes[:0]
+	k.spk = s.bands[w].spikes[c][:0]
 	for row := r0; row < r1; row++ {
 		words := marks.w[row*marks.wpr : (row+1)*marks.wpr]
-		base := row * n
+		base := c*s.nn + row*n
 		idle := base // start of the pending run of idle cells
 		for wi, word := range words {
 			for word != 0 {
@@ -157,7 +295,7 @@ func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
 			k.idleRun(idle, end)
 		}
 	}
-	s.bands[w].spikes = k.spk
+	s.bands[w].spikes[c] = k.spk
 }
 
 // idleRun is the dense loop over cells [i0, i1), none of which any source
@@ -189,6 +327,18 @@ func (k *layerKernel) idleRun(i0, i1 int) {
 // (integrate2), the accumulators are reset to +0, and q is kept for
 // learning.
 func (k *layerKernel) busyCell(i int) {
+	current := k.busyCurrent(i) + noise(k.sigma, k.key, uint32(k.hashes[i]), uint32(k.hashes[i]>>32))
+	v, th, spike := updateCell(k.V[i], k.Th[i], current, k.cell)
+	k.V[i], k.Th[i] = v, th
+	if spike {
+		k.spiked(i)
+	}
+}
+
+// busyCurrent is the current's part before the noise of a cell that a
+// source reaches, ((acc + acc2) + b) or (acc + b); it resets the
+// accumulators to +0 and keeps q for learning.
+func (k *layerKernel) busyCurrent(i int) float32 {
 	var cur float32
 	if k.acc2 != nil {
 		cur = float32(float32(k.acc[i]+k.acc2[i]) + k.bias)
@@ -200,46 +350,26 @@ func (k *layerKernel) busyCell(i int) {
 	if k.learn {
 		k.qSave[i] = k.Q[i] // learnInput reads q before this step's update
 	}
-	current := cur + noise(k.sigma, k.key, uint32(k.hashes[i]), uint32(k.hashes[i]>>32))
-	v, th, spike := updateCell(k.V[i], k.Th[i], current, k.cell)
-	k.V[i], k.Th[i] = v, th
-	if spike {
-		k.spiked(i)
-	}
+	return cur
 }
 
-// spiked records a spike of cell i and, when learning, advances its q
-// (q ← λ_post·q + 1) after keeping the old value for learning; the other
-// cells' q decay in the live-trace pass.
+// spiked records a spike of cell i in s(t) and the band's list.
 //
 //go:noinline
 func (k *layerKernel) spiked(i int) {
+	k.fire(i)
+	k.spk = append(k.spk, int32(i))
+}
+
+// fire writes a spike of cell i to s(t) and, when learning, advances its q
+// (q ← λ_post·q + 1) after keeping the old value for learning; the other
+// cells' q decay in the live-trace pass.
+func (k *layerKernel) fire(i int) {
 	k.spikeOut[i] = 1
 	if k.learn {
 		q := k.Q[i]
 		k.qSave[i] = q
 		k.Q[i] = float32(k.lpost*q) + 1
-	}
-	k.spk = append(k.spk, int32(i))
-}
-
-// scatterPatch adds, for each source cell j in from (ascending), its
-// weight w[i·9+m] to acc[i] of every on-grid cell i whose 3×3 patch holds
-// j at slot m, and marks i in act. Sources ascending and slots in
-// row-major order is the order in which the reference adds the same
-// terms, so each acc[i] is its sum bit for bit.
-func (s *Sim) scatterPatch(from []int32, w, acc []float32, act *bitgrid) {
-	n := s.n
-	for _, j := range from {
-		jr, jc := int(j)/n, int(j)%n
-		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
-			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
-				i := y*n + x
-				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
-				acc[i] += w[i*9+m]
-				act.set(y, x)
-			}
-		}
 	}
 }
 
