@@ -21,23 +21,47 @@ func BenchmarkStep(b *testing.B) {
 		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
 			p := cpuref.Defaults()
 			p.N = n
-			s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Release()
-			s.Run(warmup)
-			b.ResetTimer()
-			cpu0 := cpuTime()
-			s.Run(b.N)
-			cpu := cpuTime() - cpu0
-			b.StopTimer()
-			reportStepMetrics(b, n)
-			// CPU time per step, all threads together: on a machine shared
-			// with other work it drifts far less than the wall clock.
-			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/step")
+			benchSteps(b, p)
 		})
 	}
+}
+
+// rich returns p with the values of -preset rich.
+func rich(p cpuref.Params) cpuref.Params {
+	p.K, p.Rho, p.RRec, p.Rule, p.Win0, p.Theta0 = 8, 0, 0, cpuref.RuleHebbian, 1.5, 1
+	p.TargetRate, p.DRate, p.Anneal, p.ROut, p.Direct, p.RDirect, p.EtaBias = 0.02, 0.06, 2000, 0, 2, 2, 0.05
+	return p
+}
+
+// BenchmarkStepRich times a step of -preset rich (K = 8) on the default
+// border walk, to set beside BenchmarkStep.
+func BenchmarkStepRich(b *testing.B) {
+	for _, n := range []int{64, 256} {
+		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
+			p := rich(cpuref.Defaults())
+			p.N = n
+			benchSteps(b, p)
+		})
+	}
+}
+
+// benchSteps times b.N steps of p after the warmup, on every CPU.
+func benchSteps(b *testing.B, p cpuref.Params) {
+	s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Release()
+	s.Run(warmup)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	s.Run(b.N)
+	cpu := cpuTime() - cpu0
+	b.StopTimer()
+	reportStepMetrics(b, p.N)
+	// CPU time per step, all threads together: on a machine shared
+	// with other work it drifts far less than the wall clock.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/step")
 }
 
 // reportStepMetrics reports steps/s and ns/cell-step over b.N steps of an

@@ -34,7 +34,7 @@ func (s *Sim) integrate2Rows(w, r0, r1 int) {
 	st, p := s.st, &s.p
 	k := s.kernel()
 	k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise2, uint32(st.T))
-	k.cell = newCellParams(p, p.Rho2, p.EtaThetaAt(st.T), p.TargetRateOf(0))
+	k.cell = newCellParams(p, p.Rho2, p.EtaThetaAt(st.T), p.TargetRate)
 	k.b0 = float32(float32(0) + p.Bias) // (in₂ + b), in₂ = +0
 	k.V, k.Th, k.Q, k.qSave = st.V2, st.Theta2, st.Q2, s.q2Save
 	k.acc = s.in2Acc

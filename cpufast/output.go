@@ -76,20 +76,11 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 	return tp, fp, fn
 }
 
-// outPlanes is the number of hidden cells a pixel the output reads: K, or
-// 1 when the second layer feeds it.
-func (s *Sim) outPlanes() int {
-	if s.p.Layer2() == 1 {
-		return 1
-	}
-	return s.k
-}
-
 // scatterOut adds, for each spike at cell c·n² + j (ascending), the weight
-// W_out[(k·K + c)·S_out + m] of every on-grid output cell k whose window
-// holds j at slot m to u of k, and marks k.
+// W_out[(k·K + c)·S_out + m] (K: Params.OutPlanes) of every on-grid output
+// cell k whose window holds j at slot m to u of k, and marks k.
 func (s *Sim) scatterOut(spikes []int32) {
-	st, n, nn, K := s.st, s.n, s.nn, s.outPlanes()
+	st, n, nn, K := s.st, s.n, s.nn, s.p.OutPlanes()
 	r := s.p.ROut
 	w := 2*r + 1
 	width := w * w
@@ -244,7 +235,7 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 // spikes: weight (k, c, m) changes only when hidden cell c·n² + j(m)
 // spiked and e_k ≠ 0, and each such weight is visited exactly once.
 func (s *Sim) learnOutLocal(spikes []int32) {
-	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.outPlanes()
+	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.p.OutPlanes()
 	r := p.ROut
 	w := 2*r + 1
 	width := w * w

@@ -22,14 +22,25 @@ func RandomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
 		}
 		return 0
 	}
-	for i := range st.V {
-		st.V[i] = rng.Float32()*2 - 0.5
-		st.Theta[i] = p.ThetaMin + rng.Float32()*1.5
-		st.Q[i] = rng.Float32() * 3
+	for ci := range st.V { // K cells a pixel
+		st.V[ci] = rng.Float32()*2 - 0.5
+		st.Theta[ci] = p.ThetaMin + rng.Float32()*1.5
+		st.Q[ci] = rng.Float32() * 3
+		st.S[ci] = bit()
+	}
+	for i := range st.X {
 		st.P[i] = rng.Float32() * 3
-		st.S[i] = bit()
 		st.X[i], st.Y[i], st.YHat[i] = bit(), bit(), bit()
 		st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
+	}
+	for i := range st.XPrev {
+		st.XPrev[i] = bit()
+	}
+	for i := range st.WDirect {
+		st.WDirect[i] = (rng.Float32()*2 - 1) * p.WoutMax
+	}
+	for i := range st.Bias {
+		st.Bias[i] = (rng.Float32()*2 - 1) * p.WoutMax
 	}
 	for i := range st.WIn {
 		st.WIn[i] = rng.Float32() * p.WinMax
