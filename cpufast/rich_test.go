@@ -6,6 +6,7 @@ package cpufast
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -138,5 +139,78 @@ func TestRichWorkersIdentical(t *testing.T) {
 				lockstep(t, run{p: p, steps: 60, weightsEvery: 10, workers: w, active: true})
 			}
 		})
+	}
+}
+
+// TestMatchesReferenceRichEdgeValues: hebbian's skip (only cells that
+// spiked with a lit pixel in their patch) after weights were loaded out
+// of range or as −0, which the reference clamps on its first learning
+// step; and a bias loaded as −0 (+0 + −0 is +0).
+func TestMatchesReferenceRichEdgeValues(t *testing.T) {
+	t.Run("hebbian/weights out of range", func(t *testing.T) {
+		p := busy(cpuref.Defaults())
+		p.N, p.K, p.Rule = 16, 3, cpuref.RuleHebbian
+		st := cpuref.NewState(p)
+		for i := range st.WIn {
+			switch i % 4 {
+			case 0:
+				st.WIn[i] = p.WinMax + 1
+			case 1:
+				st.WIn[i] = negZero()
+			case 2:
+				st.WIn[i] = -0.25
+			}
+		}
+		lockstep(t, run{p: p, init: st, steps: 30, weightsEvery: 1, learn: func(step int) bool { return step > 3 }})
+	})
+	t.Run("bias=-0", func(t *testing.T) {
+		p := cpuref.Defaults()
+		p.N, p.K, p.Direct, p.EtaBias, p.SigmaNoise = 12, 2, 1, 0.05, 0
+		st := cpuref.NewState(p)
+		for i := range st.Bias {
+			st.Bias[i] = negZero()
+		}
+		lockstep(t, run{p: p, init: st, steps: 20, weightsEvery: 1})
+	})
+}
+
+func negZero() float32 { return float32(math.Copysign(0, -1)) }
+
+// TestRichSetParamsMatchesReference changes the live rich parameters
+// (the rate ladder, annealing, the bias's rate) mid-run on both engines.
+func TestRichSetParamsMatchesReference(t *testing.T) {
+	p := busy(cpuref.Defaults())
+	p.N, p.K, p.Direct, p.EtaBias, p.Anneal, p.DRate = 24, 3, 2, 0.05, 100, 0.02
+	ref := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	ref.SetWorkers(1)
+	fast, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Release()
+	changes := map[int]func(*cpuref.Params){
+		50:  func(q *cpuref.Params) { q.DRate, q.EtaBias = 0.1, 0.2 },
+		100: func(q *cpuref.Params) { q.Anneal, q.TargetRate = 0, 0.05 },
+		150: func(q *cpuref.Params) { q.Anneal = 7 },
+	}
+	for step := 1; step <= 200; step++ {
+		if ch, ok := changes[step]; ok {
+			q := ref.Params
+			ch(&q)
+			ref.Params = q
+			if err := fast.SetParams(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ref.Step()
+		fast.Step()
+		if err := diff(step, fast.State(), ref.State, step%20 == 0); err != nil {
+			t.Fatalf("cpufast differs from cpuref after live changes: %v", err)
+		}
+	}
+	q := p
+	q.K = 2
+	if err := fast.SetParams(q); err == nil {
+		t.Error("SetParams took another k")
 	}
 }
