@@ -4,8 +4,10 @@
 // window of every cell.
 //
 // A step has two kinds of work. The dense part (noise and the cell update:
-// leak, threshold, reset, homeostasis) touches every hidden cell and runs
-// in one loop over flat arrays, split across goroutines by bands of rows.
+// leak, threshold, reset, homeostasis) touches every hidden cell (K a
+// pixel, in K planes) and runs in one loop over flat arrays, split across
+// goroutines by bands of rows, plane after plane (or pixel by pixel where
+// a pixel's cells compete).
 // The sparse part (the weighted sums of integrate and output, learning,
 // the traces p, q, q₂) is driven from the few sources that are 1 — lit
 // pixels and spikes — by scattering each source's weights into its
