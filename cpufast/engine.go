@@ -93,9 +93,14 @@ type Sim struct {
 // band is one worker's scratch for a pass over its rows.
 type band struct {
 	spikes [][]int32 // the band's spikes of each plane, ascending
-	counts [cpuref.RingFields]uint32
-	dirty  []int32
-	_      [64]byte // keep workers' counters off each other's cache lines
+	// A row's candidates of every plane under competition: v̂, whether it
+	// crosses θ (then whether it fires), and how many cross at each pixel.
+	vhat     []float32
+	fire     []bool
+	crossing []uint8
+	counts   [cpuref.RingFields]uint32
+	dirty    []int32
+	_        [64]byte // keep workers' counters off each other's cache lines
 }
 
 // New returns a simulator for p that continues from a copy of st, driven by

@@ -134,9 +134,11 @@ func (s *Sim) competes() bool {
 
 // competeRows is the first layer's dense loop over the pixels of rows
 // [r0, r1) under competition: each pixel's K candidates (updateCell's
-// first half, candidate) are known before any commits, the Winners
-// crossing cells of highest rank fire, and every cell commits (its second
-// half). Every pixel is visited; the idle ones get the current b0 + ξ.
+// first half, candidate) are known before any cell commits (its second
+// half), and only the Winners crossing cells of highest rank fire. A row
+// at a time, in the band's scratch: the candidates plane by plane (the
+// idle pixels' current is b0 + ξ), the competition at the pixels where
+// more than Winners cells cross, and the commits plane by plane.
 func (s *Sim) competeRows(k *layerKernel, eta float32, w, r0, r1 int) {
 	p, n, nn, K := &s.p, s.n, s.nn, s.k
 	winners := p.Winners
@@ -145,44 +147,86 @@ func (s *Sim) competeRows(k *layerKernel, eta float32, w, r0, r1 int) {
 	for c := range K {
 		cells[c] = newCellParams(p, p.Rho, eta, p.TargetRateOf(c))
 	}
-	spk := s.bands[w].spikes
+	b := &s.bands[w]
 	for c := range K {
-		spk[c] = spk[c][:0]
+		b.spikes[c] = b.spikes[c][:0]
 	}
-	var vhat, mu [cpuref.MaxK]float32
+	if len(b.vhat) < K*n {
+		b.vhat, b.fire, b.crossing = make([]float32, K*n), make([]bool, K*n), make([]uint8, n)
+	}
+	var mu [cpuref.MaxK]float32
 	var cross [cpuref.MaxK]bool
 	for row := r0; row < r1; row++ {
-		for col := range n {
-			i := row*n + col
-			busy := s.act.has(row, col)
-			crossing := 0
+		marks := s.act.w[row*s.act.wpr : (row+1)*s.act.wpr]
+		clear(b.crossing)
+		for c := range K {
+			k.candidates(c*nn+row*n, b.vhat[c*n:(c+1)*n], b.fire[c*n:(c+1)*n], b.crossing, marks, cells[c])
+		}
+		for col, crossing := range b.crossing {
+			if int(crossing) <= winners {
+				continue // every crossing cell's rank is below w
+			}
 			for c := range K {
-				ci := c*nn + i
-				cur := k.b0
-				if busy {
-					cur = k.busyCurrent(ci)
-				}
-				th := k.Th[ci]
-				vhat[c], cross[c] = candidate(k.V[ci], th, cur+noise(k.sigma, k.key, uint32(k.hashes[ci]), uint32(k.hashes[ci]>>32)), cells[c])
-				mu[c] = float32(vhat[c] - th) // kwta: the margin
+				th, vh := k.Th[c*nn+row*n+col], b.vhat[c*n+col]
+				cross[c] = b.fire[c*n+col]
+				mu[c] = float32(vh - th) // kwta: the margin
 				if level {
 					mu[c] = th
 				}
-				if cross[c] {
-					crossing++
-				}
 			}
 			for c := range K {
-				ci := c*nn + i
-				fire := cross[c] && (crossing <= winners || rank(c, K, &cross, &mu) < winners)
-				k.V[ci], k.Th[ci] = commit(vhat[c], k.Th[ci], fire, cells[c])
-				if fire {
-					k.fire(ci)
-					spk[c] = append(spk[c], int32(ci))
-				}
+				b.fire[c*n+col] = cross[c] && rank(c, K, &cross, &mu) < winners
 			}
 		}
+		for c := range K {
+			b.spikes[c] = k.commitRow(c*nn+row*n, b.vhat[c*n:(c+1)*n], b.fire[c*n:(c+1)*n], cells[c], b.spikes[c])
+		}
 	}
+}
+
+// candidates computes v̂ and the threshold test of the cells [i0, i0+n) of
+// one row of a plane into vhat and cross, and counts the crossing cells of
+// each pixel in crossing: the current is b0 + ξ, or ((acc + acc2) + b) + ξ
+// where the pixel is marked in marks (the row's words of act).
+func (k *layerKernel) candidates(i0 int, vhat []float32, cross []bool, crossing []uint8, marks []uint64, cell cellParams) {
+	key, sigma, b0 := k.key, k.sigma, k.b0
+	m := len(vhat)
+	cross, crossing = cross[:m], crossing[:m]
+	V := k.V[i0 : i0+m]
+	Th := k.Th[i0 : i0+m][:m]
+	h := k.hashes[i0 : i0+m][:m]
+	for col := range V {
+		cur := b0
+		if marks[col>>6]>>uint(col&63)&1 != 0 {
+			cur = k.busyCurrent(i0 + col)
+		}
+		h0 := pcg(uint32(h[col]) + key)
+		h1 := pcg(uint32(h[col]>>32) + key)
+		sum := int32(h0&0xffff) + int32(h0>>16) + int32(h1&0xffff) + int32(h1>>16)
+		z := float32(float32(float32(sum-2*65536)*(1.0/65536)) * cpuref.Sqrt3)
+		v, c := candidate(V[col], Th[col], cur+float32(sigma*z), cell)
+		vhat[col], cross[col] = v, c
+		if c {
+			crossing[col]++
+		}
+	}
+}
+
+// commitRow commits the cells [i0, i0+n) of one row of a plane with the
+// competition's verdicts fire, and appends those that fire to spk.
+func (k *layerKernel) commitRow(i0 int, vhat []float32, fire []bool, cell cellParams, spk []int32) []int32 {
+	m := len(vhat)
+	fire = fire[:m]
+	V := k.V[i0 : i0+m]
+	Th := k.Th[i0 : i0+m][:m]
+	for col := range V {
+		V[col], Th[col] = commit(vhat[col], Th[col], fire[col], cell)
+		if fire[col] {
+			k.fire(i0 + col)
+			spk = append(spk, int32(i0+col))
+		}
+	}
+	return spk
 }
 
 // rank is the rank of crossing cell c among a pixel's crossing cells:
