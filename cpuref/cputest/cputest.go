@@ -22,16 +22,21 @@ func RandomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
 		}
 		return 0
 	}
-	for ci := range st.V { // K cells a pixel
-		st.V[ci] = rng.Float32()*2 - 0.5
-		st.Theta[ci] = p.ThetaMin + rng.Float32()*1.5
-		st.Q[ci] = rng.Float32() * 3
-		st.S[ci] = bit()
-	}
-	for i := range st.X {
-		st.P[i] = rng.Float32() * 3
-		st.X[i], st.Y[i], st.YHat[i] = bit(), bit(), bit()
-		st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
+	// One pixel at a time, its first cell drawn in with it (the draws of
+	// K = 1 in their old order), then the other K−1 planes.
+	plane := len(st.X)
+	for i := range st.V {
+		st.V[i] = rng.Float32()*2 - 0.5
+		st.Theta[i] = p.ThetaMin + rng.Float32()*1.5
+		st.Q[i] = rng.Float32() * 3
+		if i < plane {
+			st.P[i] = rng.Float32() * 3
+		}
+		st.S[i] = bit()
+		if i < plane {
+			st.X[i], st.Y[i], st.YHat[i] = bit(), bit(), bit()
+			st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
+		}
 	}
 	for i := range st.XPrev {
 		st.XPrev[i] = bit()
