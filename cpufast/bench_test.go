@@ -26,10 +26,11 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
-// rich returns p with the values of -preset rich.
+// rich returns p with -preset rich applied.
 func rich(p cpuref.Params) cpuref.Params {
-	p.K, p.Rho, p.RRec, p.Rule, p.Win0, p.Theta0 = 8, 0, 0, cpuref.RuleHebbian, 1.5, 1
-	p.TargetRate, p.DRate, p.Anneal, p.ROut, p.Direct, p.RDirect, p.EtaBias = 0.02, 0.06, 2000, 0, 2, 2, 0.05
+	if err := cpuref.ApplyPreset(&p, "rich"); err != nil {
+		panic(err) // declared in cpuref, whose tests catch this
+	}
 	return p
 }
 

@@ -77,6 +77,30 @@ func TestMatchesReferenceRichRandomStates(t *testing.T) {
 	}
 }
 
+// TestMatchesReferenceRichConfigs runs the configurations every engine's
+// lockstep tests share (cputest.RichConfigs) from random states at odd
+// sizes and from rest, busy.
+func TestMatchesReferenceRichConfigs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 23))
+	for _, c := range cputest.RichConfigs() {
+		t.Run(c.Name, func(t *testing.T) {
+			for _, n := range []int{1, 3, 8, 19} {
+				p := busy(cpuref.Defaults())
+				p.N = n
+				c.Apply(&p)
+				lockstep(t, run{p: p, init: cputest.RandomState(p, rng), steps: 4, weightsEvery: 1})
+			}
+			p := busy(cpuref.Defaults())
+			p.N = 31
+			c.Apply(&p)
+			if p.OutLayout == cpuref.Dense {
+				p.N = 13
+			}
+			lockstep(t, run{p: p, steps: 150, weightsEvery: 25, active: true})
+		})
+	}
+}
+
 // TestMatchesReferenceRichFromRest runs every rich configuration from the
 // initial state for a few hundred steps, busy and (for the preset) as is.
 func TestMatchesReferenceRichFromRest(t *testing.T) {
