@@ -67,6 +67,7 @@ type Sim struct {
 	spikesPrev []int32 // s(t−1), ascending: the ones of State.S
 	spikes2    []int32 // s₂(t): the ones of State.S2
 	errDirty   []int32 // cells whose YHat or Err may be nonzero (sparse output)
+	hot        []int32 // output cells whose bias alone predicts 1: β_k > τ_out (sparse output)
 
 	// Scatter accumulators, +0 outside a step: the sums in and rec of
 	// integrate, in₂ of integrate2, u of output.
@@ -100,6 +101,7 @@ type band struct {
 	crossing []uint8
 	counts   [cpuref.RingFields]uint32
 	dirty    []int32
+	hot      []int32  // the band's output cells left hot (sparse output with a bias)
 	_        [64]byte // keep workers' counters off each other's cache lines
 }
 
@@ -242,6 +244,12 @@ func (s *Sim) Load(st *cpuref.State) error {
 	for i := range st.YHat {
 		if st.YHat[i] != 0 || st.Err[i] != 0 {
 			s.errDirty = append(s.errDirty, int32(i))
+		}
+	}
+	s.hot = s.hot[:0]
+	for k, b := range st.Bias {
+		if b > s.p.TauOut {
+			s.hot = append(s.hot, int32(k))
 		}
 	}
 	s.pLive.reset(st.P)

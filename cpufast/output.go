@@ -17,11 +17,13 @@ func (s *Sim) outputSpikes() []int32 {
 // output is steps 4–6, as cpuref's output. With a local W_out the sum u
 // is scattered from the spikes (ascending: plane outer, slot inner) and
 // then from the lit inputs of the direct path, the reference's order for
-// every output cell. With τ_out ≥ 0 and no bias only the output cells
-// with a term in their window are computed: every other cell has u = +0,
-// so ŷ = 0 and e = y: the lit targets are misses and the rest stay 0.
-// Otherwise (dense W_out, τ_out < 0 where u = +0 predicts 1, or a bias)
-// every cell is evaluated.
+// every output cell. With τ_out ≥ 0 only the output cells with a term in
+// their window are computed: every other cell has u = +0, so ŷ = 0 and
+// e = y: the lit targets are misses and the rest stay 0. With a bias such
+// a cell has u = +0 + β_k, so the cells whose β_k > τ_out (hot) and the
+// lit targets are computed too, and every other cell stays 0. Otherwise
+// (dense W_out, or τ_out < 0, where u = +0 predicts 1) every cell is
+// evaluated.
 func (s *Sim) output() (tp, fp, fn uint32) {
 	st, p, n := s.st, s.p, s.n
 	spikes := s.outputSpikes()
@@ -31,17 +33,30 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 		s.scatterOut(spikes)
 		s.scatterDirect()
 	}
-	sparse := local && !(float32(0) > p.TauOut) && !p.HasBias()
+	sparse := local && !(float32(0) > p.TauOut)
+	bias := p.HasBias()
 	if sparse {
 		for _, k := range s.errDirty {
 			st.YHat[k], st.Err[k] = 0, 0
 		}
 		s.errDirty = s.errDirty[:0]
-		if len(spikes)*p.OutWidth()+(len(s.xOn)+len(s.xPrevOn))*p.DirectWidth() < 1<<15 {
+		work := len(spikes)*p.OutWidth() + (len(s.xOn)+len(s.xPrevOn))*p.DirectWidth()
+		if bias {
+			for _, k := range s.hot {
+				s.omark.set(int(k)/n, int(k)%n)
+			}
+			for _, k := range s.yOn {
+				s.omark.set(int(k)/n, int(k)%n)
+			}
+			work += len(s.hot) + len(s.yOn)
+			s.hot = s.hot[:0]
+		}
+		if work < 1<<15 {
 			// Too little to share: waking a goroutine costs more.
 			s.outputSparseRows(0, 0, n)
 			for w := 1; w < len(s.bands); w++ {
-				s.bands[w].counts, s.bands[w].dirty = [cpuref.RingFields]uint32{}, s.bands[w].dirty[:0]
+				b := &s.bands[w]
+				b.counts, b.dirty, b.hot = [cpuref.RingFields]uint32{}, b.dirty[:0], b.hot[:0]
 			}
 		} else {
 			s.forRows(s.outputSparseRows)
@@ -49,10 +64,11 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 		for w := range s.bands {
 			b := &s.bands[w]
 			s.errDirty = append(s.errDirty, b.dirty...)
+			s.hot = append(s.hot, b.hot...)
 			tp, fp, fn = tp+b.counts[cpuref.RingTP], fp+b.counts[cpuref.RingFP], fn+b.counts[cpuref.RingFN]
 		}
 		for _, k := range s.yOn {
-			if !s.omark.has(int(k)/n, int(k)%n) {
+			if !s.omark.has(int(k)/n, int(k)%n) { // (with a bias every lit target was marked)
 				st.Err[k] = 1 // ŷ = 0: a miss
 				fn++
 				s.errDirty = append(s.errDirty, k)
@@ -169,20 +185,41 @@ func (s *Sim) predict(k int, u float32, c *[cpuref.RingFields]uint32) bool {
 	return yhat != 0 || e != 0
 }
 
-// outputSparseRows evaluates the marked output cells of rows [r0, r1).
+// outputSparseRows evaluates the marked output cells of rows [r0, r1);
+// with a bias it adds β_k, learns it, and lists the cells left hot.
 func (s *Sim) outputSparseRows(w, r0, r1 int) {
+	st, p := s.st, &s.p
 	b := &s.bands[w]
 	b.counts = [cpuref.RingFields]uint32{}
-	b.dirty = b.dirty[:0]
+	b.dirty, b.hot = b.dirty[:0], b.hot[:0]
 	n := s.n
+	bias := p.HasBias()
 	s.omark.each(r0, r1, func(row, col int) {
 		k := row*n + col
 		u := s.uAcc[k]
 		s.uAcc[k] = 0
+		if bias {
+			u += st.Bias[k]
+		}
 		if s.predict(k, u, &b.counts) {
 			b.dirty = append(b.dirty, int32(k))
 		}
+		if bias {
+			s.learnBias(k)
+			if st.Bias[k] > p.TauOut {
+				b.hot = append(b.hot, int32(k))
+			}
+		}
 	})
+}
+
+// learnBias is the bias's delta rule for output cell k, right after its
+// prediction: β_k ← clamp(β_k + η_β·e, ±wout_max) where e ≠ 0.
+func (s *Sim) learnBias(k int) {
+	st, p := s.st, &s.p
+	if e := st.Err[k]; s.learn && e != 0 {
+		st.Bias[k] = cpuref.Clamp(st.Bias[k]+float32(p.EtaBias*float32(e)), -p.WoutMax, p.WoutMax)
+	}
 }
 
 // outputDenseRows evaluates every output cell of rows [r0, r1): u is the
@@ -214,19 +251,15 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 			u += st.Bias[k]
 		}
 		s.predict(k, u, &b.counts)
-		e := st.Err[k]
-		if !s.learn || e == 0 {
-			continue
+		if bias {
+			s.learnBias(k)
 		}
-		if dense {
+		if e := st.Err[k]; dense && s.learn && e != 0 {
 			wk := st.WOut[k*width : (k+1)*width]
 			d := float32(p.EtaOut * float32(e))
 			for _, j := range spikes {
 				wk[j] = cpuref.Clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
 			}
-		}
-		if bias {
-			st.Bias[k] = cpuref.Clamp(st.Bias[k]+float32(p.EtaBias*float32(e)), -p.WoutMax, p.WoutMax)
 		}
 	}
 }
