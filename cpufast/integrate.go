@@ -58,6 +58,7 @@ func (s *Sim) scatterIn() {
 	acc, w := s.inAcc, s.st.WIn
 	for _, j := range s.xOn {
 		jr, jc := int(j)/n, int(j)%n
+		s.act.setBox(0, jr, jc, cpuref.PatchR) // the pixels whose patch holds j
 		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
 			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
 				i := y*n + x
@@ -65,7 +66,6 @@ func (s *Sim) scatterIn() {
 				for ci := i; ci < K*nn; ci += nn {
 					acc[ci] += w[ci*9+m]
 				}
-				s.act.set(y, x)
 			}
 		}
 	}
@@ -85,6 +85,7 @@ func (s *Sim) scatterRec() {
 	for _, cj := range s.spikesPrev {
 		c2, j := int(cj)/nn, int(cj)%nn
 		jr, jc := j/n, j%n
+		s.act.setBox(0, jr, jc, r) // the pixels whose window holds j (and j: its cells then get b0 + ξ all the same)
 		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
 			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
 				i := y*n + x
@@ -95,7 +96,6 @@ func (s *Sim) scatterRec() {
 				for ci := i; ci < K*nn; ci += nn {
 					acc[ci] += wrec[(ci*K+c2)*nrec+m]
 				}
-				s.act.set(y, x)
 			}
 		}
 	}

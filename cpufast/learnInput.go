@@ -51,9 +51,10 @@ func (s *Sim) markLearnInput() {
 }
 
 // learnHebbianSpiking is hebbian's learnInput for the cells that spiked
-// and see a lit pixel. Its change (η·s)·x is (η·0)·x = +0 for a cell that
-// did not spike and (η·1)·0 = +0 at a dark pixel, so no other cell's
-// weights move.
+// and see a lit pixel, at their lit slots. Its change (η·s)·x is
+// (η·0)·x = +0 for a cell that did not spike and (η·1)·0 = +0 at a dark
+// pixel, so no other weight moves (after the first learning step since
+// Load, every weight is in range and not −0).
 func (s *Sim) learnHebbianSpiking() {
 	if len(s.xOn) == 0 {
 		return
@@ -63,10 +64,22 @@ func (s *Sim) learnHebbianSpiking() {
 	for _, j := range s.xOn {
 		s.lbox.setBox(0, int(j)/n, int(j)%n, cpuref.PatchR)
 	}
+	st, p := s.st, &s.p
+	dw := float32(float32(p.Eta*1) * 1) // (η·s)·x at s = x = 1
 	for _, ci := range s.spikes {
 		i := int(ci) % nn
-		if s.lbox.has(i/n, i%n) {
-			s.learnInputCell(int(ci), 0)
+		row, col := i/n, i%n
+		if !s.lbox.has(row, col) {
+			continue
+		}
+		for y := max(row-1, 0); y <= min(row+1, n-1); y++ {
+			for x := max(col-1, 0); x <= min(col+1, n-1); x++ {
+				if st.X[y*n+x] == 0 {
+					continue // (η·1)·0: W + (+0) is W
+				}
+				k := int(ci)*9 + (y-row+1)*3 + (x - col + 1)
+				st.WIn[k] = cpuref.Clamp(st.WIn[k]+dw, 0, p.WinMax)
+			}
 		}
 	}
 }

@@ -103,11 +103,11 @@ func (s *Sim) scatterOut(spikes []int32) {
 	for _, cj := range spikes {
 		c, j := int(cj)/nn, int(cj)%nn
 		jr, jc := j/n, j%n
+		s.omark.setBox(0, jr, jc, r) // the output cells whose window holds j
 		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
 			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
 				k := y*n + x
 				s.uAcc[k] += st.WOut[(k*K+c)*width+(jr-y+r)*w+(jc-x+r)]
-				s.omark.set(y, x)
 			}
 		}
 	}
@@ -133,11 +133,11 @@ func (s *Sim) scatterDirect() {
 	for d := range D {
 		for _, j := range in[d] {
 			jr, jc := int(j)/n, int(j)%n
+			s.omark.setBox(0, jr, jc, r) // the output cells whose window holds j
 			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
 				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
 					k := y*n + x
 					s.uAcc[k] += st.WDirect[(k*D+d)*width+(jr-y+r)*w+(jc-x+r)]
-					s.omark.set(y, x)
 				}
 			}
 		}
