@@ -120,10 +120,15 @@ func New(p cpuref.Params, st *cpuref.State, stim cpuref.Stimulus) (*Sim, error) 
 	cells := p.Cells()
 	s := &Sim{p: p, stim: stim, n: n, k: p.K, nn: c, learn: true,
 		sNext: make([]uint32, cells),
-		inAcc: make([]float32, cells), recAcc: make([]float32, cells), uAcc: make([]float32, c),
+		inAcc: make([]float32, cells), uAcc: make([]float32, c),
 		qSave: make([]float32, cells),
 		act:   newBitgrid(n, n), omark: newBitgrid(n, n), lmark: newBitgrid(p.K*n, n), lbox: newBitgrid(n, n),
 		hashes: make([]uint64, cells),
+	}
+	if p.RRec > 0 {
+		// Without a recurrent window rec is +0, and (in + +0) is in: in
+		// is never −0, being a sum started at +0.
+		s.recAcc = make([]float32, cells)
 	}
 	if p.Layer2() == 1 {
 		s.in2Acc = make([]float32, c)
