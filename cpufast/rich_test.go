@@ -33,6 +33,11 @@ var richCases = []richCase{
 	{"k=3/kwta/w=1/hebbian", false, func(p *cpuref.Params) {
 		p.K, p.Compete, p.Winners, p.Rule = 3, cpuref.CompeteKWTA, 1, cpuref.RuleHebbian
 	}},
+	{"k=4/kwta/w=2/ties", false, func(p *cpuref.Params) {
+		// No noise, no input weights, one bias: from rest every cell of a
+		// pixel has the same margin, and the lower planes win the ties.
+		p.K, p.Compete, p.Winners, p.SigmaNoise, p.Win0, p.Bias = 4, cpuref.CompeteKWTA, 2, 0, 0, 0.2
+	}},
 	{"k=2/level/w=2", false, func(p *cpuref.Params) { p.K, p.Compete, p.Winners = 2, cpuref.CompeteLevel, 2 }},
 	{"direct=1", false, func(p *cpuref.Params) { p.Direct, p.RDirect = 1, 1 }},
 	{"direct=2/bias", false, func(p *cpuref.Params) { p.Direct, p.RDirect, p.EtaBias = 2, 3, 0.1 }},
