@@ -105,7 +105,8 @@ func (s *Sim) scatterRec() {
 // every plane: its noise stream, leak ρ, current ((in + rec) + b) + ξ,
 // state V, θ, q, and s(t) written to sNext. Without competition the K
 // cells of a pixel are independent, and the loop runs plane by plane,
-// each with its cell c's target rate r*_c; with it, pixel by pixel.
+// each with its cell c's target rate r*_c; with it, a row at a time
+// (competeRows).
 func (s *Sim) integrateRows(w, r0, r1 int) {
 	st, p := s.st, &s.p
 	k := s.kernel()
