@@ -21,23 +21,48 @@ func BenchmarkStep(b *testing.B) {
 		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
 			p := cpuref.Defaults()
 			p.N = n
-			s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Release()
-			s.Run(warmup)
-			b.ResetTimer()
-			cpu0 := cpuTime()
-			s.Run(b.N)
-			cpu := cpuTime() - cpu0
-			b.StopTimer()
-			reportStepMetrics(b, n)
-			// CPU time per step, all threads together: on a machine shared
-			// with other work it drifts far less than the wall clock.
-			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/step")
+			benchSteps(b, p)
 		})
 	}
+}
+
+// rich returns p with -preset rich applied.
+func rich(p cpuref.Params) cpuref.Params {
+	if err := cpuref.ApplyPreset(&p, "rich"); err != nil {
+		panic(err) // declared in cpuref, whose tests catch this
+	}
+	return p
+}
+
+// BenchmarkStepRich times a step of -preset rich (K = 8) on the default
+// border walk, to set beside BenchmarkStep.
+func BenchmarkStepRich(b *testing.B) {
+	for _, n := range []int{64, 256} {
+		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
+			p := rich(cpuref.Defaults())
+			p.N = n
+			benchSteps(b, p)
+		})
+	}
+}
+
+// benchSteps times b.N steps of p after the warmup, on every CPU.
+func benchSteps(b *testing.B, p cpuref.Params) {
+	s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Release()
+	s.Run(warmup)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	s.Run(b.N)
+	cpu := cpuTime() - cpu0
+	b.StopTimer()
+	reportStepMetrics(b, p.N)
+	// CPU time per step, all threads together: on a machine shared
+	// with other work it drifts far less than the wall clock.
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/step")
 }
 
 // reportStepMetrics reports steps/s and ns/cell-step over b.N steps of an

@@ -2,18 +2,19 @@ package cpufast
 
 import "math/bits"
 
-// bitgrid is one bit per cell of an n×n grid, each row starting on a new
-// 64-bit word, so that a band of rows owns its words outright and bands
-// may be read and cleared by different goroutines. It marks the cells a
-// pass must visit; a row of 64 unmarked cells costs one word test.
+// bitgrid is one bit per cell of a grid of rows×n cells (n×n, or the K
+// planes of the hidden layer stacked, K·n rows), each row starting on a
+// new 64-bit word, so that a band of rows owns its words outright and
+// bands may be read and cleared by different goroutines. It marks the
+// cells a pass must visit; a row of 64 unmarked cells costs one word test.
 type bitgrid struct {
-	n, wpr int // side, words per row
+	n, wpr int // row length, words per row
 	w      []uint64
 }
 
-func newBitgrid(n int) bitgrid {
+func newBitgrid(rows, n int) bitgrid {
 	wpr := (n + 63) / 64
-	return bitgrid{n: n, wpr: wpr, w: make([]uint64, n*wpr)}
+	return bitgrid{n: n, wpr: wpr, w: make([]uint64, rows*wpr)}
 }
 
 func (g *bitgrid) clear() { clear(g.w) }
@@ -22,13 +23,13 @@ func (g *bitgrid) set(row, col int) { g.w[row*g.wpr+col>>6] |= 1 << uint(col&63)
 
 func (g *bitgrid) has(row, col int) bool { return g.w[row*g.wpr+col>>6]>>uint(col&63)&1 != 0 }
 
-// setBox marks the cells of the radius-r square around (row, col) that lie
-// on the grid.
-func (g *bitgrid) setBox(row, col, r int) {
+// setBox marks the cells of the radius-r square around (row, col) of an
+// n×n plane that lie on the plane, in the plane whose first row is off.
+func (g *bitgrid) setBox(off, row, col, r int) {
 	r0, r1 := max(row-r, 0), min(row+r, g.n-1)
 	c0, c1 := max(col-r, 0), min(col+r, g.n-1)
 	for y := r0; y <= r1; y++ {
-		g.setSpan(y, c0, c1+1)
+		g.setSpan(off+y, c0, c1+1)
 	}
 }
 

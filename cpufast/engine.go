@@ -4,8 +4,10 @@
 // window of every cell.
 //
 // A step has two kinds of work. The dense part (noise and the cell update:
-// leak, threshold, reset, homeostasis) touches every hidden cell and runs
-// in one loop over flat arrays, split across goroutines by bands of rows.
+// leak, threshold, reset, homeostasis) touches every hidden cell (K a
+// pixel, in K planes) and runs in one loop over flat arrays, split across
+// goroutines by bands of rows, plane after plane (or pixel by pixel where
+// a pixel's cells compete).
 // The sparse part (the weighted sums of integrate and output, learning,
 // the traces p, q, q₂) is driven from the few sources that are 1 — lit
 // pixels and spikes — by scattering each source's weights into its
@@ -40,6 +42,8 @@ type Sim struct {
 	st   *cpuref.State
 	stim cpuref.Stimulus
 	n    int
+	k    int // K, the hidden cells a pixel: K planes of n² cells, cell (c, i) at c·n² + i
+	nn   int // n², the cells of a plane
 
 	learn   bool
 	workers int
@@ -58,25 +62,28 @@ type Sim struct {
 	bitsNow, bitsNext []uint32
 
 	xOn, yOn   []int32 // the lit cells of X and Y, ascending, no repeats
+	xPrevOn    []int32 // the lit cells of XPrev (-direct 2), ascending
 	spikes     []int32 // s(t), ascending (after integrate)
 	spikesPrev []int32 // s(t−1), ascending: the ones of State.S
 	spikes2    []int32 // s₂(t): the ones of State.S2
 	errDirty   []int32 // cells whose YHat or Err may be nonzero (sparse output)
+	hot        []int32 // output cells whose bias alone predicts 1: β_k > τ_out (sparse output)
 
 	// Scatter accumulators, +0 outside a step: the sums in and rec of
 	// integrate, in₂ of integrate2, u of output.
 	inAcc, recAcc, in2Acc, uAcc []float32
 	qSave, q2Save               []float32 // q, q₂ before this step's update, at the cells learning visits
 
-	act   bitgrid // cells with a nonzero term in integrate's sums
+	act   bitgrid // pixels with a nonzero term in integrate's sums (of any of their K cells)
 	act2  bitgrid // cells with a nonzero term in integrate2's sum
-	omark bitgrid // output cells with a spike in their window
-	lmark bitgrid // hidden cells whose W_in can change this step
+	omark bitgrid // output cells with a spike or a lit input in their window
+	lmark bitgrid // hidden cells whose W_in can change this step: K·n rows, plane after plane
+	lbox  bitgrid // pixels with a lit pixel in their 3×3 patch (hebbian's skip)
 
 	// The traces whose next decay can change them: p, q, q₂.
 	pLive, qLive, q2Live liveSet
 
-	// hashes[i] holds PCG(2i) in its low and PCG(2i+1) in its high 32 bits:
+	// hashes[ci] holds PCG(2ci) in its low and PCG(2ci+1) in its high 32 bits:
 	// the step-independent half of NormalKeyed's hashes (one stream, not
 	// two, so the dense loop keeps its pointers in registers).
 	hashes []uint64
@@ -86,10 +93,16 @@ type Sim struct {
 
 // band is one worker's scratch for a pass over its rows.
 type band struct {
-	spikes []int32
-	counts [cpuref.RingFields]uint32
-	dirty  []int32
-	_      [64]byte // keep workers' counters off each other's cache lines
+	spikes [][]int32 // the band's spikes of each plane, ascending
+	// A row's candidates of every plane under competition: v̂, whether it
+	// crosses θ (then whether it fires), and how many cross at each pixel.
+	vhat     []float32
+	fire     []bool
+	crossing []uint8
+	counts   [cpuref.RingFields]uint32
+	dirty    []int32
+	hot      []int32  // the band's output cells left hot (sparse output with a bias)
+	_        [64]byte // keep workers' counters off each other's cache lines
 }
 
 // New returns a simulator for p that continues from a copy of st, driven by
@@ -104,20 +117,26 @@ func New(p cpuref.Params, st *cpuref.State, stim cpuref.Stimulus) (*Sim, error) 
 	}
 	n := p.N
 	c := n * n
-	s := &Sim{p: p, stim: stim, n: n, learn: true,
-		sNext: make([]uint32, c),
-		inAcc: make([]float32, c), recAcc: make([]float32, c), uAcc: make([]float32, c),
-		qSave: make([]float32, c),
-		act:   newBitgrid(n), omark: newBitgrid(n), lmark: newBitgrid(n),
-		hashes: make([]uint64, c),
+	cells := p.Cells()
+	s := &Sim{p: p, stim: stim, n: n, k: p.K, nn: c, learn: true,
+		sNext: make([]uint32, cells),
+		inAcc: make([]float32, cells), uAcc: make([]float32, c),
+		qSave: make([]float32, cells),
+		act:   newBitgrid(n, n), omark: newBitgrid(n, n), lmark: newBitgrid(p.K*n, n), lbox: newBitgrid(n, n),
+		hashes: make([]uint64, cells),
+	}
+	if p.RRec > 0 {
+		// Without a recurrent window rec is +0, and (in + +0) is in: in
+		// is never −0, being a sum started at +0.
+		s.recAcc = make([]float32, cells)
 	}
 	if p.Layer2() == 1 {
 		s.in2Acc = make([]float32, c)
 		s.q2Save = make([]float32, c)
-		s.act2 = newBitgrid(n)
+		s.act2 = newBitgrid(n, n)
 	}
-	for i := range s.hashes {
-		s.hashes[i] = uint64(cpuref.PCG(2*uint32(i))) | uint64(cpuref.PCG(2*uint32(i)+1))<<32
+	for ci := range s.hashes {
+		s.hashes[ci] = uint64(cpuref.PCG(2*uint32(ci))) | uint64(cpuref.PCG(2*uint32(ci)+1))<<32
 	}
 	if src, ok := stim.(cpuref.FrameSource); ok {
 		s.src = src
@@ -145,6 +164,9 @@ func (s *Sim) SetLearn(on bool) { s.learn = on }
 func (s *Sim) SetWorkers(w int) {
 	s.workers = min(max(w, 1), max(s.n, 1))
 	s.bands = make([]band, s.workers)
+	for w := range s.bands {
+		s.bands[w].spikes = make([][]int32, max(s.k, 1))
+	}
 }
 
 // Frame returns the rectangles lit in the last step's input frame X_t.
@@ -169,8 +191,8 @@ func (s *Sim) State() *cpuref.State { return s.st }
 // engine keeps to skip work depends on some of them (whether a trace's
 // decay still moves it), so it rebuilds that from its state, as Load does.
 func (s *Sim) SetParams(p cpuref.Params) error {
-	if p.N != s.n {
-		return fmt.Errorf("cpufast: parameters for n=%d, engine for n=%d", p.N, s.n)
+	if p.N != s.n || p.K != s.k {
+		return fmt.Errorf("cpufast: parameters for n=%d, k=%d, engine for n=%d, k=%d", p.N, p.K, s.n, s.k)
 	}
 	s.p = p
 	return s.Load(s.st)
@@ -220,12 +242,19 @@ func (s *Sim) Load(st *cpuref.State) error {
 	clear(s.sNext)
 	s.xOn = ones(s.xOn[:0], st.X)
 	s.yOn = ones(s.yOn[:0], st.Y)
+	s.xPrevOn = ones(s.xPrevOn[:0], st.XPrev)
 	s.spikesPrev = ones(s.spikesPrev[:0], st.S)
 	s.spikes2 = ones(s.spikes2[:0], st.S2)
 	s.errDirty = s.errDirty[:0]
 	for i := range st.YHat {
 		if st.YHat[i] != 0 || st.Err[i] != 0 {
 			s.errDirty = append(s.errDirty, int32(i))
+		}
+	}
+	s.hot = s.hot[:0]
+	for k, b := range st.Bias {
+		if b > s.p.TauOut {
+			s.hot = append(s.hot, int32(k))
 		}
 	}
 	s.pLive.reset(st.P)
@@ -311,8 +340,11 @@ func (s *Sim) Step() error {
 // forRows runs pass over the rows split into s.workers contiguous bands,
 // band w being rows [w·n/k, (w+1)·n/k), as cpuref's forRows; band 0 runs
 // on the calling goroutine.
-func (s *Sim) forRows(pass func(w, r0, r1 int)) {
-	n, k := s.n, s.workers
+func (s *Sim) forRows(pass func(w, r0, r1 int)) { s.forRowsOf(s.n, pass) }
+
+// forRowsOf is forRows over n rows (K·n: the rows of every plane).
+func (s *Sim) forRowsOf(n int, pass func(w, r0, r1 int)) {
+	k := s.workers
 	if k == 1 {
 		pass(0, 0, n)
 		return
@@ -329,10 +361,13 @@ func (s *Sim) forRows(pass func(w, r0, r1 int)) {
 	wg.Wait()
 }
 
-// gatherSpikes appends the bands' spike lists in band order: ascending.
-func (s *Sim) gatherSpikes(dst []int32) []int32 {
-	for w := range s.bands {
-		dst = append(dst, s.bands[w].spikes...)
+// gatherSpikes appends the bands' spike lists of planes [0, planes),
+// plane by plane and in band order within a plane: ascending.
+func (s *Sim) gatherSpikes(dst []int32, planes int) []int32 {
+	for c := range planes {
+		for w := range s.bands {
+			dst = append(dst, s.bands[w].spikes[c]...)
+		}
 	}
 	return dst
 }

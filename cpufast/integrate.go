@@ -14,36 +14,23 @@ import (
 //
 // The sums in and rec are scattered from the lit pixels and the spikes of
 // s(t−1), each source in ascending index order, so every cell receives its
-// terms in ascending slot order starting from +0 — the reference's
-// additions in the reference's order. A cell no source reaches has
-// in = rec = +0, the reference's value after skipping every term.
+// terms in ascending slot order (rec: plane c′ outer, slot inner) starting
+// from +0 — the reference's additions in the reference's order. A cell no
+// source reaches has in = rec = +0, the reference's value after skipping
+// every term. A source reaches all K cells of a pixel, so the cells a
+// source reaches are marked by pixel.
 func (s *Sim) integrate() {
-	st, p, n := s.st, s.p, s.n
+	st, p := s.st, s.p
 	s.act.clear()
-	s.scatterPatch(s.xOn, st.WIn, s.inAcc, &s.act)
-	if r := p.RRec; r > 0 {
-		w := 2*r + 1
-		nrec := w * w
-		for _, j := range s.spikesPrev {
-			jr, jc := int(j)/n, int(j)%n
-			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-					i := y*n + x
-					if i == int(j) {
-						continue // the centre slot: no synapse onto itself
-					}
-					m := (jr-y+r)*w + (jc - x + r)
-					s.recAcc[i] += st.WRec[i*nrec+m]
-					s.act.set(y, x)
-				}
-			}
-		}
+	s.scatterIn()
+	if p.RRec > 0 {
+		s.scatterRec()
 	}
 	if s.learn && s.fullLearn {
 		copy(s.qSave, st.Q) // learnInput visits every cell: keep every q
 	}
 	s.forRows(s.integrateRows)
-	s.spikes = s.gatherSpikes(s.spikes[:0])
+	s.spikes = s.gatherSpikes(s.spikes[:0], s.k)
 
 	// p ← λ_pre·p + x: the unlit pixels with a live trace decay (x = 0,
 	// and p ≥ +0, so adding +0 would change nothing), the lit ones add 1.
@@ -61,48 +48,243 @@ func (s *Sim) integrate() {
 	}
 }
 
-// integrateRows is the first layer's dense loop over rows [r0, r1): its
-// noise stream, leak ρ, current ((in + rec) + b) + ξ, state V, θ, q, and
-// s(t) written to sNext.
+// scatterIn adds, for each lit pixel j (ascending), the weight
+// W_in[ci·9 + m] of every cell ci = c·n² + i of every on-grid pixel i
+// whose 3×3 patch holds j at slot m to in of ci, and marks i. Sources
+// ascending and slots in row-major order is the order in which the
+// reference adds the same terms, so each in is its sum bit for bit.
+func (s *Sim) scatterIn() {
+	n, nn, K := s.n, s.nn, s.k
+	acc, w := s.inAcc, s.st.WIn
+	for _, j := range s.xOn {
+		jr, jc := int(j)/n, int(j)%n
+		s.act.setBox(0, jr, jc, cpuref.PatchR) // the pixels whose patch holds j
+		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
+			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
+				i := y*n + x
+				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
+				for ci := i; ci < K*nn; ci += nn {
+					acc[ci] += w[ci*9+m]
+				}
+			}
+		}
+	}
+}
+
+// scatterRec adds, for each spike of s(t−1) at cell c′·n² + j (ascending:
+// plane c′ outer, pixel inner), the weight W_rec[(ci·K + c′)·S_rec + m] of
+// every cell ci of every on-grid pixel i ≠ j whose window holds j at slot
+// m to rec of ci, and marks i: for each cell, the reference's c′-outer,
+// m-inner order.
+func (s *Sim) scatterRec() {
+	n, nn, K := s.n, s.nn, s.k
+	r := s.p.RRec
+	w := 2*r + 1
+	nrec := w * w
+	acc, wrec := s.recAcc, s.st.WRec
+	for _, cj := range s.spikesPrev {
+		c2, j := int(cj)/nn, int(cj)%nn
+		jr, jc := j/n, j%n
+		s.act.setBox(0, jr, jc, r) // the pixels whose window holds j (and j: its cells then get b0 + ξ all the same)
+		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
+			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
+				i := y*n + x
+				if i == j {
+					continue // the centre slot: no synapse onto its own pixel
+				}
+				m := (jr-y+r)*w + (jc - x + r)
+				for ci := i; ci < K*nn; ci += nn {
+					acc[ci] += wrec[(ci*K+c2)*nrec+m]
+				}
+			}
+		}
+	}
+}
+
+// integrateRows is the first layer's dense loop over rows [r0, r1) of
+// every plane: its noise stream, leak ρ, current ((in + rec) + b) + ξ,
+// state V, θ, q, and s(t) written to sNext. Without competition the K
+// cells of a pixel are independent, and the loop runs plane by plane,
+// each with its cell c's target rate r*_c; with it, a row at a time
+// (competeRows).
 func (s *Sim) integrateRows(w, r0, r1 int) {
 	st, p := s.st, &s.p
 	k := s.kernel()
 	k.key = cpuref.NoiseKey(p.Seed, cpuref.StreamNoise, uint32(st.T))
-	k.cell = newCellParams(p, p.Rho)
 	k.b0 = float32(float32(float32(0)+float32(0)) + p.Bias) // ((in + rec) + b), in = rec = +0
 	k.V, k.Th, k.Q, k.qSave = st.V, st.Theta, st.Q, s.qSave
 	k.acc, k.acc2 = s.inAcc, s.recAcc
 	k.spikeOut = s.sNext
-	s.denseRows(&k, &s.act, w, r0, r1)
+	eta := p.EtaThetaAt(st.T)
+	if s.competes() {
+		s.competeRows(&k, eta, w, r0, r1)
+		return
+	}
+	for c := range s.k {
+		k.cell = newCellParams(p, p.Rho, eta, p.TargetRateOf(c))
+		s.denseRows(&k, &s.act, c, w, r0, r1)
+	}
+}
+
+// competes reports whether a pixel's cells compete. With as many winners
+// as cells (K = 1 among them) every crossing cell's rank is below w, so
+// each fires as without competition.
+func (s *Sim) competes() bool {
+	return s.p.Compete != cpuref.CompeteNone && s.p.Winners < s.k
+}
+
+// competeRows is the first layer's dense loop over the pixels of rows
+// [r0, r1) under competition: each pixel's K candidates (updateCell's
+// first half, candidate) are known before any cell commits (its second
+// half), and only the Winners crossing cells of highest rank fire. A row
+// at a time, in the band's scratch: the candidates plane by plane (the
+// idle pixels' current is b0 + ξ), the competition at the pixels where
+// more than Winners cells cross, and the commits plane by plane.
+func (s *Sim) competeRows(k *layerKernel, eta float32, w, r0, r1 int) {
+	p, n, nn, K := &s.p, s.n, s.nn, s.k
+	winners := p.Winners
+	level := p.Compete == cpuref.CompeteLevel
+	var cells [cpuref.MaxK]cellParams
+	for c := range K {
+		cells[c] = newCellParams(p, p.Rho, eta, p.TargetRateOf(c))
+	}
+	b := &s.bands[w]
+	for c := range K {
+		b.spikes[c] = b.spikes[c][:0]
+	}
+	if len(b.vhat) < K*n {
+		b.vhat, b.fire, b.crossing = make([]float32, K*n), make([]bool, K*n), make([]uint8, n)
+	}
+	var mu [cpuref.MaxK]float32
+	var cross [cpuref.MaxK]bool
+	for row := r0; row < r1; row++ {
+		marks := s.act.w[row*s.act.wpr : (row+1)*s.act.wpr]
+		clear(b.crossing)
+		for c := range K {
+			k.candidates(c*nn+row*n, b.vhat[c*n:(c+1)*n], b.fire[c*n:(c+1)*n], b.crossing, marks, cells[c])
+		}
+		for col, crossing := range b.crossing {
+			if int(crossing) <= winners {
+				continue // every crossing cell's rank is below w
+			}
+			for c := range K {
+				th, vh := k.Th[c*nn+row*n+col], b.vhat[c*n+col]
+				cross[c] = b.fire[c*n+col]
+				mu[c] = float32(vh - th) // kwta: the margin
+				if level {
+					mu[c] = th
+				}
+			}
+			for c := range K {
+				b.fire[c*n+col] = cross[c] && rank(c, K, &cross, &mu) < winners
+			}
+		}
+		for c := range K {
+			b.spikes[c] = k.commitRow(c*nn+row*n, b.vhat[c*n:(c+1)*n], b.fire[c*n:(c+1)*n], cells[c], b.spikes[c])
+		}
+	}
+}
+
+// candidates computes v̂ and the threshold test of the cells [i0, i0+n) of
+// one row of a plane into vhat and cross, and counts the crossing cells of
+// each pixel in crossing: the current is b0 + ξ, or ((acc + acc2) + b) + ξ
+// where the pixel is marked in marks (the row's words of act).
+func (k *layerKernel) candidates(i0 int, vhat []float32, cross []bool, crossing []uint8, marks []uint64, cell cellParams) {
+	key, sigma, b0 := k.key, k.sigma, k.b0
+	m := len(vhat)
+	cross, crossing = cross[:m], crossing[:m]
+	V := k.V[i0 : i0+m]
+	Th := k.Th[i0 : i0+m][:m]
+	h := k.hashes[i0 : i0+m][:m]
+	for col := range V {
+		cur := b0
+		if marks[col>>6]>>uint(col&63)&1 != 0 {
+			cur = k.busyCurrent(i0 + col)
+		}
+		h0 := pcg(uint32(h[col]) + key)
+		h1 := pcg(uint32(h[col]>>32) + key)
+		sum := int32(h0&0xffff) + int32(h0>>16) + int32(h1&0xffff) + int32(h1>>16)
+		z := float32(float32(float32(sum-2*65536)*(1.0/65536)) * cpuref.Sqrt3)
+		v, c := candidate(V[col], Th[col], cur+float32(sigma*z), cell)
+		vhat[col], cross[col] = v, c
+		if c {
+			crossing[col]++
+		}
+	}
+}
+
+// commitRow commits the cells [i0, i0+n) of one row of a plane with the
+// competition's verdicts fire, and appends those that fire to spk.
+func (k *layerKernel) commitRow(i0 int, vhat []float32, fire []bool, cell cellParams, spk []int32) []int32 {
+	m := len(vhat)
+	fire = fire[:m]
+	V := k.V[i0 : i0+m]
+	Th := k.Th[i0 : i0+m][:m]
+	for col := range V {
+		V[col], Th[col] = commit(vhat[col], Th[col], fire[col], cell)
+		if fire[col] {
+			k.fire(i0 + col)
+			spk = append(spk, int32(i0+col))
+		}
+	}
+	return spk
+}
+
+// rank is the rank of crossing cell c among a pixel's crossing cells:
+// how many others have a larger μ, or an equal one and a lower index.
+func rank(c, K int, cross *[cpuref.MaxK]bool, mu *[cpuref.MaxK]float32) int {
+	r := 0
+	for c2 := range K {
+		if c2 != c && cross[c2] && (mu[c2] > mu[c] || (mu[c2] == mu[c] && c2 < c)) {
+			r++
+		}
+	}
+	return r
 }
 
 // updateCell is the cell update of a hidden cell of either layer (steps
 // 2, 3 and 8 of docs/MODEL.md §7, as cpuref writes them): leak and
-// integrate v' = ρ·v + I; spike where v' ≥ θ, resetting v to 0; and
-// homeostasis θ ← max(θ + η_θ·(s − target_rate), θ_min). It returns v, θ
-// and whether the cell spiked.
+// integrate v̂ = ρ·v + I; spike where v̂ ≥ θ, resetting v to 0; and
+// homeostasis θ ← max(θ + η_θ(t)·(s − r*), θ_min). It returns v, θ and
+// whether the cell spiked. Its two halves, candidate and commit, are
+// called apart where a pixel's cells compete between them.
 func updateCell(v, theta, current float32, c cellParams) (vNext, thetaNext float32, spiked bool) {
-	v = float32(c.rho*v) + current
-	if v >= theta {
-		return 0, max(theta+c.dTheta1, c.thetaMin), true
-	}
-	return v, max(theta+c.dTheta0, c.thetaMin), false
+	v, spiked = candidate(v, theta, current, c)
+	v, theta = commit(v, theta, spiked, c)
+	return v, theta, spiked
 }
 
-// cellParams are one layer's parameters of updateCell in one step.
+// candidate is updateCell's first half: v̂ = ρ·v + I and whether v̂ ≥ θ.
+func candidate(v, theta, current float32, c cellParams) (vHat float32, crosses bool) {
+	v = float32(c.rho*v) + current
+	return v, v >= theta
+}
+
+// commit is updateCell's second half: the reset of a cell that fires (a
+// crossing cell that lost the competition keeps v̂) and homeostasis.
+func commit(vHat, theta float32, spiked bool, c cellParams) (v, thetaNext float32) {
+	if spiked {
+		return 0, max(theta+c.dTheta1, c.thetaMin)
+	}
+	return vHat, max(theta+c.dTheta0, c.thetaMin)
+}
+
+// cellParams are the parameters of updateCell for one layer's cells (one
+// plane's: the target rate is the plane's) in one step.
 type cellParams struct {
 	rho, thetaMin float32
-	// dTheta0 and dTheta1 are homeostasis' η_θ·(s − target_rate) for
-	// s = 0 and 1, rounded as the reference rounds it: it depends on
-	// nothing else, so it is computed once a step rather than once a cell
-	// (the same bits, and the dense loop's speed). Fields, not an array,
-	// so that the compiler keeps them in registers.
+	// dTheta0 and dTheta1 are homeostasis' η_θ(t)·(s − r*) for s = 0 and
+	// 1, rounded as the reference rounds it: it depends on nothing else,
+	// so it is computed once a step rather than once a cell (the same
+	// bits, and the dense loop's speed). Fields, not an array, so that the
+	// compiler keeps them in registers.
 	dTheta0, dTheta1 float32
 }
 
-// newCellParams returns updateCell's parameters for a layer with leak rho.
-func newCellParams(p *cpuref.Params, rho float32) cellParams {
-	dTheta := func(s uint32) float32 { return float32(p.EtaTheta * (float32(s) - p.TargetRate)) }
+// newCellParams returns updateCell's parameters for a layer with leak
+// rho, the step's η_θ(t) eta and target rate rate.
+func newCellParams(p *cpuref.Params, rho, eta, rate float32) cellParams {
+	dTheta := func(s uint32) float32 { return float32(eta * (float32(s) - rate)) }
 	return cellParams{rho: rho, thetaMin: p.ThetaMin, dTheta0: dTheta(0), dTheta1: dTheta(1)}
 }
 
@@ -132,14 +314,15 @@ func (s *Sim) kernel() layerKernel {
 	}
 }
 
-// denseRows runs a layer's dense loop over rows [r0, r1): runs of idle
-// cells through idleRun, marked cells through busyCell, in index order.
-func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
+// denseRows runs a layer's dense loop over rows [r0, r1) of its plane c:
+// runs of idle cells through idleRun, the cells of marked pixels through
+// busyCell, in index order.
+func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, c, w, r0, r1 int) {
 	n := s.n
-	k.spk = s.bands[w].spikes[:0]
+	k.spk = s.bands[w].spikes[c][:0]
 	for row := r0; row < r1; row++ {
 		words := marks.w[row*marks.wpr : (row+1)*marks.wpr]
-		base := row * n
+		base := c*s.nn + row*n
 		idle := base // start of the pending run of idle cells
 		for wi, word := range words {
 			for word != 0 {
@@ -157,7 +340,7 @@ func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, w, r0, r1 int) {
 			k.idleRun(idle, end)
 		}
 	}
-	s.bands[w].spikes = k.spk
+	s.bands[w].spikes[c] = k.spk
 }
 
 // idleRun is the dense loop over cells [i0, i1), none of which any source
@@ -189,6 +372,18 @@ func (k *layerKernel) idleRun(i0, i1 int) {
 // (integrate2), the accumulators are reset to +0, and q is kept for
 // learning.
 func (k *layerKernel) busyCell(i int) {
+	current := k.busyCurrent(i) + noise(k.sigma, k.key, uint32(k.hashes[i]), uint32(k.hashes[i]>>32))
+	v, th, spike := updateCell(k.V[i], k.Th[i], current, k.cell)
+	k.V[i], k.Th[i] = v, th
+	if spike {
+		k.spiked(i)
+	}
+}
+
+// busyCurrent is the current's part before the noise of a cell that a
+// source reaches, ((acc + acc2) + b) or (acc + b); it resets the
+// accumulators to +0 and keeps q for learning.
+func (k *layerKernel) busyCurrent(i int) float32 {
 	var cur float32
 	if k.acc2 != nil {
 		cur = float32(float32(k.acc[i]+k.acc2[i]) + k.bias)
@@ -200,46 +395,26 @@ func (k *layerKernel) busyCell(i int) {
 	if k.learn {
 		k.qSave[i] = k.Q[i] // learnInput reads q before this step's update
 	}
-	current := cur + noise(k.sigma, k.key, uint32(k.hashes[i]), uint32(k.hashes[i]>>32))
-	v, th, spike := updateCell(k.V[i], k.Th[i], current, k.cell)
-	k.V[i], k.Th[i] = v, th
-	if spike {
-		k.spiked(i)
-	}
+	return cur
 }
 
-// spiked records a spike of cell i and, when learning, advances its q
-// (q ← λ_post·q + 1) after keeping the old value for learning; the other
-// cells' q decay in the live-trace pass.
+// spiked records a spike of cell i in s(t) and the band's list.
 //
 //go:noinline
 func (k *layerKernel) spiked(i int) {
+	k.fire(i)
+	k.spk = append(k.spk, int32(i))
+}
+
+// fire writes a spike of cell i to s(t) and, when learning, advances its q
+// (q ← λ_post·q + 1) after keeping the old value for learning; the other
+// cells' q decay in the live-trace pass.
+func (k *layerKernel) fire(i int) {
 	k.spikeOut[i] = 1
 	if k.learn {
 		q := k.Q[i]
 		k.qSave[i] = q
 		k.Q[i] = float32(k.lpost*q) + 1
-	}
-	k.spk = append(k.spk, int32(i))
-}
-
-// scatterPatch adds, for each source cell j in from (ascending), its
-// weight w[i·9+m] to acc[i] of every on-grid cell i whose 3×3 patch holds
-// j at slot m, and marks i in act. Sources ascending and slots in
-// row-major order is the order in which the reference adds the same
-// terms, so each acc[i] is its sum bit for bit.
-func (s *Sim) scatterPatch(from []int32, w, acc []float32, act *bitgrid) {
-	n := s.n
-	for _, j := range from {
-		jr, jc := int(j)/n, int(j)%n
-		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
-			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
-				i := y*n + x
-				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
-				acc[i] += w[i*9+m]
-				act.set(y, x)
-			}
-		}
 	}
 }
 

@@ -5,26 +5,29 @@ import (
 )
 
 // learnInput is step 7 on W_in, as cpuref's learnInput, but for the
-// trace q ← λ_post·q + s, which integrate did. Under stdp and hebbian only
-// the cells that spiked or have a lit pixel in their patch are visited:
-// for any other cell every slot's change is exactly +0 (see
-// docs/CPUFAST.md). Under rstdp every eligibility trace decays, so every
-// cell is visited, the idle ones by a short loop.
+// trace q ← λ_post·q + s, which integrate did. Under stdp only the cells
+// that spiked or have a lit pixel in their patch are visited, and under
+// hebbian only the cells that spiked with a lit pixel in their patch: for
+// any other cell every slot's change is exactly +0 (see docs/CPUFAST.md).
+// Under rstdp every eligibility trace decays, so every cell is visited,
+// the idle ones by a short loop.
 func (s *Sim) learnInput() {
-	n := s.n
 	switch {
 	case s.p.Rule == cpuref.RuleRSTDP:
 		s.lmark.clear()
 		s.markLearnInput()
-		s.forRows(s.learnRSTDPRows)
+		s.forRowsOf(s.k*s.n, s.learnRSTDPRows)
 	case s.fullLearn:
-		for i := 0; i < n*n; i++ {
-			s.learnInputCell(i/n, i%n, 0)
+		for ci := range s.k * s.nn {
+			s.learnInputCell(ci, 0)
 		}
+	case s.p.Rule == cpuref.RuleHebbian:
+		s.learnHebbianSpiking()
 	default:
 		s.lmark.clear()
 		s.markLearnInput()
-		s.lmark.each(0, n, func(row, col int) { s.learnInputCell(row, col, 0) })
+		n := s.n
+		s.lmark.each(0, s.k*n, func(row, col int) { s.learnInputCell(row*n+col, 0) })
 	}
 	if s.p.LearnRec {
 		// cpuref runs learnRec cell by cell inside this pass; W_rec is read by nothing above.
@@ -32,24 +35,64 @@ func (s *Sim) learnInput() {
 	}
 }
 
-// markLearnInput marks the cells that spiked or see a lit pixel.
+// markLearnInput marks the cells that spiked or see a lit pixel (all K
+// cells of each pixel in a lit pixel's 3×3 box), in lmark's stacked
+// planes: cell c·n² + i is row c·n + i/n.
 func (s *Sim) markLearnInput() {
 	n := s.n
 	for _, j := range s.xOn {
-		s.lmark.setBox(int(j)/n, int(j)%n, cpuref.PatchR)
+		for c := range s.k {
+			s.lmark.setBox(c*n, int(j)/n, int(j)%n, cpuref.PatchR)
+		}
 	}
-	for _, j := range s.spikes {
-		s.lmark.set(int(j)/n, int(j)%n)
+	for _, ci := range s.spikes {
+		s.lmark.set(int(ci)/n, int(ci)%n)
 	}
 }
 
-// learnInputCell is the reference's learnInput for one cell (q read from
-// qSave, where the dense loop left it), with reward R under rstdp.
-func (s *Sim) learnInputCell(row, col int, reward float32) {
+// learnHebbianSpiking is hebbian's learnInput for the cells that spiked
+// and see a lit pixel, at their lit slots. Its change (η·s)·x is
+// (η·0)·x = +0 for a cell that did not spike and (η·1)·0 = +0 at a dark
+// pixel, so no other weight moves (after the first learning step since
+// Load, every weight is in range and not −0).
+func (s *Sim) learnHebbianSpiking() {
+	if len(s.xOn) == 0 {
+		return
+	}
+	n, nn := s.n, s.nn
+	s.lbox.clear()
+	for _, j := range s.xOn {
+		s.lbox.setBox(0, int(j)/n, int(j)%n, cpuref.PatchR)
+	}
+	st, p := s.st, &s.p
+	dw := float32(float32(p.Eta*1) * 1) // (η·s)·x at s = x = 1
+	for _, ci := range s.spikes {
+		i := int(ci) % nn
+		row, col := i/n, i%n
+		if !s.lbox.has(row, col) {
+			continue
+		}
+		for y := max(row-1, 0); y <= min(row+1, n-1); y++ {
+			for x := max(col-1, 0); x <= min(col+1, n-1); x++ {
+				if st.X[y*n+x] == 0 {
+					continue // (η·1)·0: W + (+0) is W
+				}
+				k := int(ci)*9 + (y-row+1)*3 + (x - col + 1)
+				st.WIn[k] = cpuref.Clamp(st.WIn[k]+dw, 0, p.WinMax)
+			}
+		}
+	}
+}
+
+// learnInputCell is the reference's learnInput for cell ci = c·n² + i (q
+// read from qSave, where the dense loop left it), with reward R under
+// rstdp.
+func (s *Sim) learnInputCell(ci int, reward float32) {
 	st, p, n := s.st, s.p, s.n
-	i := row*n + col
-	si := float32(s.sNext[i])
-	qi := s.qSave[i]
+	i := ci % s.nn
+	row, col := i/n, i%n
+	si := float32(s.sNext[ci])
+	qi := s.qSave[ci]
 	for y := row - 1; y <= row+1; y++ {
 		if y < 0 || y >= n {
 			continue
@@ -60,7 +103,7 @@ func (s *Sim) learnInputCell(row, col int, reward float32) {
 			}
 			j := y*n + x
 			xj := float32(st.X[j])
-			k := i*9 + (y-row+1)*3 + (x - col + 1)
+			k := ci*9 + (y-row+1)*3 + (x - col + 1)
 			var dw float32
 			switch p.Rule {
 			case cpuref.RuleSTDP:
@@ -80,25 +123,27 @@ func (s *Sim) learnInputCell(row, col int, reward float32) {
 	}
 }
 
-// learnRSTDPRows is rstdp's learnInput over rows [r0, r1): the marked cells
-// (and all of them after Load) by the full rule, the others by the decay
-// of their eligibility traces, e ← λ_e·e + (+0), and, when η·R ≠ 0, the
-// weight change (η·R)·e. When η·R = 0 that change is ±0 and is skipped.
+// learnRSTDPRows is rstdp's learnInput over rows [r0, r1) of the stacked
+// planes (row c·n + y is row y of plane c): the marked cells (and all of
+// them after Load) by the full rule, the others by the decay of their
+// eligibility traces, e ← λ_e·e + (+0), and, when η·R ≠ 0, the weight
+// change (η·R)·e. When η·R = 0 that change is ±0 and is skipped.
 func (s *Sim) learnRSTDPRows(_, r0, r1 int) {
 	st, p, n := s.st, s.p, s.n
 	reward := s.reward()
 	etaR := float32(p.Eta * reward)
 	var zero float32 // −0 + (+0) is +0: the reference adds pot − dep = +0
-	for row := r0; row < r1; row++ {
-		for col := 0; col < n; col++ {
-			if s.fullLearn || s.lmark.has(row, col) {
-				s.learnInputCell(row, col, reward)
+	for srow := r0; srow < r1; srow++ {
+		row := srow % n
+		for col := range n {
+			ci := srow*n + col
+			if s.fullLearn || s.lmark.has(srow, col) {
+				s.learnInputCell(ci, reward)
 				continue
 			}
-			i := row*n + col
 			for y := max(row-1, 0); y <= min(row+1, n-1); y++ {
 				for x := max(col-1, 0); x <= min(col+1, n-1); x++ {
-					k := i*9 + (y-row+1)*3 + (x - col + 1)
+					k := ci*9 + (y-row+1)*3 + (x - col + 1)
 					e := float32(p.LambdaElig*st.Elig[k]) + zero
 					st.Elig[k] = e
 					if etaR != 0 {
@@ -123,37 +168,40 @@ func (s *Sim) reward() float32 {
 // learnRecSpiking is learnRec for the cells that spiked in this step or
 // the last: every other cell's change is 0, and the reference skips it.
 func (s *Sim) learnRecSpiking() {
-	n := s.n
-	for _, i := range s.spikes {
-		s.learnRec(int(i)/n, int(i)%n)
+	for _, ci := range s.spikes {
+		s.learnRec(int(ci))
 	}
-	for _, i := range s.spikesPrev {
-		if s.sNext[i] == 0 { // not visited above
-			s.learnRec(int(i)/n, int(i)%n)
+	for _, ci := range s.spikesPrev {
+		if s.sNext[ci] == 0 { // not visited above
+			s.learnRec(int(ci))
 		}
 	}
 }
 
-// learnRec is the recurrent rule (-learn_rec) for cell (row, col), as
-// cpuref's learnRec.
-func (s *Sim) learnRec(row, col int) {
-	st, p, n := s.st, s.p, s.n
-	i := row*n + col
-	si, siPrev := float32(s.sNext[i]), float32(st.S[i])
+// learnRec is the recurrent rule (-learn_rec) for cell ci = c·n² + i, as
+// cpuref's learnRec: its window over each plane c′, c′ outer.
+func (s *Sim) learnRec(ci int) {
+	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.k
+	i := ci % nn
+	row, col := i/n, i%n
+	si, siPrev := float32(s.sNext[ci]), float32(st.S[ci])
 	r := p.RRec
 	w := 2*r + 1
 	nrec := w * w
-	for y := max(row-r, 0); y <= min(row+r, n-1); y++ {
-		for x := max(col-r, 0); x <= min(col+r, n-1); x++ {
-			j := y*n + x
-			if j == i {
-				continue
+	for c2 := range K {
+		for y := max(row-r, 0); y <= min(row+r, n-1); y++ {
+			for x := max(col-r, 0); x <= min(col+r, n-1); x++ {
+				j := y*n + x
+				if j == i {
+					continue
+				}
+				cj := c2*nn + j
+				pot := float32(float32(p.APlus*si) * float32(st.S[cj]))
+				dep := float32(float32(p.AMinus*siPrev) * float32(s.sNext[cj]))
+				dw := float32(p.EtaRec * (pot - dep))
+				k := (ci*K+c2)*nrec + (y-row+r)*w + (x - col + r)
+				st.WRec[k] = cpuref.Clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
 			}
-			pot := float32(float32(p.APlus*si) * float32(st.S[j]))
-			dep := float32(float32(p.AMinus*siPrev) * float32(s.sNext[j]))
-			dw := float32(p.EtaRec * (pot - dep))
-			k := i*nrec + (y-row+r)*w + (x - col + r)
-			st.WRec[k] = cpuref.Clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
 		}
 	}
 }

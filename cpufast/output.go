@@ -6,7 +6,7 @@ import (
 
 // outputSpikes are the spikes the output layer reads, as cpuref's
 // outputSpikes, but as a list of cells in ascending order: the first
-// hidden layer's, or the second's when there is one.
+// hidden layer's (all K planes), or the second's when there is one.
 func (s *Sim) outputSpikes() []int32 {
 	if s.p.Layer2() == 1 {
 		return s.spikes2
@@ -14,43 +14,49 @@ func (s *Sim) outputSpikes() []int32 {
 	return s.spikes
 }
 
-// output is steps 4–6, as cpuref's output. With a local W_out and
-// τ_out ≥ 0 only the output cells with a spike in their window are
-// computed (u scattered from the spikes, ascending); every other cell has
-// u = +0, so ŷ = 0 and e = y: the lit targets are misses and the rest stay
-// 0. Otherwise (dense W_out, or τ_out < 0, where u = +0 predicts 1) every
-// cell is evaluated.
+// output is steps 4–6, as cpuref's output. With a local W_out the sum u
+// is scattered from the spikes (ascending: plane outer, slot inner) and
+// then from the lit inputs of the direct path, the reference's order for
+// every output cell. With τ_out ≥ 0 only the output cells with a term in
+// their window are computed: every other cell has u = +0, so ŷ = 0 and
+// e = y: the lit targets are misses and the rest stay 0. With a bias such
+// a cell has u = +0 + β_k, so the cells whose β_k > τ_out (hot) and the
+// lit targets are computed too, and every other cell stays 0. Otherwise
+// (dense W_out, or τ_out < 0, where u = +0 predicts 1) every cell is
+// evaluated.
 func (s *Sim) output() (tp, fp, fn uint32) {
 	st, p, n := s.st, s.p, s.n
 	spikes := s.outputSpikes()
 	local := p.OutLayout == cpuref.Local
+	s.omark.clear()
 	if local {
-		r := p.ROut
-		w := 2*r + 1
-		width := w * w
-		s.omark.clear()
-		for _, j := range spikes {
-			jr, jc := int(j)/n, int(j)%n
-			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-					k := y*n + x
-					s.uAcc[k] += st.WOut[k*width+(jr-y+r)*w+(jc-x+r)]
-					s.omark.set(y, x)
-				}
-			}
-		}
+		s.scatterOut(spikes)
+		s.scatterDirect()
 	}
 	sparse := local && !(float32(0) > p.TauOut)
+	bias := p.HasBias()
 	if sparse {
 		for _, k := range s.errDirty {
 			st.YHat[k], st.Err[k] = 0, 0
 		}
 		s.errDirty = s.errDirty[:0]
-		if len(spikes)*p.OutWidth() < 1<<15 {
+		work := len(spikes)*p.OutWidth() + (len(s.xOn)+len(s.xPrevOn))*p.DirectWidth()
+		if bias {
+			for _, k := range s.hot {
+				s.omark.set(int(k)/n, int(k)%n)
+			}
+			for _, k := range s.yOn {
+				s.omark.set(int(k)/n, int(k)%n)
+			}
+			work += len(s.hot) + len(s.yOn)
+			s.hot = s.hot[:0]
+		}
+		if work < 1<<15 {
 			// Too little to share: waking a goroutine costs more.
 			s.outputSparseRows(0, 0, n)
 			for w := 1; w < len(s.bands); w++ {
-				s.bands[w].counts, s.bands[w].dirty = [cpuref.RingFields]uint32{}, s.bands[w].dirty[:0]
+				b := &s.bands[w]
+				b.counts, b.dirty, b.hot = [cpuref.RingFields]uint32{}, b.dirty[:0], b.hot[:0]
 			}
 		} else {
 			s.forRows(s.outputSparseRows)
@@ -58,10 +64,11 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 		for w := range s.bands {
 			b := &s.bands[w]
 			s.errDirty = append(s.errDirty, b.dirty...)
+			s.hot = append(s.hot, b.hot...)
 			tp, fp, fn = tp+b.counts[cpuref.RingTP], fp+b.counts[cpuref.RingFP], fn+b.counts[cpuref.RingFN]
 		}
 		for _, k := range s.yOn {
-			if !s.omark.has(int(k)/n, int(k)%n) {
+			if !s.omark.has(int(k)/n, int(k)%n) { // (with a bias every lit target was marked)
 				st.Err[k] = 1 // ŷ = 0: a miss
 				fn++
 				s.errDirty = append(s.errDirty, k)
@@ -74,11 +81,88 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 			tp, fp, fn = tp+b.counts[cpuref.RingTP], fp+b.counts[cpuref.RingFP], fn+b.counts[cpuref.RingFN]
 		}
 	}
-	if s.learn && local {
-		// cpuref learns each cell right after predicting it; W_out is read by nothing else here.
-		s.learnOutLocal(spikes)
+	if s.learn {
+		// cpuref learns each cell right after predicting it; W_out and
+		// W_direct are read by nothing else here.
+		if local {
+			s.learnOutLocal(spikes)
+		}
+		s.learnDirect()
 	}
 	return tp, fp, fn
+}
+
+// scatterOut adds, for each spike at cell c·n² + j (ascending), the weight
+// W_out[(k·K + c)·S_out + m] (K: Params.OutPlanes) of every on-grid output
+// cell k whose window holds j at slot m to u of k, and marks k.
+func (s *Sim) scatterOut(spikes []int32) {
+	st, n, nn, K := s.st, s.n, s.nn, s.p.OutPlanes()
+	r := s.p.ROut
+	w := 2*r + 1
+	width := w * w
+	for _, cj := range spikes {
+		c, j := int(cj)/nn, int(cj)%nn
+		jr, jc := j/n, j%n
+		s.omark.setBox(0, jr, jc, r) // the output cells whose window holds j
+		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
+			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
+				k := y*n + x
+				s.uAcc[k] += st.WOut[(k*K+c)*width+(jr-y+r)*w+(jc-x+r)]
+			}
+		}
+	}
+}
+
+// directInputs are the inputs of the direct path, ascending: X(t)'s lit
+// pixels for d = 0 and, with -direct 2, X(t−1)'s for d = 1.
+func (s *Sim) directInputs() [2][]int32 {
+	return [2][]int32{s.xOn, s.xPrevOn}
+}
+
+// scatterDirect adds, for d = 0 … D−1 and each lit pixel j of input d
+// (ascending), the weight W_direct[(k·D + d)·S_dir + m] of every on-grid
+// output cell k whose window holds j at slot m to u of k, and marks k.
+// It runs after scatterOut, so each u gets the hidden terms first, as in
+// the reference.
+func (s *Sim) scatterDirect() {
+	st, n, D := s.st, s.n, s.p.Direct
+	r := s.p.RDirect
+	w := 2*r + 1
+	width := w * w
+	in := s.directInputs()
+	for d := range D {
+		for _, j := range in[d] {
+			jr, jc := int(j)/n, int(j)%n
+			s.omark.setBox(0, jr, jc, r) // the output cells whose window holds j
+			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
+				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
+					k := y*n + x
+					s.uAcc[k] += st.WDirect[(k*D+d)*width+(jr-y+r)*w+(jc-x+r)]
+				}
+			}
+		}
+	}
+}
+
+// directSum adds the direct path's terms of output cell k to u, walking
+// its windows in the reference's order (dense W_out, whose hidden sum is
+// not scattered).
+func (s *Sim) directSum(k int, u float32) float32 {
+	st, n, D := s.st, s.n, s.p.Direct
+	r := s.p.RDirect
+	w := 2*r + 1
+	width := w * w
+	row, col := k/n, k%n
+	frames := [2][]uint32{st.X, st.XPrev}
+	for d := range D {
+		x := frames[d]
+		for m := range width {
+			if j, ok := cpuref.Neighbour(n, row, col, r, m); ok && x[j] != 0 {
+				u += st.WDirect[(k*D+d)*width+m]
+			}
+		}
+	}
+	return u
 }
 
 // predict sets ŷ and e of output cell k from u, counts it, and reports
@@ -101,31 +185,55 @@ func (s *Sim) predict(k int, u float32, c *[cpuref.RingFields]uint32) bool {
 	return yhat != 0 || e != 0
 }
 
-// outputSparseRows evaluates the marked output cells of rows [r0, r1).
+// outputSparseRows evaluates the marked output cells of rows [r0, r1);
+// with a bias it adds β_k, learns it, and lists the cells left hot.
 func (s *Sim) outputSparseRows(w, r0, r1 int) {
+	st, p := s.st, &s.p
 	b := &s.bands[w]
 	b.counts = [cpuref.RingFields]uint32{}
-	b.dirty = b.dirty[:0]
+	b.dirty, b.hot = b.dirty[:0], b.hot[:0]
 	n := s.n
+	bias := p.HasBias()
 	s.omark.each(r0, r1, func(row, col int) {
 		k := row*n + col
 		u := s.uAcc[k]
 		s.uAcc[k] = 0
+		if bias {
+			u += st.Bias[k]
+		}
 		if s.predict(k, u, &b.counts) {
 			b.dirty = append(b.dirty, int32(k))
+		}
+		if bias {
+			s.learnBias(k)
+			if st.Bias[k] > p.TauOut {
+				b.hot = append(b.hot, int32(k))
+			}
 		}
 	})
 }
 
-// outputDenseRows evaluates every output cell of rows [r0, r1); with a
-// dense W_out it also sums and learns each row, over the spikes in
-// ascending order, as the reference does.
+// learnBias is the bias's delta rule for output cell k, right after its
+// prediction: β_k ← clamp(β_k + η_β·e, ±wout_max) where e ≠ 0.
+func (s *Sim) learnBias(k int) {
+	st, p := s.st, &s.p
+	if e := st.Err[k]; s.learn && e != 0 {
+		st.Bias[k] = cpuref.Clamp(st.Bias[k]+float32(p.EtaBias*float32(e)), -p.WoutMax, p.WoutMax)
+	}
+}
+
+// outputDenseRows evaluates every output cell of rows [r0, r1): u is the
+// scattered sum (local W_out) or, with a dense W_out, the sum over the
+// spikes in ascending order and then the direct path's terms, as the
+// reference adds them; then the bias. With a dense W_out it also learns
+// each row, and the bias learns here too: β_k is read by cell k alone.
 func (s *Sim) outputDenseRows(w, r0, r1 int) {
 	st, p := s.st, s.p
 	b := &s.bands[w]
 	b.counts = [cpuref.RingFields]uint32{}
 	spikes := s.outputSpikes()
 	dense := p.OutLayout == cpuref.Dense
+	bias := p.HasBias()
 	width := p.OutWidth()
 	for k := r0 * s.n; k < r1*s.n; k++ {
 		var u float32
@@ -134,14 +242,21 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 			for _, j := range spikes {
 				u += wk[j]
 			}
+			u = s.directSum(k, u)
 		} else {
 			u = s.uAcc[k]
 			s.uAcc[k] = 0
 		}
+		if bias {
+			u += st.Bias[k]
+		}
 		s.predict(k, u, &b.counts)
-		if dense && s.learn && st.Err[k] != 0 {
+		if bias {
+			s.learnBias(k)
+		}
+		if e := st.Err[k]; dense && s.learn && e != 0 {
 			wk := st.WOut[k*width : (k+1)*width]
-			d := float32(p.EtaOut * float32(st.Err[k]))
+			d := float32(p.EtaOut * float32(e))
 			for _, j := range spikes {
 				wk[j] = cpuref.Clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
 			}
@@ -150,22 +265,48 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 }
 
 // learnOutLocal is the delta rule for a local W_out, scattered from the
-// spikes: weight (k, m) changes only when hidden cell j(m) spiked and
-// e_k ≠ 0, and each such weight is visited exactly once.
+// spikes: weight (k, c, m) changes only when hidden cell c·n² + j(m)
+// spiked and e_k ≠ 0, and each such weight is visited exactly once.
 func (s *Sim) learnOutLocal(spikes []int32) {
-	st, p, n := s.st, s.p, s.n
+	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.p.OutPlanes()
 	r := p.ROut
 	w := 2*r + 1
 	width := w * w
-	for _, j := range spikes {
-		jr, jc := int(j)/n, int(j)%n
+	for _, cj := range spikes {
+		c, j := int(cj)/nn, int(cj)%nn
+		jr, jc := j/n, j%n
 		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
 			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
 				k := y*n + x
 				if e := st.Err[k]; e != 0 {
 					d := float32(p.EtaOut * float32(e))
-					wi := k*width + (jr-y+r)*w + (jc - x + r)
+					wi := (k*K+c)*width + (jr-y+r)*w + (jc - x + r)
 					st.WOut[wi] = cpuref.Clamp(st.WOut[wi]+d, -p.WoutMax, p.WoutMax)
+				}
+			}
+		}
+	}
+}
+
+// learnDirect is the delta rule on the direct path, scattered from its lit
+// inputs as learnOutLocal is from the spikes.
+func (s *Sim) learnDirect() {
+	st, p, n, D := s.st, s.p, s.n, s.p.Direct
+	r := p.RDirect
+	w := 2*r + 1
+	width := w * w
+	in := s.directInputs()
+	for d := range D {
+		for _, j := range in[d] {
+			jr, jc := int(j)/n, int(j)%n
+			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
+				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
+					k := y*n + x
+					if e := st.Err[k]; e != 0 {
+						d2 := float32(p.EtaOut * float32(e))
+						wi := (k*D+d)*width + (jr-y+r)*w + (jc - x + r)
+						st.WDirect[wi] = cpuref.Clamp(st.WDirect[wi]+d2, -p.WoutMax, p.WoutMax)
+					}
 				}
 			}
 		}

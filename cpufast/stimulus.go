@@ -9,10 +9,21 @@ import (
 
 // stimulus writes X_t and its target, touching only the cells that were or
 // become lit, and lists the lit cells, ascending, for integrate's and
-// output's scatters. cpuref writes X and Y inside integrate, cell by cell;
-// the trace p is advanced by integrate here too.
+// output's scatters; with -direct 2 it first keeps X as X_{t−1} (XPrev).
+// cpuref writes X and Y inside integrate, cell by cell; the trace p is
+// advanced by integrate here too.
 func (s *Sim) stimulus() {
 	st, n := s.st, s.n
+	if s.p.Direct == 2 {
+		// XPrev ← X, the frame before this step's, before X changes.
+		for _, j := range s.xPrevOn {
+			st.XPrev[j] = 0
+		}
+		s.xPrevOn = append(s.xPrevOn[:0], s.xOn...)
+		for _, j := range s.xPrevOn {
+			st.XPrev[j] = 1
+		}
+	}
 	if s.src != nil {
 		s.xOn = relightBits(st.X, s.xOn, n, s.bitsNow)
 		s.yOn = relightBits(st.Y, s.yOn, n, s.bitsNext)
