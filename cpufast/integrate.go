@@ -263,10 +263,22 @@ func candidate(v, theta, current float32, c cellParams) (vHat float32, crosses b
 // commit is updateCell's second half: the reset of a cell that fires (a
 // crossing cell that lost the competition keeps v̂) and homeostasis.
 func commit(vHat, theta float32, spiked bool, c cellParams) (v, thetaNext float32) {
+	h := theta + c.dTheta0
 	if spiked {
-		return 0, max(theta+c.dTheta1, c.thetaMin)
+		h = theta + c.dTheta1
 	}
-	return vHat, max(theta+c.dTheta0, c.thetaMin)
+	if c.gap > 0 {
+		// The gap rule, as cpuref's: a drive within g of θ pushes θ away.
+		if delta := vHat - theta; delta >= 0 && delta < c.gap {
+			h -= c.etaGap
+		} else if delta < 0 && delta > -c.gap {
+			h += c.etaGap
+		}
+	}
+	if spiked {
+		return 0, max(h, c.thetaMin)
+	}
+	return vHat, max(h, c.thetaMin)
 }
 
 // cellParams are the parameters of updateCell for one layer's cells (one
@@ -279,13 +291,15 @@ type cellParams struct {
 	// bits, and the dense loop's speed). Fields, not an array, so that the
 	// compiler keeps them in registers.
 	dTheta0, dTheta1 float32
+	// gap and etaGap are the threshold gap rule's g and η_g (off at g = 0).
+	gap, etaGap float32
 }
 
 // newCellParams returns updateCell's parameters for a layer with leak
 // rho, the step's η_θ(t) eta and target rate rate.
 func newCellParams(p *cpuref.Params, rho, eta, rate float32) cellParams {
 	dTheta := func(s uint32) float32 { return float32(eta * (float32(s) - rate)) }
-	return cellParams{rho: rho, thetaMin: p.ThetaMin, dTheta0: dTheta(0), dTheta1: dTheta(1)}
+	return cellParams{rho: rho, thetaMin: p.ThetaMin, dTheta0: dTheta(0), dTheta1: dTheta(1), gap: p.Gap, etaGap: p.EtaGap}
 }
 
 // layerKernel holds what a hidden layer's dense loop needs (integrateRows

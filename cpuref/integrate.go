@@ -112,7 +112,9 @@ func (s *Sim) integrate(w, r0, r1 int) {
 // only the cell's own spike:
 //
 //	v ← 0 if s else v̂  (a candidate that lost keeps v̂)
-//	θ ← max(θ + (η_θ(t)·(float32(s) − r*_c)), θ_min)
+//	h = θ + (η_θ(t)·(float32(s) − r*_c))
+//	h ← h − η_g if 0 ≤ v̂ − θ < g;  h + η_g if −g < v̂ − θ < 0   (g > 0: the gap rule)
+//	θ ← max(h, θ_min)
 //
 // with the step's η_θ(t) (Params.EtaThetaAt) and the cell's target rate
 // r*_c (Params.TargetRateOf). A change to the cell's dynamics is an edit
@@ -135,7 +137,20 @@ func updateCellCommit(p *Params, spike uint32, vhat, theta, etaTheta, target flo
 		vNew = 0
 	}
 	d := float32(etaTheta * (float32(spike) - target))
-	return vNew, max(theta+d, p.ThetaMin)
+	h := theta + d
+	if p.Gap > 0 {
+		// The gap rule: a drive v̂ within g of θ (δ = v̂ − θ, the θ before
+		// this update) pushes θ away from it, so θ settles in a gap
+		// between the values the drive takes rather than on one, where
+		// the noise would decide.
+		delta := vhat - theta
+		if delta >= 0 && delta < p.Gap {
+			h -= p.EtaGap
+		} else if delta < 0 && delta > -p.Gap {
+			h += p.EtaGap
+		}
+	}
+	return vNew, max(h, p.ThetaMin)
 }
 
 // compete is the competition among one pixel's K candidates (-compete):

@@ -123,6 +123,8 @@ type Params struct {
 	DTheta  float32 `flag:"dtheta" sym:"Δθ" default:"0" min:"0" max:"100" doc:"initial threshold ladder: cell c of a pixel starts at θ(0) + Δθ·c"`
 	DRate   float32 `flag:"drate" sym:"Δr" default:"0" min:"0" max:"1" unit:"spikes per step" doc:"target-rate ladder: cell c of a pixel aims at r* + Δr·c" note:"target_rate + (K−1)·Δr ≤ 1" glsl:"uniform"`
 	Anneal  float32 `flag:"anneal" sym:"A" default:"0" min:"0" max:"1e9" unit:"steps" doc:"homeostasis annealing: η_θ(t) = η_θ·A/(A+t); 0 keeps η_θ constant"`
+	Gap     float32 `flag:"gap" sym:"g" default:"0" min:"0" max:"100" doc:"threshold gap rule: a threshold that a drive lands within g of (above or below) steps away from it by η_g; 0 turns the rule off" glsl:"uniform"`
+	EtaGap  float32 `flag:"eta_gap" sym:"η_g" default:"0.001" min:"0" max:"10" doc:"step of the threshold gap rule (-gap)" glsl:"uniform"`
 	Compete Compete `flag:"compete" default:"none" enum:"none,kwta,level" doc:"competition among a pixel's K cells (kwta: the largest margins v̂ − θ fire; level: the highest crossing thresholds)" glsl:"define"`
 	Winners int     `flag:"winners" sym:"w" default:"1" min:"1" max:"MaxK" unit:"cells" doc:"how many of a pixel's cells may fire under -compete" note:"≤ K when -compete is not none" glsl:"define"`
 	Direct  int     `flag:"direct" sym:"D" default:"0" min:"0" max:"2" doc:"direct path to the output: 0 none, 1 X(t), 2 X(t) and X(t−1)" glsl:"define"`

@@ -23,12 +23,14 @@ var Presets = map[string][]PresetValue{
 	// the drive counts the live pixels of the 3×3 patch), their
 	// thresholds placed by a ladder of target rates with annealed
 	// homeostasis (a thermometer code of the count a linear readout can
-	// combine), read at radius 0, plus the direct path over X(t) and
-	// X(t−1) at radius 2 and a learned bias. One set for every world.
+	// combine), kept off the drive's values by the gap rule, read at
+	// radius 0, plus the direct path over X(t) and X(t−1) at radius 2 and
+	// a learned bias. One set for every world.
 	"rich": {
 		{"k", "8"}, {"rho", "0"}, {"rrec", "0"}, {"rule", "hebbian"}, {"win0", "1.5"},
 		{"theta0", "1"}, {"target_rate", "0.02"}, {"drate", "0.06"}, {"anneal", "2000"},
-		{"rout", "0"}, {"direct", "2"}, {"rdirect", "2"}, {"eta_bias", "0.05"},
+		{"gap", "0.3"}, {"eta_gap", "0.001"},
+		{"rout", "0"}, {"direct", "2"}, {"rdirect", "2"}, {"eta_bias", "0.01"},
 	},
 }
 

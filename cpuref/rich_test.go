@@ -281,7 +281,7 @@ func TestPresets(t *testing.T) {
 	if err := ApplyPreset(&p, "rich"); err != nil {
 		t.Fatal(err)
 	}
-	if p.K != 8 || p.Rho != 0 || p.Direct != 2 || p.EtaBias != 0.05 || p.Anneal != 2000 || p.Rule != RuleHebbian || p.ROut != 0 {
+	if p.K != 8 || p.Rho != 0 || p.Direct != 2 || p.EtaBias != 0.01 || p.Anneal != 2000 || p.Gap != 0.3 || p.EtaGap != 0.001 || p.Rule != RuleHebbian || p.ROut != 0 {
 		t.Errorf("rich preset gave %+v", p)
 	}
 	if p.EtaOut != Defaults().EtaOut || p.Compete != CompeteNone {

@@ -28,6 +28,12 @@ func RichConfigs() []Config {
 			p.K, p.Compete, p.Winners = 4, cpuref.CompeteLevel, 2
 			p.DTheta, p.DRate, p.TargetRate, p.Anneal = 0.25, 0.05, 0.05, 300
 		}},
+		{"k3/gap/ladder/anneal", func(p *cpuref.Params) {
+			p.K, p.Gap, p.EtaGap, p.DRate, p.TargetRate, p.Anneal = 3, 0.3, 0.01, 0.05, 0.05, 100
+		}},
+		{"k1/gap/horizon2", func(p *cpuref.Params) {
+			p.Gap, p.EtaGap, p.Horizon = 0.5, 0.02, 2
+		}},
 		{"k4/kwta/w3/rrec2", func(p *cpuref.Params) {
 			p.K, p.Compete, p.Winners, p.RRec, p.DTheta = 4, cpuref.CompeteKWTA, 3, 2, 0.1
 		}},
