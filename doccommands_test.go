@@ -51,8 +51,8 @@ func TestDocCommands(t *testing.T) {
 	if err := os.Symlink(filepath.Join(bin, "spikecast"), filepath.Join(dir, "spikecast")); err != nil {
 		t.Fatal(err)
 	}
-	// make targets run against the clone.
-	for _, f := range []string{"Makefile", "go.mod", "go.sum"} {
+	// make targets run against the clone, and bench/ scripts from it.
+	for _, f := range []string{"Makefile", "go.mod", "go.sum", "bench"} {
 		os.Symlink(filepath.Join(root, f), filepath.Join(dir, f))
 	}
 	display, err := gpu.StartDisplay()
