@@ -3,6 +3,7 @@ package gpu_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
@@ -128,5 +129,27 @@ func TestRichLoadRoundTrip(t *testing.T) {
 			return err
 		})
 		sameState(t, got, ref.State)
+	}
+}
+
+// TestRichLimits: a weight buffer bound whole (W_rec of 16 planes, 9,216
+// bytes a pixel) over llvmpipe's 128 MiB storage block is refused, naming
+// it, before anything is allocated.
+func TestRichLimits(t *testing.T) {
+	ctx := gputest.Context(t)
+	if !ctx.IsSoftware() {
+		t.Skipf("SKIPPED: the limit is llvmpipe's; %s has its own", ctx.Renderer)
+	}
+	p := cpuref.Defaults()
+	p.N, p.K = 121, 16
+	var err error
+	gputest.Do(t, func() error { err = gpu.CheckLimits(p); return nil })
+	if err == nil || !strings.Contains(err.Error(), "WRec") || !strings.Contains(err.Error(), "bound whole") {
+		t.Errorf("K=16 n=121: %v, want W_rec refused as bound whole", err)
+	}
+	p.N = 120
+	gputest.Do(t, func() error { err = gpu.CheckLimits(p); return nil })
+	if err != nil {
+		t.Errorf("K=16 n=120: %v", err)
 	}
 }
