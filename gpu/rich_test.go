@@ -153,3 +153,21 @@ func TestRichLimits(t *testing.T) {
 		t.Errorf("K=16 n=120: %v", err)
 	}
 }
+
+// TestRichWideWindows: windows of radius 8 over every plane and over the
+// input's plain bit sets (the direct path reads a window row from the one
+// or two 32-column words that hold it) cross words and the grid's edges
+// at every column, from random states.
+func TestRichWideWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 37))
+	for _, n := range []int{37, 70} {
+		t.Run(fmt.Sprint("n=", n), func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.SigmaNoise = n, 0.3
+			p.K, p.RRec, p.ROut, p.RDirect, p.Direct, p.LearnRec, p.EtaBias = 3, 8, 8, 8, 2, true, 0.05
+			stepAlongside(t, p, cputest.RandomState(p, rng), 3, 0)
+			p.ROut, p.RDirect, p.Compete = 7, 5, cpuref.CompeteKWTA
+			stepAlongside(t, p, cputest.RandomState(p, rng), 3, 0)
+		})
+	}
+}
