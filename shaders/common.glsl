@@ -159,8 +159,9 @@ float normalKeyed(uint key, uint index) {
 // to the threshold test, v̂ = (ρ·v) + I, whose candidate spike is
 // [v̂ ≥ θ]; and cellCommit, reset and homeostasis (step 8) once the spike
 // s is decided (in integrate, by the competition among a pixel's cells),
-// v ← 0 if s else v̂ and θ ← max(θ + (η_θ(t)·(s − r*)), θ_min), with the
-// step's η_θ(t) and the cell's target rate r*. updateCell is the two with
+// v ← 0 if s else v̂ and θ ← max(θ + (η_θ(t)·(s − r*)) ∓ η_g, θ_min), with
+// the step's η_θ(t), the cell's target rate r* and the gap rule's step η_g
+// where v̂ − θ lies within g of 0. updateCell is the two with
 // s the candidate (integrate2). Every rounded variable is precise. A
 // change to the cell's dynamics is an edit here, in cpuref's and in
 // cpufast's (docs/MODEL.md §12).
@@ -173,6 +174,15 @@ float cellCandidate(float current, float rho, float vm) {
 void cellCommit(uint s, float vNext, float eta, float rate, out float vm, inout float th) {
     precise float dt = eta * (float(s) - rate);
     precise float adapted = th + dt;
+    if (uGap > 0.0) {
+        // The gap rule: a drive within g of θ pushes θ away from it.
+        precise float delta = vNext - th;
+        if (delta >= 0.0 && delta < uGap) {
+            adapted = adapted - uEtaGap;
+        } else if (delta < 0.0 && delta > -uGap) {
+            adapted = adapted + uEtaGap;
+        }
+    }
     vm = s != 0u ? 0.0 : vNext;
     th = max(adapted, uThetaMin);
 }
