@@ -1,0 +1,334 @@
+package viz
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"testing"
+
+	"github.com/spikecast/spikecast/cpuref"
+	"github.com/spikecast/spikecast/gpu/gputest"
+)
+
+// testK is the hidden cells a pixel of the K > 1 tests: a 2×2 tile.
+const testK = 4
+
+// kParams are testParams with testK cells a pixel.
+func kParams() cpuref.Params {
+	p := testParams()
+	p.K = testK
+	return p
+}
+
+// kState is a K-cell network's initial state with every per-cell value
+// and weight the views show made distinct: θ and v of cell ci, W_in and
+// W_out slots, each a function of its index, so that a view drawing
+// another cell's or slot's value shows another colour.
+func kState(p cpuref.Params) *cpuref.State {
+	st := cpuref.NewState(p)
+	for ci := range st.Theta {
+		st.Theta[ci] = 0.1 + float32(ci%97)/97
+		st.V[ci] = float32(ci%89)/44 - 1
+	}
+	for k := range st.WIn {
+		st.WIn[k] = float32(k%101) / 100
+	}
+	for k := range st.WOut {
+		st.WOut[k] = float32(k%103)/51 - 1
+	}
+	return st
+}
+
+// divergingRGB is view.frag's diverging colour map, for the tests.
+func divergingRGB(t float32) color.RGBA {
+	t = min(max(t, -1), 1)
+	a := float32(math.Sqrt(math.Abs(float64(t))))
+	bg := [3]float32{0.055, 0.063, 0.082}
+	end := [3]float32{1.00, 0.55, 0.15}
+	if t < 0 {
+		end = [3]float32{0.30, 0.60, 1.00}
+	}
+	var c [3]uint8
+	for j := range c {
+		c[j] = uint8(math.Round(float64((bg[j]*(1-a) + end[j]*a) * 255)))
+	}
+	return color.RGBA{c[0], c[1], c[2], 255}
+}
+
+func maxAbs(xs []float32) float32 {
+	var m float32
+	for _, x := range xs {
+		m = max(m, float32(math.Abs(float64(x))))
+	}
+	return m
+}
+
+// TestCellViewsMatchBuffers draws K = 4 per-cell views (θ, v, W_in and
+// W_out; all cells tiled and one cell) at a size where each entry of a
+// tile has whole pixels, and checks every entry's colour against the
+// buffer's value for that cell: cell c of pixel i at c·n² + i for θ, v
+// and W_in's patches, pixel i's window over plane c at (i·K + c)·S for
+// W_out.
+func TestCellViewsMatchBuffers(t *testing.T) {
+	p := kParams()
+	p.ROut = 0 // a W_out window is one slot: whole pixels
+	st := kState(p)
+	sim := newTestSim(t, p, st.Clone())
+	v := newTestViz(t, sim, Options{})
+	n, plane := testN, testN*testN
+	const w, h = 3*(12*testN+8) + 8, 700 // 12-pixel cells: a 2×2 tile of 6-pixel entries, 2-pixel slots
+	const cellPx, entryPx, slotPx = 12, 6, 2
+	draw := func(views [3]View, show int) (*image.RGBA, Layout) {
+		var img *image.RGBA
+		gputest.Do(t, func() (err error) {
+			v.Views = views
+			v.SetCell(show)
+			if _, err = drawFrame(v, w, h, 1, Stats{N: testN}); err != nil {
+				return err
+			}
+			v.views.setScales(v.views.scales.wait())
+			img, err = drawFrame(v, w, h, 1, Stats{N: testN})
+			return err
+		})
+		l := ComputeLayout(w, h, 1)
+		if r := l.Panels[0]; r.W != cellPx*testN || r.X != float32(int(r.X)) || r.Y != float32(int(r.Y)) {
+			t.Fatalf("panel %+v: the test needs %d whole pixels", r, cellPx*testN)
+		}
+		return img, l
+	}
+	bad := 0
+	check := func(what string, got, want color.RGBA) {
+		t.Helper()
+		if channelDiff(got, want) > 3 {
+			if bad++; bad <= 8 {
+				t.Errorf("%s: pixel %v, want %v", what, got, want)
+			}
+		}
+	}
+	at := func(l Layout, k, x, y int) (int, int) {
+		return int(l.Panels[k].X) + x, int(l.Panels[k].Y) + y
+	}
+
+	// Maps: all cells tiled in panel 0, cell 2 alone in panel 1 (both
+	// panels show the one Cell, so two draws).
+	img, l := draw([3]View{ViewTheta, ViewV, ViewInput}, ShowAll)
+	mTheta, mV := maxAbs(st.Theta), maxAbs(st.V)
+	for i := 0; i < plane; i++ {
+		row, col := i/n, i%n
+		for c := range testK {
+			ex, ey := col*cellPx+c%2*entryPx+entryPx/2, row*cellPx+c/2*entryPx+entryPx/2
+			check("θ, all cells", img.RGBAAt(at(l, 0, ex, ey)), sequentialRGB(st.Theta[c*plane+i]/mTheta))
+			check("v, all cells", img.RGBAAt(at(l, 1, ex, ey)), divergingRGB(st.V[c*plane+i]/mV))
+		}
+	}
+	img, l = draw([3]View{ViewTheta, ViewV, ViewInput}, 2)
+	for i := 0; i < plane; i++ {
+		x, y := i%n*cellPx+cellPx/2, i/n*cellPx+cellPx/2
+		check("θ, cell 2", img.RGBAAt(at(l, 0, x, y)), sequentialRGB(st.Theta[2*plane+i]/mTheta))
+		check("v, cell 2", img.RGBAAt(at(l, 1, x, y)), divergingRGB(st.V[2*plane+i]/mV))
+	}
+
+	// Mosaics: W_in (K planes) and W_out (K windows side by side, at
+	// rout = 0 one slot a window).
+	mIn, mOut := maxAbs(st.WIn), maxAbs(st.WOut)
+	for _, show := range []int{ShowAll, 1} {
+		img, l = draw([3]View{ViewWIn, ViewWOut, ViewInput}, show)
+		for i := 0; i < plane; i++ {
+			row, col := i/n, i%n
+			for c := range testK {
+				if show != ShowAll && c != show {
+					continue
+				}
+				x0, y0, ePx := col*cellPx+c%2*entryPx, row*cellPx+c/2*entryPx, entryPx
+				if show != ShowAll {
+					x0, y0, ePx = col*cellPx, row*cellPx, cellPx
+				}
+				for m := range 9 {
+					dy, dx := m/3-1, m%3-1
+					if row+dy < 0 || row+dy >= n || col+dx < 0 || col+dx >= n {
+						continue
+					}
+					s := ePx / 3
+					check("W_in", img.RGBAAt(at(l, 0, x0+m%3*s+s/2, y0+m/3*s+s/2)), sequentialRGB(st.WIn[(c*plane+i)*9+m]/mIn))
+				}
+				check("W_out", img.RGBAAt(at(l, 1, x0+ePx/2, y0+ePx/2)), divergingRGB(st.WOut[i*testK+c]/mOut))
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d entries wrong", bad)
+	}
+}
+
+// TestInspectorK pins a pixel of a K = 4 network and compares the
+// inspector's K cells with the state uploaded.
+func TestInspectorK(t *testing.T) {
+	p := kParams()
+	p.ROut = 0 // W_out is a column of the cells' table
+	st := kState(p)
+	sim := newTestSim(t, p, st.Clone())
+	v := newTestViz(t, sim, Options{})
+	row, col := 5, 17
+	var c *CellInfo
+	gputest.Do(t, func() error {
+		v.SetPick(row, col, true)
+		v.inspect.request(sim, v.views, row, col)
+		c = v.inspect.decode(v.inspect.read.wait())
+		return nil
+	})
+	if len(c.Cells) != testK {
+		t.Fatalf("%d cells, want %d", len(c.Cells), testK)
+	}
+	i, plane := row*testN+col, testN*testN
+	for k, h := range c.Cells {
+		ci := k*plane + i
+		if h.V != st.V[ci] || h.Theta != st.Theta[ci] || h.Q != st.Q[ci] {
+			t.Errorf("cell %d: v %v θ %v q %v, state %v %v %v", k, h.V, h.Theta, h.Q, st.V[ci], st.Theta[ci], st.Q[ci])
+		}
+		for m := range 9 {
+			if h.WIn[m] != st.WIn[ci*9+m] {
+				t.Errorf("cell %d: W_in[%d] %v, state %v", k, m, h.WIn[m], st.WIn[ci*9+m])
+			}
+		}
+		if c.WOut[k] != st.WOut[i*testK+k] {
+			t.Errorf("cell %d: W_out %v, state %v", k, c.WOut[k], st.WOut[i*testK+k])
+		}
+	}
+	cols := c.columns(2)
+	if len(cols) != 2 || len(cols[0]) != 3+testK || cols[1][0] != "W_in · cell 2" {
+		t.Errorf("overlay columns %q", cols)
+	}
+}
+
+// kScene is the golden scene with testK cells a pixel: the border walk
+// with a ladder of target rates (cell c aims at r* + Δr·c, so the cells
+// of a pixel differ), learnt for goldenSteps steps on the reference and
+// uploaded to the GPU's buffers as a host backend's display does, the
+// last glowFrames steps one a frame so the 3-D panel shows its
+// afterglow.
+func kScene(t *testing.T) *Viz {
+	t.Helper()
+	p := kParams()
+	p.RRec = 1
+	p.ROut = 1
+	p.TargetRate = 0.02
+	p.DRate = 0.03
+	ref := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	type sample struct {
+		t        int64
+		f1, rate float64
+	}
+	var curve []sample
+	for ref.State.T < goldenSteps-glowFrames {
+		for range min(curveEvery, goldenSteps-glowFrames-ref.State.T) {
+			ref.Step()
+		}
+		m := ref.Measures()
+		curve = append(curve, sample{ref.State.T, m.F1, m.HiddenRate})
+	}
+	sim := newTestSim(t, p, ref.State.Clone())
+	v := newTestViz(t, sim, Options{Afterglow: 0.8})
+	gputest.Do(t, func() error {
+		for _, c := range curve {
+			v.Curve.Add(c.t, c.f1, c.rate)
+		}
+		for range glowFrames {
+			ref.Step()
+			if err := sim.Load(ref.State); err != nil {
+				return err
+			}
+			v.Update()
+		}
+		m := ref.Measures()
+		v.Curve.Add(ref.State.T, m.F1, m.HiddenRate)
+		t.Logf("K=%d scene after %d steps: F1 %.3f, hidden rate %.4f", p.K, ref.State.T, m.F1, m.HiddenRate)
+		return nil
+	})
+	v.Camera = DefaultCamera()
+	v.Camera.Auto = false
+	return v
+}
+
+// TestKGoldens renders the K = 4 scene: the four layout as it starts
+// (all cells), the weights (W_in, W_out, W_rec, all cells), the maps of
+// one cell and of all with the inspector pinned, and the raster of the
+// hidden cells.
+func TestKGoldens(t *testing.T) {
+	v := kScene(t)
+	for _, c := range []struct {
+		name  string
+		views [3]View
+		show  int
+		pick  bool
+	}{
+		{"viz_k4_four_960x600", [3]View{ViewInput, ViewPrediction, ViewRate}, ShowAll, false},
+		{"viz_k4_weights_960x600", [3]View{ViewWIn, ViewWOut, ViewWRec}, ShowAll, false},
+		{"viz_k4_maps_pick_960x600", [3]View{ViewTheta, ViewV, ViewQ}, ShowAll, true},
+		{"viz_k4_cell2_960x600", [3]View{ViewWIn, ViewTheta, ViewRaster}, 2, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var img *image.RGBA
+			gputest.Do(t, func() (err error) {
+				v.Views = c.views
+				v.SetCell(c.show)
+				v.SetPick(1, 10, c.pick)
+				defer func() {
+					v.Views = [3]View{ViewInput, ViewPrediction, ViewError}
+					v.SetCell(ShowAll)
+					v.SetPick(0, 0, false)
+				}()
+				if _, err = drawFrame(v, 960, 600, 1, goldenStats); err != nil {
+					return err
+				}
+				v.views.setScales(v.views.scales.wait())
+				if c.pick {
+					v.inspect.Info = v.inspect.decode(v.inspect.read.wait())
+				}
+				img, err = drawFrame(v, 960, 600, 1, goldenStats)
+				return err
+			})
+			checkGolden(t, c.name, img)
+		})
+	}
+}
+
+// TestViewsInBandsK: with K = 4 cells a pixel, the weight views drawn a
+// band of rows at a time (a K-plane buffer a plane at a time) look
+// exactly as drawn whole, with all cells tiled and with one.
+func TestViewsInBandsK(t *testing.T) {
+	p := kParams()
+	p.RRec = 2
+	sim := newTestSim(t, p, kState(p))
+	v := newTestViz(t, sim, Options{})
+	const w, h = 960, 600
+	shot := func(bandRows, show int) *image.RGBA {
+		var img *image.RGBA
+		gputest.Do(t, func() (err error) {
+			if err := sim.SetBandRows(bandRows); err != nil {
+				return err
+			}
+			v.Views = [3]View{ViewWIn, ViewWOut, ViewWRec}
+			v.SetCell(show)
+			v.SetPick(16, 10, true)
+			if _, err = drawFrame(v, w, h, 1, Stats{N: testN}); err != nil {
+				return err
+			}
+			v.views.setScales(v.views.scales.wait())
+			img, err = drawFrame(v, w, h, 1, Stats{N: testN})
+			return err
+		})
+		return img
+	}
+	for _, show := range []int{ShowAll, 3} {
+		whole, banded := shot(testN, show), shot(16, show)
+		differ := 0
+		for i := range whole.Pix {
+			if whole.Pix[i] != banded.Pix[i] {
+				differ++
+			}
+		}
+		if differ > 0 {
+			t.Errorf("showing %d: %d of %d bytes differ between the views drawn whole and in bands of 16 rows", show, differ, len(whole.Pix))
+		}
+	}
+}
