@@ -1,6 +1,9 @@
 package viz
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Stats are the live numbers the window shows.
 type Stats struct {
@@ -139,12 +142,23 @@ func (v *Viz) drawTitles(l Layout, scale float32) {
 				t.Add(Regular, short(m), b.X+b.W+4*scale, l.Titles[k].Y+3*scale, dimColour)
 			}
 		}
+		// A badge in the panel's corner: the zoom, and the hidden cells a
+		// per-cell view shows.
+		var badge []string
 		if v.Zoom.Span < float32(v.sim.Params.N) && v.Views[k] != ViewRaster {
-			p := l.Panels[k]
 			z := fmt.Sprintf("zoom ×%.1f", float32(v.sim.Params.N)/v.Zoom.Span)
 			if v.Follow {
 				z += " · following"
 			}
+			badge = append(badge, z)
+		}
+		hiddenRaster := v.Views[k] == ViewRaster && v.views.layer == RasterHidden
+		if c := v.cellLabel(); c != "" && (viewSpecs[v.Views[k]].cells != perPixel || hiddenRaster) {
+			badge = append(badge, c)
+		}
+		if len(badge) > 0 {
+			p := l.Panels[k]
+			z := strings.Join(badge, " · ")
 			zw, _ := t.Measure(Regular, z)
 			t.Rect(p.X+2*scale, p.Y+p.H-lh-6*scale, zw+8*scale, lh+4*scale, [4]float32{0.03, 0.035, 0.045, 0.85})
 			t.Add(Regular, z, p.X+6*scale, p.Y+p.H-lh-4*scale, dimColour)
@@ -182,16 +196,12 @@ func (v *Viz) drawCurveLabels(l Layout, scale float32) {
 	t.Add(Regular, "H: help", l.Panels[Slot3D].X+6*scale, l.Panels[Slot3D].Y+l.Panels[Slot3D].H-lh-4*scale, dimColour)
 }
 
-// title is 2-D panel k's title. With K > 1 cells a pixel a per-cell
-// view's names the cells it shows.
+// title is 2-D panel k's title. (With K > 1 cells a pixel the cells a
+// view shows are in its badge, which leaves the title bar its colour bar.)
 func (v *Viz) title(k int) string {
 	w := v.Views[k]
-	cells := v.cellLabel()
 	if w != ViewRaster {
-		if cells == "" || viewSpecs[w].cells == perPixel {
-			return viewSpecs[w].title
-		}
-		return viewSpecs[w].title + " · " + cells
+		return viewSpecs[w].title
 	}
 	what := fmt.Sprintf("%d cells", v.views.rows)
 	all := v.sim.Params.N * v.sim.Params.N
@@ -203,9 +213,6 @@ func (v *Viz) title(k int) string {
 		what = fmt.Sprintf("row %d", v.views.rowOf)
 	case v.views.rows < all:
 		what = fmt.Sprintf("%d sampled cells", v.views.rows)
-	}
-	if v.views.layer == RasterHidden && cells != "" {
-		what = cells + " · " + what
 	}
 	return fmt.Sprintf("Raster · %s · %s", rasterLayerNames[v.views.layer], what)
 }

@@ -176,14 +176,18 @@ func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
 	colours := [3][4]float32{{1, 0.35, 0.3, 0.35}, {0.4, 0.6, 1, 0.35}, {0.35, 1, 0.5, 0.35}}
 	gl.BindVertexArray(s.vao)
 	for layer := 0; layer < 3; layer++ {
+		if layer == 1 && s.nSub > 0 {
+			continue // the hidden cells' sub-layers stand for it
+		}
 		c := colours[layer]
 		gl.Uniform4f(loc(s.lineProg, "uColour"), c[0], c[1], c[2], c[3])
 		gl.DrawArrays(gl.LINES, int32(layer*8), 8)
 	}
-	if s.nSub > 0 {
-		// The hidden cells' sub-layers, fainter than the planes.
-		gl.Uniform4f(loc(s.lineProg, "uColour"), 0.55, 0.5, 1, 0.16)
-		gl.DrawArrays(gl.LINES, s.nPlane, s.nSub)
+	for c := int32(0); c < s.nSub/8; c++ {
+		// Sub-layer c in its cell's colour (points.vert's ramp).
+		f := float32(c) / float32(s.k-1)
+		gl.Uniform4f(loc(s.lineProg, "uColour"), 0.4+f*(0.85-0.4), 0.6+f*(0.35-0.6), 1, 0.3)
+		gl.DrawArrays(gl.LINES, s.nPlane+8*c, 8)
 	}
 
 	gl.BlendFunc(gl.ONE, gl.ONE) // additive glow
