@@ -4,7 +4,10 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"testing"
+
+	"github.com/go-gl/glfw/v3.3/glfw"
 
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu/gputest"
@@ -333,5 +336,37 @@ func TestViewsInBandsK(t *testing.T) {
 		if differ > 0 {
 			t.Errorf("showing %d: %d of %d bytes differ between the views drawn whole and in bands of 16 rows", show, differ, len(whole.Pix))
 		}
+	}
+}
+
+// TestCellKey: K steps the views through cells 0 … K−1 and all, Shift+K
+// back, and names the choice; with one cell a pixel it changes nothing.
+func TestCellKey(t *testing.T) {
+	p := kParams()
+	sim := newTestSim(t, p, cpuref.NewState(p))
+	v := newTestViz(t, sim, Options{})
+	a := &app{v: v}
+	if v.Cell != ShowAll {
+		t.Fatalf("a K=%d network's views start at cell %d, want all", testK, v.Cell)
+	}
+	var seen []int
+	for range testK + 1 {
+		a.onKey(glfw.KeyK, glfw.Press, 0)
+		seen = append(seen, v.Cell)
+	}
+	if want := []int{0, 1, 2, 3, ShowAll}; !slices.Equal(seen, want) {
+		t.Errorf("K pressed %d times: cells %v, want %v", testK+1, seen, want)
+	}
+	a.onKey(glfw.KeyK, glfw.Press, glfw.ModShift)
+	if v.Cell != testK-1 || v.views.show != testK-1 || a.status != "hidden cells: cell 3 of 4" {
+		t.Errorf("Shift+K from all: cell %d (views %d), status %q", v.Cell, v.views.show, a.status)
+	}
+
+	q := testParams()
+	v1 := newTestViz(t, newTestSim(t, q, cpuref.NewState(q)), Options{})
+	a = &app{v: v1}
+	a.onKey(glfw.KeyK, glfw.Press, 0)
+	if v1.Cell != 0 || v1.views.show != 0 {
+		t.Errorf("K with one cell a pixel: cell %d (views %d)", v1.Cell, v1.views.show)
 	}
 }
