@@ -339,6 +339,7 @@ func (bn *batchNets) load(s *Sim) error {
 		h[0] = int32(cpuref.NoiseKey(seed, cpuref.StreamNoise, uint32(s.T)))
 		h[1] = int32(cpuref.NoiseKey(seed, cpuref.StreamNoise2, uint32(s.T)))
 		h[2], h[3], h[4] = int32(len(now)), int32(len(next)), int32(rects)
+		h[5] = int32(math.Float32bits(nt.params.EtaThetaAt(s.T)))
 		for _, r := range nt.lit {
 			data = append(data, r.R0, r.C0, r.R1, r.C1)
 		}

@@ -67,6 +67,7 @@ var (
 	BufBits     = bufferNamed("bits")     // s(t): cpuref.State.S after the step
 	BufBitsPrev = bufferNamed("bitsPrev") // s(t−1)
 	BufBits2    = bufferNamed("bits2")    // s₂(t)
+	BufXPrev    = bufferNamed("xPrev")    // X(t−1), with -direct 2
 )
 
 // FirstFreeBinding is the first storage binding point the simulation does
@@ -119,19 +120,27 @@ func BytesFor(p cpuref.Params) int64 {
 	return sum
 }
 
-// weightSlots gives the floats a cell holds in each synapse buffer. A
-// cell's weights are its own (only its invocation touches them), so a
-// dispatch over a band of rows needs only the band's part of each.
+// weightSlots gives the floats a pixel holds in each synapse buffer that
+// can be bound a band of rows at a time. A pixel's weights are its own
+// (only its invocation touches them), so a dispatch over a band of rows
+// needs only the band's part of each. The buffers indexed by hidden
+// cell (planeMajor) are among them only with one cell a pixel: with K
+// planes a band's cells lie in K places, so those are bound whole.
 func weightSlots(p cpuref.Params) map[Buffer]int {
 	out := map[Buffer]int{}
 	specs := cpuref.Buffers()
 	for i, b := range buffers() {
-		if s := specs[b.field]; s.Layer == "synapses" {
+		if s := specs[b.field]; s.Layer == "synapses" && (p.K == 1 || !planeMajor[s.Size]) {
 			out[Buffer(i)] = s.PerCell(p)
 		}
 	}
 	return out
 }
+
+// planeMajor are the size tags of the weight buffers indexed by
+// first-layer hidden cell, ci = c·n² + i (W_in, Elig, W_rec), rather
+// than by pixel or output cell.
+var planeMajor = map[string]bool{"patchk": true, "reck": true, "elig": true}
 
 // uploads lists st's buffers in Buffer order, as the GPU holds them.
 func uploads(st *cpuref.State) func(Buffer) any {
@@ -154,7 +163,7 @@ func uploads(st *cpuref.State) func(Buffer) any {
 			return bitsOf(cells, st.N)
 		case "prev":
 			// Cleared and written before it is read.
-			return make([]uint32, len(cells)/max(st.N, 1)*((st.N+15)/16))
+			return make([]uint32, len(cells)/max(st.N*st.N, 1)*bitWords(st.N))
 		}
 		return cells // words
 	}

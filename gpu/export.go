@@ -110,13 +110,14 @@ func (s *Sim) Upload(st *cpuref.State, bufs []Buffer) error {
 
 // SetParams replaces the parameters a step reads as uniforms (η, σ, the
 // target rate, …) from the next step on. Those compiled in (glsl:"define":
-// the rule, the layout and window radii) and the grid size cannot change:
-// it refuses a p that differs from s.Params in any of them.
+// the rule, the layout and window radii, K, …, the second layer and the
+// output bias) and the grid size cannot change: it refuses a p that
+// differs from s.Params in any of them.
 func (s *Sim) SetParams(p cpuref.Params) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("gpu: %w", err)
 	}
-	if p.N != s.Params.N || !maps.Equal(cpuref.GLSLDefines(p), cpuref.GLSLDefines(s.Params)) || p.Layer2() != s.Params.Layer2() {
+	if p.N != s.Params.N || !maps.Equal(cpuref.GLSLDefines(p), cpuref.GLSLDefines(s.Params)) || p.Layer2() != s.Params.Layer2() || p.HasBias() != s.Params.HasBias() {
 		return fmt.Errorf("gpu: a running simulation can change only its uniform parameters")
 	}
 	s.Params = p

@@ -51,13 +51,15 @@ func computeDefines() Defines {
 
 // configDefines adds to computeDefines what the passes are specialised
 // for: the parameters declared glsl:"define" (the rule, the W_out layout
-// and window radii, -learn_rec) and the second layer. They are #defines
+// and window radii, -learn_rec, the cells a pixel, the competition, the
+// direct path), the second layer and whether the outputs have a bias. They are #defines
 // rather than uniforms because a software renderer executes both sides of
 // every branch (see learnInput.comp).
 func configDefines(p cpuref.Params) Defines {
 	d := computeDefines()
 	maps.Copy(d, cpuref.GLSLDefines(p))
 	d["LAYER2"] = p.Layer2()
+	d["OUT_BIAS"] = boolDefine(p.HasBias())
 	d["FRAMES"] = boolDefine(p.Frames != "")
 	return d
 }
@@ -239,6 +241,15 @@ func CheckLimits(p cpuref.Params) error {
 		return fmt.Errorf("gpu: n=%d needs %s storage buffers (one float a cell), over this GL's limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
 			p.N, cpuref.HumanBytes(cell), cpuref.HumanBytes(maxBlock))
 	}
+	// The other buffers are bound whole: with several cells a pixel, the
+	// hidden layer's and the weights indexed by hidden cell (weightSlots).
+	banded := weightSlots(p)
+	for i, b := range buffers() {
+		if _, ok := banded[Buffer(i)]; !ok && maxBlock > 0 && b.bytes(p) > maxBlock {
+			return fmt.Errorf("gpu: n=%d -k %d needs %s for %s, which is bound whole, over this GL's limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
+				p.N, p.K, cpuref.HumanBytes(b.bytes(p)), Buffer(i), cpuref.HumanBytes(maxBlock))
+		}
+	}
 	if bandRowsFor(p, maxBlock, align) == 0 {
 		w := int64(WGY) * int64(p.N) * int64(max(p.OutWidth(), cpuref.Slots(p.RRec))) * 4
 		return fmt.Errorf("gpu: n=%d needs %s of weights for %d rows of cells, over this GL's storage block limit of %s (GL_MAX_SHADER_STORAGE_BLOCK_SIZE)",
@@ -293,11 +304,11 @@ func (s *Sim) bindBand(r0, rows int) {
 	}
 }
 
-// plainBitsOf packs binary cells (0/1, row-major) into a plain bit set:
-// bit col%32 of word row·⌈n/32⌉ + col/32.
+// plainBitsOf packs binary cells (0/1, row-major, n² of them or none)
+// into a plain bit set: bit col%32 of word row·⌈n/32⌉ + col/32.
 func plainBitsOf(cells []uint32, n int) []uint32 {
 	wpr := cpuref.PlainStride(n)
-	out := make([]uint32, cpuref.PlainWords(n))
+	out := make([]uint32, len(cells)/(n*n)*cpuref.PlainWords(n))
 	for i, v := range cells {
 		if v != 0 {
 			out[i/n*wpr+i%n/32] |= 1 << (i % n % 32)
@@ -314,8 +325,8 @@ func unpackPlain(words []uint32, n int, cells []uint32) {
 	}
 }
 
-// unpackBits is the inverse of bitsOf, into cells: cell (row, col) is
-// bit col%16+8 of word row·⌈n/16⌉ + col/16.
+// unpackBits is the inverse of bitsOf, into cells: cell (row, col) of
+// plane c is bit col%16+8 of word (c·n + row)·⌈n/16⌉ + col/16.
 func unpackBits(words []uint32, n int, cells []uint32) {
 	wpr := (n + 15) / 16
 	for i := range cells {
@@ -324,15 +335,17 @@ func unpackBits(words []uint32, n int, cells []uint32) {
 	}
 }
 
-// bitWords is the length in words of a bit set of an n×n layer: ⌈n/16⌉
+// bitWords is the length in words of a bit set of one n×n plane: ⌈n/16⌉
 // overlapping words a row (see common.glsl).
 func bitWords(n int) int { return n * ((n + 15) / 16) }
 
-// bitsOf packs binary cells (0/1, row-major) into the bit-set layout of
-// common.glsl: word w of a row holds columns 16w−8 … 16w+23 as bits 0–31.
+// bitsOf packs binary cells (0/1, row-major, plane after plane: n² a
+// plane) into the bit-set layout of common.glsl: word w of a row holds
+// columns 16w−8 … 16w+23 as bits 0–31, a plane's n rows after the plane
+// before.
 func bitsOf(cells []uint32, n int) []uint32 {
 	wpr := (n + 15) / 16
-	out := make([]uint32, n*wpr)
+	out := make([]uint32, len(cells)/n*wpr)
 	for i, v := range cells {
 		if v == 0 {
 			continue

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/go-gl/gl/v4.3-core/gl"
-
-	"github.com/spikecast/spikecast/cpuref"
 )
 
 // NumSpikeLayers is how many binary layers a SpikeReader can follow, in
@@ -62,10 +60,7 @@ func NewSpikeReader(s *Sim, want [NumSpikeLayers]bool) *SpikeReader {
 			continue
 		}
 		plain := buf == BufX || buf == BufYHat
-		w := bitWords(n)
-		if plain {
-			w = cpuref.PlainWords(n)
-		}
+		w := int(buffers()[buf].bytes(s.Params) / 4) // the hidden layer: K planes
 		r.layers = append(r.layers, spikeLayer{code: code, buf: buf, plain: plain, off: r.stepWords, words: w})
 		r.stepWords += w
 	}
@@ -80,7 +75,8 @@ func NewSpikeReader(s *Sim, want [NumSpikeLayers]bool) *SpikeReader {
 
 // Deliver receives one step's spikes: the step t (the one that read
 // frame X_t) and, by layer code, the cells that spiked, ascending (nil
-// for a layer not followed). The slices are reused after it returns.
+// for a layer not followed; the hidden layer's as c·n² + i, cell c of
+// pixel i). The slices are reused after it returns.
 type Deliver func(t int64, cells *[NumSpikeLayers][]uint32) error
 
 // Capture queues the copies of the last step's bit sets, and delivers
@@ -147,18 +143,19 @@ func (r *SpikeReader) collect(i int, deliver Deliver) error {
 	return nil
 }
 
-// decodeBits appends the cells set in an n×n bit set to dst, ascending:
-// a plain set (⌈n/32⌉ words a row, cell col at bit col%32), or the
-// overlapping spike set of common.glsl (⌈n/16⌉ words a row, each owning
-// columns 16w … 16w+15 at bits 8–23). Zero words, most of them, cost a
-// compare.
+// decodeBits appends the cells set in a bit set of n×n planes to dst,
+// ascending (cell c·n² + i of plane c): a plain set (⌈n/32⌉ words a row,
+// cell col at bit col%32), or the overlapping spike set of common.glsl
+// (⌈n/16⌉ words a row, each owning columns 16w … 16w+15 at bits 8–23),
+// the rows of a plane after the plane before. Zero words, most of them,
+// cost a compare.
 func decodeBits(words []uint32, n int, plain bool, dst []uint32) []uint32 {
 	per, shift, mask := 32, 0, uint32(0xFFFFFFFF)
 	if !plain {
 		per, shift, mask = 16, 8, 0xFFFF
 	}
 	wpr := (n + per - 1) / per
-	for row := range n {
+	for row := range len(words) / wpr {
 		for w, word := range words[row*wpr : (row+1)*wpr] {
 			word = word >> shift & mask
 			for word != 0 {

@@ -38,10 +38,13 @@ func (s *Sim) step() error {
 	slot := int32(s.T % cpuref.Window)
 	s.clearStep(slot)
 	layer2 := s.Params.Layer2() == 1
-	if s.batch == nil { // a batch's noise keys arrived with its frames
+	if s.batch == nil { // a batch's noise keys and η_θ(t) arrived with its frames
+		eta := s.Params.EtaThetaAt(s.T)
 		s.integrate.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise, uint32(s.T)))
+		s.integrate.setFloat("uEtaThetaStep", eta)
 		if layer2 {
 			s.integrate2.setUint("uNoiseKey", cpuref.NoiseKey(s.Params.Seed, cpuref.StreamNoise2, uint32(s.T)))
+			s.integrate2.setFloat("uEtaThetaStep", eta)
 		}
 	}
 	s.integrate.setInt("uSlot", slot)
@@ -154,14 +157,16 @@ func (in *bitsInput) load(s *Sim) error {
 	return nil
 }
 
-// clearStep swaps the spike bit sets and clears what this step sets bit
-// by bit, and its ring slot.
+// clearStep swaps the spike bit sets (and with -direct 2 the input's)
+// and clears what this step sets bit by bit, and its ring slot.
 func (s *Sim) clearStep(slot int32) {
 	// The last step's spikes become s(t−1); this step sets bits in the
 	// other set, cleared first.
-	s.buf[BufBitsPrev], s.buf[BufBits] = s.buf[BufBits], s.buf[BufBitsPrev]
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBitsPrev), s.buf[BufBitsPrev])
-	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(BufBits), s.buf[BufBits])
+	s.swap(BufBitsPrev, BufBits)
+	if s.Params.Direct == 2 {
+		// X(t−1) ← X: the last step's frame, without a copy.
+		s.swap(BufXPrev, BufX)
+	}
 	// This step's spikes, X, Y and ŷ are set bit by bit: clear them.
 	for _, b := range []Buffer{BufBits, BufX, BufY, BufYHat} {
 		s.clear(b, 0, s.size[b])
@@ -171,6 +176,14 @@ func (s *Sim) clearStep(slot int32) {
 	// dispatch that touched the buffers covers it.)
 	// (A batch's ring holds the slot of every network side by side.)
 	s.clear(BufRing, int(slot)*s.nets()*cpuref.RingFields*4, s.nets()*cpuref.RingFields*4)
+}
+
+// swap exchanges the storage of buffers a and b (of the same size) and
+// binds each at its binding point.
+func (s *Sim) swap(a, b Buffer) {
+	s.buf[a], s.buf[b] = s.buf[b], s.buf[a]
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(a), s.buf[a])
+	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(b), s.buf[b])
 }
 
 func (s *Sim) clear(b Buffer, offset, size int) {

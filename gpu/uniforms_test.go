@@ -11,9 +11,9 @@ import (
 
 // stepUniforms are the uniforms Sim sets each step or dispatch, which are
 // not parameters: the frame's rectangles, the ring slot, the noise key,
-// the band's first row and learning on/off.
+// the step's η_θ(t), the band's first row and learning on/off.
 var stepUniforms = map[string]bool{"uNow": true, "uNumNow": true, "uNext": true, "uNumNext": true,
-	"uSlot": true, "uNoiseKey": true, "uRow0": true, "uLearn": true}
+	"uSlot": true, "uNoiseKey": true, "uEtaThetaStep": true, "uRow0": true, "uLearn": true}
 
 // TestParamUniformsActive holds the parameter declarations and the
 // shaders together: every parameter uniform a pass's source names must be
@@ -28,6 +28,9 @@ func TestParamUniformsActive(t *testing.T) {
 		"horizon 3":            func(p *cpuref.Params) { p.Horizon = 3 },
 		"horizon 3 rrec 0":     func(p *cpuref.Params) { p.Horizon, p.RRec = 3, 0 },
 		"horizon 3 no cascade": func(p *cpuref.Params) { p.Horizon, p.NoCascade = 3, true },
+		"rich": func(p *cpuref.Params) {
+			p.K, p.DRate, p.Compete, p.Direct, p.EtaBias = 4, 0.05, cpuref.CompeteKWTA, 2, 0.05
+		},
 	}
 	active := map[string]map[string]bool{}
 	for _, set := range configs {

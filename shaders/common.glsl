@@ -77,6 +77,28 @@ int localIndex(ivec2 c) {
     return c.y * uN + c.x;
 }
 
+// The first hidden layer has K cells a pixel (K, a #define; the
+// renderers' programs, built for no network in particular, see one
+// plane), in K planes of n² cells: cell h of pixel c is at
+// ci = h·n² + i, each plane laid out as a layer of one cell a pixel, a
+// network's K planes after the networks before it. With K = 1 the
+// formulas below are cellIndex's and localIndex's.
+#ifndef K
+#define K 1
+#endif
+
+// hiddenIndex returns the index of cell h of pixel c in the first hidden
+// layer's per-cell buffers (v, θ, q).
+int hiddenIndex(int h, ivec2 c) {
+    return ((net() * K + h) * uN + c.y) * uN + c.x;
+}
+
+// localHidden is cell h of pixel c's index within its own network: the
+// noise's counter.
+int localHidden(int h, ivec2 c) {
+    return (h * uN + c.y) * uN + c.x;
+}
+
 // ringAt returns the index of field of this step's ring slot.
 int ringAt(int field) {
     return (uSlot * NETS + net()) * RING_FIELDS + field;
@@ -85,6 +107,18 @@ int ringAt(int field) {
 // wrow returns the index of cell i's row of weights in the bound band.
 int wrow(int i) {
     return i - uRow0 * uN;
+}
+
+// hrow returns the index of hidden cell ci's row of weights in the
+// buffers indexed by hidden cell (W_in, Elig, W_rec). With one plane they
+// are banded as every weight buffer; with several, a band's cells lie in
+// K places of them, so those buffers are bound whole (gpu.weightSlots).
+int hrow(int ci) {
+#if K == 1
+    return wrow(ci);
+#else
+    return ci;
+#endif
 }
 
 bool inGrid(ivec2 c) {
@@ -120,27 +154,33 @@ float normalKeyed(uint key, uint index) {
     return z;
 }
 
-// updateCell is cpuref's updateCell, the cell update both hidden layers
-// share (integrate.comp with uRho, integrate2.comp with uRho2): from the
-// cell's current, steps 2 and 3, leak and integrate, spike and reset,
-// v' = (ρ·v) + I, s = [v' ≥ θ], v ← 0 if s else v'; then step 8,
-// homeostasis, θ ← max(θ + (η_θ·(s − target_rate)), θ_min). It updates
-// the potential vm and the threshold th in place and returns the spike,
-// which the pass records (bit sets, the ring's count). Every rounded
+// The cell update both hidden layers share, cpuref's updateCell, in its
+// two halves: cellCandidate, steps 2–3 up to the threshold test,
+// v̂ = (ρ·v) + I and the candidate spike [v̂ ≥ θ]; and cellCommit, reset
+// and homeostasis (step 8) once the spike s is decided (by a competition
+// among a pixel's cells, in integrate), v ← 0 if s else v̂ and
+// θ ← max(θ + (η_θ(t)·(s − r*)), θ_min), with the step's η_θ(t) and the
+// cell's target rate r*. updateCell is the two with s the candidate
+// (integrate2, and integrate without a competition). Every rounded
 // variable is precise. A change to the cell's dynamics is an edit here,
 // in cpuref's updateCell and in cpufast's (docs/MODEL.md §12).
-uint updateCell(float current, float rho, inout float vm, inout float th) {
+float cellCandidate(float current, float rho, float vm) {
     precise float leaked = rho * vm;
     precise float vNext = leaked + current;
-    uint s = 0u;
-    if (vNext >= th) {
-        s = 1u;
-        vNext = 0.0;
-    }
-    precise float dt = uEtaTheta * (float(s) - uTargetRate);
+    return vNext;
+}
+
+void cellCommit(uint s, float vNext, float eta, float rate, out float vm, inout float th) {
+    precise float dt = eta * (float(s) - rate);
     precise float adapted = th + dt;
-    vm = vNext;
+    vm = s != 0u ? 0.0 : vNext;
     th = max(adapted, uThetaMin);
+}
+
+uint updateCell(float current, float rho, float eta, float rate, inout float vm, inout float th) {
+    float vNext = cellCandidate(current, rho, vm);
+    uint s = vNext >= th ? 1u : 0u;
+    cellCommit(s, vNext, eta, rate, vm, th);
     return s;
 }
 
@@ -148,25 +188,30 @@ int wordsPerRow() {
     return (uN + 15) >> 4;
 }
 
-// WINDOW_BITS defines NAME(row, col, r): the bits of columns col−r …
-// col+r (r ≤ 8) of one row of bit set BUF, as bit j = column col−r+j.
-// Rows and columns off the grid read 0.
-#define WINDOW_BITS(NAME, BUF)                                      \
-uint NAME(int row, int col, int r) {                                \
+// WINDOW_BITS defines NAME(h, row, col, r): the bits of columns col−r …
+// col+r (r ≤ 8) of one row of plane h of bit set BUF, which holds PLANES
+// planes a network, as bit j = column col−r+j; and NAME(row, col, r), the
+// same of plane 0. Rows and columns off the grid read 0.
+#define WINDOW_BITS(NAME, BUF, PLANES)                              \
+uint NAME(int h, int row, int col, int r) {                         \
     if (row < 0 || row >= uN) {                                     \
         return 0u;                                                  \
     }                                                               \
     int w = col >> 4;                                               \
-    uint word = BUF[netRow(row) * wordsPerRow() + w];               \
+    uint word = BUF[((net() * PLANES + h) * uN + row) * wordsPerRow() + w]; \
     return (word >> uint(col - r - (w << 4) + 8)) & ((2u << uint(2 * r)) - 1u); \
+}                                                                   \
+uint NAME(int row, int col, int r) {                                \
+    return NAME(0, row, col, r);                                    \
 }
 
-// SET_SPIKE defines NAME(c): marks cell c in bit set BUF, in the one or
-// two words that hold its column.
-#define SET_SPIKE(NAME, BUF)                                        \
-void NAME(ivec2 c) {                                                \
+// SET_SPIKE defines NAME(h, c): marks cell h of pixel c in bit set BUF
+// (PLANES planes a network), in the one or two words that hold its
+// column.
+#define SET_SPIKE(NAME, BUF, PLANES)                                \
+void NAME(int h, ivec2 c) {                                         \
     int hi = (c.x + 8) >> 4;                                        \
-    int base = netRow(c.y) * wordsPerRow();                         \
+    int base = ((net() * PLANES + h) * uN + c.y) * wordsPerRow();   \
     if (hi < wordsPerRow()) {                                       \
         atomicOr(BUF[base + hi], 1u << uint(c.x - (hi << 4) + 8));  \
     }                                                               \
@@ -190,6 +235,26 @@ void NAME(ivec2 c) {                                                \
     atomicOr(BUF[plainWord(c)], 1u << plainBit(c));                 \
 }
 
+// PLAIN_WINDOW defines NAME(row, col, r): the bits of columns col−r …
+// col+r (r ≤ 8) of one row of plain bit set BUF, as bit j = column
+// col−r+j, from the one or two words that hold them. Rows and columns off
+// the grid read 0.
+#define PLAIN_WINDOW(NAME, BUF)                                     \
+uint NAME(int row, int col, int r) {                                \
+    if (row < 0 || row >= uN) {                                     \
+        return 0u;                                                  \
+    }                                                               \
+    int wpr = (uN + 31) >> 5;                                       \
+    int base = netRow(row) * wpr;                                   \
+    int c0 = col - r;                                               \
+    int w = c0 >> 5; /* −1 left of the grid */                      \
+    uint sh = uint(c0 & 31);                                        \
+    uint lo = w >= 0 ? BUF[base + w] : 0u;                          \
+    uint hi = w + 1 < wpr && sh + uint(2 * r) >= 32u ? BUF[base + w + 1] : 0u; \
+    uint bits = (lo >> sh) | (sh != 0u ? hi << (32u - sh) : 0u);    \
+    return bits & ((2u << uint(2 * r)) - 1u);                       \
+}
+
 #ifdef USE_X
 SET_BIT(setX, x)
 #endif
@@ -199,30 +264,39 @@ SET_BIT(setY, y)
 #ifdef USE_YHAT
 SET_BIT(setYHat, yhat)
 #endif
+#ifdef USE_X
+PLAIN_WINDOW(xWindow, x)
+#endif
+#ifdef USE_XPREV
+PLAIN_WINDOW(xPrevWindow, xPrev)
+#endif
 #ifdef USE_BITSPREV
-WINDOW_BITS(prevWindow, bitsPrev)
+WINDOW_BITS(prevWindow, bitsPrev, K)
 #endif
 #ifdef USE_BITS
-WINDOW_BITS(curWindow, bits)
-SET_SPIKE(setSpike, bits)
+WINDOW_BITS(curWindow, bits, K)
+SET_SPIKE(setSpike, bits, K)
 #endif
 #ifdef USE_BITS2
-SET_SPIKE(setSpike2, bits2)
+SET_SPIKE(setSpike2, bits2, 1)
 #endif
 
-// The step's inputs: the noise key and the rectangles of the frames
-// (below; unused with a frame source). One network takes them as
-// uniforms. A batch has them in one buffer, written each step and bound
-// twice: as a uniform block of two headers a network, stepHeads[2·net] =
-// (noise key, second layer's noise key, rectangles now, rectangles next)
-// and stepHeads[2·net + 1].x = the network's first rectangle, and as the
-// storage buffer of the rectangles, each network's next frame's after its
+// The step's inputs: the noise key, the threshold adaptation rate of
+// the step η_θ(t) (cpuref.Params.EtaThetaAt, computed on the host) and
+// the rectangles of the frames (below; unused with a frame source). One
+// network takes them as uniforms. A batch has them in one buffer, written
+// each step and bound twice: as a uniform block of two headers a network,
+// stepHeads[2·net] = (noise key, second layer's noise key, rectangles
+// now, rectangles next) and stepHeads[2·net + 1] = (the network's first
+// rectangle, η_θ(t) as float bits, unused, unused), and as the storage
+// buffer of the rectangles, each network's next frame's after its
 // frame's.
 #if BATCH
 layout(std140, binding = B_STEP) uniform StepBlock { ivec4 stepHeads[2 * NETS]; };
 layout(std430, binding = B_STEP) restrict readonly buffer RectBuf { ivec4 stepRects[]; };
-ivec4 stepHead; // stepHeads[2·net], set by loadNetwork
-int stepRect0;  // stepHeads[2·net + 1].x
+ivec4 stepHead;  // stepHeads[2·net], set by loadNetwork
+ivec4 stepHead1; // stepHeads[2·net + 1]
+#define stepRect0 stepHead1.x
 #define uNumNow stepHead.z
 #define uNumNext stepHead.w
 
@@ -231,7 +305,12 @@ int stepRect0;  // stepHeads[2·net + 1].x
 void loadNetwork() {
     loadParams();
     stepHead = stepHeads[2 * net()];
-    stepRect0 = stepHeads[2 * net() + 1].x;
+    stepHead1 = stepHeads[2 * net() + 1];
+}
+
+// etaTheta is η_θ(t), the step's threshold adaptation rate.
+float etaTheta() {
+    return intBitsToFloat(stepHead1.y);
 }
 
 ivec4 rectNow(int k) {
@@ -252,6 +331,11 @@ uniform int uNumNow;
 uniform ivec4 uNext[MAX_RECTS];
 uniform int uNumNext;
 uniform uint uNoiseKey; // the pass's layer's: integrate's or integrate2's
+uniform float uEtaThetaStep; // η_θ(t)
+
+float etaTheta() {
+    return uEtaThetaStep;
+}
 
 ivec4 rectNow(int k) {
     return uNow[k];
