@@ -26,11 +26,13 @@ func kParams() cpuref.Params {
 // kState is a K-cell network's initial state with every per-cell value
 // and weight the views show made distinct: θ and v of cell ci, W_in and
 // W_out slots, each a function of its index, so that a view drawing
-// another cell's or slot's value shows another colour.
+// another cell's or slot's value shows another colour; θ's planes have
+// different ranges.
 func kState(p cpuref.Params) *cpuref.State {
 	st := cpuref.NewState(p)
+	plane := p.N * p.N
 	for ci := range st.Theta {
-		st.Theta[ci] = 0.1 + float32(ci%97)/97
+		st.Theta[ci] = (0.1 + float32(ci%97)/97) * float32(1+ci/plane)
 		st.V[ci] = float32(ci%89)/44 - 1
 	}
 	for k := range st.WIn {
@@ -127,7 +129,12 @@ func TestCellViewsMatchBuffers(t *testing.T) {
 			check("v, all cells", img, l, 1, ex, ey, divergingRGB(st.V[c*plane+i]/mV))
 		}
 	}
+	// One cell: its plane's colour scale.
 	img, l = draw([3]View{ViewTheta, ViewV, ViewInput}, 2)
+	mTheta, mV = maxAbs(st.Theta[2*plane:3*plane]), maxAbs(st.V[2*plane:3*plane])
+	if got := v.views.Scale[ViewTheta]; got != mTheta {
+		t.Errorf("θ of cell 2: scale %v, want its plane's largest %v", got, mTheta)
+	}
 	for i := 0; i < plane; i++ {
 		x, y := i%n*cellPx+cellPx/2, i/n*cellPx+cellPx/2
 		check("θ, cell 2", img, l, 0, x, y, sequentialRGB(st.Theta[2*plane+i]/mTheta))
@@ -135,9 +142,13 @@ func TestCellViewsMatchBuffers(t *testing.T) {
 	}
 
 	// Mosaics: W_in (K planes) and W_out (K windows side by side, at
-	// rout = 0 one slot a window).
-	mIn, mOut := maxAbs(st.WIn), maxAbs(st.WOut)
+	// rout = 0 one slot a window; always scaled to all of them).
+	mOut := maxAbs(st.WOut)
 	for _, show := range []int{ShowAll, 1} {
+		mIn := maxAbs(st.WIn)
+		if show != ShowAll {
+			mIn = maxAbs(st.WIn[show*plane*9 : (show+1)*plane*9])
+		}
 		img, l = draw([3]View{ViewWIn, ViewWOut, ViewInput}, show)
 		for i := 0; i < plane; i++ {
 			row, col := i/n, i%n
@@ -208,10 +219,8 @@ func TestInspectorK(t *testing.T) {
 
 // kScene is the golden scene with testK cells a pixel: the border walk
 // with a ladder of target rates (cell c aims at r* + Δr·c, so the cells
-// of a pixel differ), learnt for goldenSteps steps on the reference and
-// uploaded to the GPU's buffers as a host backend's display does, the
-// last glowFrames steps one a frame so the 3-D panel shows its
-// afterglow.
+// of a pixel differ), learnt for goldenSteps steps, the last glowFrames
+// one a frame so the 3-D panel shows its afterglow.
 func kScene(t *testing.T) *Viz {
 	t.Helper()
 	p := kParams()
@@ -219,35 +228,33 @@ func kScene(t *testing.T) *Viz {
 	p.ROut = 1
 	p.TargetRate = 0.02
 	p.DRate = 0.03
-	ref := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
-	type sample struct {
-		t        int64
-		f1, rate float64
-	}
-	var curve []sample
-	for ref.State.T < goldenSteps-glowFrames {
-		for range min(curveEvery, goldenSteps-glowFrames-ref.State.T) {
-			ref.Step()
-		}
-		m := ref.Measures()
-		curve = append(curve, sample{ref.State.T, m.F1, m.HiddenRate})
-	}
-	sim := newTestSim(t, p, ref.State.Clone())
+	sim := newTestSim(t, p, cpuref.NewState(p))
 	v := newTestViz(t, sim, Options{Afterglow: 0.8})
 	gputest.Do(t, func() error {
-		for _, c := range curve {
-			v.Curve.Add(c.t, c.f1, c.rate)
+		for sim.T < goldenSteps-glowFrames {
+			if err := sim.Run(int(min(curveEvery, goldenSteps-glowFrames-sim.T))); err != nil {
+				return err
+			}
+			m, err := sim.Measures()
+			if err != nil {
+				return err
+			}
+			v.Curve.Add(sim.T, m.F1, m.HiddenRate)
 		}
+		// The rate view on screen, so that the frames update the rates.
+		v.Views[2] = ViewRate
 		for range glowFrames {
-			ref.Step()
-			if err := sim.Load(ref.State); err != nil {
+			if err := sim.Run(1); err != nil {
 				return err
 			}
 			v.Update()
 		}
-		m := ref.Measures()
-		v.Curve.Add(ref.State.T, m.F1, m.HiddenRate)
-		t.Logf("K=%d scene after %d steps: F1 %.3f, hidden rate %.4f", p.K, ref.State.T, m.F1, m.HiddenRate)
+		m, err := sim.Measures()
+		if err != nil {
+			return err
+		}
+		v.Curve.Add(sim.T, m.F1, m.HiddenRate)
+		t.Logf("K=%d scene after %d steps: F1 %.3f, hidden rate %.4f", p.K, sim.T, m.F1, m.HiddenRate)
 		return nil
 	})
 	v.Camera = DefaultCamera()
@@ -265,21 +272,24 @@ func TestKGoldens(t *testing.T) {
 		name  string
 		views [3]View
 		show  int
+		zoom  Zoom
 		pick  bool
 	}{
-		{"viz_k4_four_960x600", [3]View{ViewInput, ViewPrediction, ViewRate}, ShowAll, false},
-		{"viz_k4_weights_960x600", [3]View{ViewWIn, ViewWOut, ViewWRec}, ShowAll, false},
-		{"viz_k4_maps_pick_960x600", [3]View{ViewTheta, ViewV, ViewQ}, ShowAll, true},
-		{"viz_k4_cell2_960x600", [3]View{ViewWIn, ViewTheta, ViewRaster}, 2, true},
+		{"viz_k4_four_960x600", [3]View{ViewInput, ViewPrediction, ViewRate}, ShowAll, FullZoom(testN), false},
+		// 8 pixels across the top border, where the dot walks: every
+		// pixel's 2×2 tile of patches and windows whole.
+		{"viz_k4_weights_960x600", [3]View{ViewWIn, ViewWOut, ViewWRec}, ShowAll, Zoom{8, 0, 8}, true},
+		{"viz_k4_maps_pick_960x600", [3]View{ViewTheta, ViewV, ViewQ}, ShowAll, FullZoom(testN), true},
+		{"viz_k4_cell2_960x600", [3]View{ViewWIn, ViewTheta, ViewRaster}, 2, FullZoom(testN), true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var img *image.RGBA
 			gputest.Do(t, func() (err error) {
-				v.Views = c.views
+				v.Views, v.Zoom = c.views, c.zoom
 				v.SetCell(c.show)
 				v.SetPick(1, 10, c.pick)
 				defer func() {
-					v.Views = [3]View{ViewInput, ViewPrediction, ViewError}
+					v.Views, v.Zoom = [3]View{ViewInput, ViewPrediction, ViewError}, FullZoom(testN)
 					v.SetCell(ShowAll)
 					v.SetPick(0, 0, false)
 				}()

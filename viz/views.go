@@ -359,7 +359,9 @@ func (w *views) source(sim *gpu.Sim, k View) (uint32, int) {
 
 // measure computes the colour scale (max |x|) of each view in ks, on the
 // GPU, for the draws that follow; the values come back to Scale a frame
-// later for the colour bars' labels.
+// later for the colour bars' labels. A view of one cell of a K-plane
+// buffer is scaled to that cell's plane; one of a pixel's K windows side
+// by side (W_out, W12), to all of them.
 func (w *views) measure(sim *gpu.Sim, ks []View) {
 	if vals, ok := w.scales.poll(); ok {
 		w.setScales(vals)
@@ -381,7 +383,16 @@ func (w *views) measure(sim *gpu.Sim, ks []View) {
 		setInt(w.rangeP, "uRangeSlot", int32(k))
 		// A band of rows at a time (the whole buffer in one, unless it is
 		// larger than a storage block): the maxima add up by atomicMax.
+		// One cell of a K-plane buffer shown: the scale of its plane.
+		c := viewSpecs[k].cells
+		one := w.k > 1 && w.show != ShowAll && (c == planes || c == both)
 		w.bands(sim, k, buf, length, func(b band) {
+			if one && b.p1-b.p0 > 1 {
+				per := b.floats / (b.p1 - b.p0)
+				b.src0, b.floats = b.src0+(w.show-b.p0)*per, per
+			} else if one && (w.show < b.p0 || w.show >= b.p1) {
+				return
+			}
 			gl.ProgramUniform1ui(w.rangeP, loc(w.rangeP, "uSrc0"), uint32(b.src0))
 			gl.ProgramUniform1ui(w.rangeP, loc(w.rangeP, "uLen"), uint32(b.floats))
 			per := gpu.WGX * gpu.WGY * 16
