@@ -380,3 +380,41 @@ func TestCellKey(t *testing.T) {
 		t.Errorf("K with one cell a pixel: cell %d (views %d)", v1.Cell, v1.views.show)
 	}
 }
+
+// TestPointCountK: with no afterglow the 3-D panel lists one point per
+// spike of the last step, every hidden cell of every pixel counted.
+func TestPointCountK(t *testing.T) {
+	p := kParams()
+	p.TargetRate, p.DRate = 0.05, 0.05
+	sim := newTestSim(t, p, cpuref.NewState(p))
+	v := newTestViz(t, sim, Options{Afterglow: 0})
+	var st *cpuref.State
+	var got uint32
+	gputest.Do(t, func() (err error) {
+		for sim.T < 400 {
+			if err := sim.Run(1); err != nil {
+				return err
+			}
+			if st, err = sim.ReadState(); err != nil {
+				return err
+			}
+			planes := 0
+			for c := range testK {
+				if count(st.S[c*testN*testN:(c+1)*testN*testN]) > 0 {
+					planes++
+				}
+			}
+			if planes >= 2 {
+				break
+			}
+		}
+		v.Update()
+		got = v.PointCount()
+		return nil
+	})
+	want := count(st.X) + count(st.S) + count(st.YHat)
+	if int(got) != want {
+		t.Errorf("step %d: 3-D panel lists %d points; the step had %d lit inputs + %d hidden spikes (of %d cells) + %d predictions = %d",
+			st.T, got, count(st.X), count(st.S), len(st.S), count(st.YHat), want)
+	}
+}
