@@ -192,7 +192,7 @@ func BufferTable() string {
 	b.WriteString("| buffer | layer | type | elements per pixel | on the GPU | meaning after step t |\n|---|---|---|---|---|---|\n")
 	per := map[string]string{
 		"cell": "1", "hidden": "K", "patchk": "9·K", "reck": "(2·rrec+1)²·K²",
-		"out":  "(2·rout+1)²·K, or K·n² when dense",
+		"out":  "(2·rout+1)²·K, or K·n² when dense (K = 1 when the second layer feeds the output)",
 		"elig": "9·K with `-rule rstdp`, else 0", "layer2": "1 with a second layer, else 0",
 		"layer2patch": "9·K with a second layer, else 0", "direct": "(2·rdirect+1)²·D",
 		"bias": "1 with `-eta_bias` > 0, else 0", "xprev": "1 with `-direct 2`, else 0",

@@ -26,6 +26,7 @@ type Sim struct {
 	bitwise           bool
 	bitsNow, bitsNext []uint32
 	spiking           []int32 // indices of this step's spikes, ascending (dense output)
+	etaTheta          float32 // η_θ(t) of the step being taken (Params.EtaThetaAt)
 	counts            [][RingFields]uint32
 }
 
@@ -46,7 +47,7 @@ func NewFrom(p Params, st *State, stim Stimulus) *Sim {
 		s.bitsNow, s.bitsNext = make([]uint32, PlainWords(p.N)), make([]uint32, PlainWords(p.N))
 	}
 	s.SetWorkers(runtime.GOMAXPROCS(0))
-	s.sNext = make([]uint32, p.N*p.N)
+	s.sNext = make([]uint32, p.Cells())
 	return s
 }
 
@@ -103,6 +104,7 @@ func (s *Sim) step() error {
 		return err
 	}
 	ring := s.clearSlot()
+	s.etaTheta = s.Params.EtaThetaAt(s.State.T)
 	layer2 := s.Params.Layer2() == 1
 
 	// 1. integrate (integrate.go): the input pixel, steps 1–3 and 8.

@@ -75,13 +75,22 @@ type State struct {
 	Ring []uint32 `layer:"measures" size:"ring" gpu:"words:ring" doc:"per-step counts of the last 100 steps; slot t%Window belongs to step t"`
 }
 
+// OutPlanes returns how many hidden cells a pixel the output reads: the
+// first layer's K, or the second layer's one when it feeds the output.
+func (p Params) OutPlanes() int {
+	if p.Layer2() == 1 {
+		return 1
+	}
+	return p.K
+}
+
 // OutWidth returns how many weights each output cell has: a window over
-// each of the K planes, or every hidden cell when dense.
+// each of the OutPlanes planes, or every hidden cell of them when dense.
 func (p Params) OutWidth() int {
 	if p.OutLayout == Dense {
-		return p.Cells()
+		return p.OutPlanes() * p.N * p.N
 	}
-	return p.K * Slots(p.ROut)
+	return p.OutPlanes() * Slots(p.ROut)
 }
 
 // DirectWidth returns how many direct-path weights each output cell has:
