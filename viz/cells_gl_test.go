@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-gl/glfw/v3.3/glfw"
 
+	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu/gputest"
 )
@@ -416,5 +417,60 @@ func TestPointCountK(t *testing.T) {
 	if int(got) != want {
 		t.Errorf("step %d: 3-D panel lists %d points; the step had %d lit inputs + %d hidden spikes (of %d cells) + %d predictions = %d",
 			st.T, got, count(st.X), count(st.S), len(st.S), count(st.YHat), want)
+	}
+}
+
+// TestDisplayK: a K = 4 network on the GPU and on the reference (a host
+// backend, whose display uploads the state the views read): the
+// inspector's K cells after a window's frame equal the backend's state.
+func TestDisplayK(t *testing.T) {
+	ctx := gputest.Context(t)
+	p := kParams()
+	p.TargetRate, p.DRate = 0.05, 0.05
+	for _, name := range []string{"gpu", "ref"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := backend.New(backend.Config{Name: name, Params: p, Context: ctx})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Release()
+			if err := b.Step(60); err != nil {
+				t.Fatal(err)
+			}
+			d, err := b.Display(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer gputest.Do(t, func() error { d.Release(); return nil })
+			var v *Viz
+			gputest.Do(t, func() (err error) { v, err = New(d.Sim(), Options{}); return err })
+			defer gputest.Do(t, func() error { v.Release(); unuseProgram(); return nil })
+			row, col := 0, 5 // on the border walk's row
+			var c *CellInfo
+			gputest.Do(t, func() error {
+				v.SetPick(row, col, true)
+				if u, ok := d.(backend.Uploader); ok {
+					u.UploadAlso(v.Needs())
+				}
+				if err := d.Sync(); err != nil {
+					return err
+				}
+				v.Update()
+				v.inspect.request(d.Sim(), v.views, row, col)
+				c = v.inspect.decode(v.inspect.read.wait())
+				return nil
+			})
+			st, err := b.State()
+			if err != nil {
+				t.Fatal(err)
+			}
+			i, plane := row*testN+col, testN*testN
+			for k, h := range c.Cells {
+				ci := k*plane + i
+				if h.V != st.V[ci] || h.Theta != st.Theta[ci] || h.Q != st.Q[ci] || h.Spike != (st.S[ci] != 0) || h.WIn != [9]float32(st.WIn[ci*9:ci*9+9]) {
+					t.Errorf("cell %d: v %v θ %v q %v spike %v, state %v %v %v %d", k, h.V, h.Theta, h.Q, h.Spike, st.V[ci], st.Theta[ci], st.Q[ci], st.S[ci])
+				}
+			}
+		})
 	}
 }
