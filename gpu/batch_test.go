@@ -16,7 +16,9 @@ import (
 // stimulus, horizon and uniform parameters, ends in the state and
 // measures the reference reaches with the network alone, bit for bit, in
 // every compiled configuration (rules, output layouts, window radii,
-// learn_rec, the second layer, learning off).
+// learn_rec, the second layer, learning off, K cells a pixel with and
+// without a competition, the direct path, the bias), each network with
+// its own ladders and annealing.
 func TestBatchLockstep(t *testing.T) {
 	configs := []struct {
 		name string
@@ -29,6 +31,16 @@ func TestBatchLockstep(t *testing.T) {
 		{"horizon", func(p *cpuref.Params) { p.Horizon = 3 }},
 		{"learning-off", func(p *cpuref.Params) {}},
 		{"frames", func(p *cpuref.Params) { p.Frames, p.Horizon = "bits", 2 }},
+		{"rich-kwta-direct2", func(p *cpuref.Params) {
+			p.K, p.Compete, p.Direct, p.EtaBias, p.RRec = 2, cpuref.CompeteKWTA, 2, 0.05, 1
+		}},
+		{"rich-level-dense-horizon", func(p *cpuref.Params) {
+			p.K, p.Compete, p.Winners, p.Direct, p.RDirect = 3, cpuref.CompeteLevel, 2, 1, 3
+			p.OutLayout, p.Horizon, p.Rule, p.LearnRec = cpuref.Dense, 3, "rstdp", true
+		}},
+		{"rich-frames", func(p *cpuref.Params) {
+			p.K, p.Direct, p.EtaBias, p.Frames, p.Horizon = 4, 2, 0.02, "bits", 2
+		}},
 	}
 	const steps = 160
 	for _, cfg := range configs {
@@ -45,6 +57,12 @@ func TestBatchLockstep(t *testing.T) {
 				p.TargetRate = []float32{0.02, 0.05, 0.02, 0.1}[z]
 				if p.Horizon > 1 && p.Frames == "" {
 					p.Horizon = 2 + z%2 // same second layer, other targets
+				}
+				if p.K > 1 { // the ladders, annealing and the bias's rate
+					p.DRate = []float32{0, 0.05, 0.1, 0.02}[z]
+					p.DTheta = []float32{0, 0.2, 0, 0.5}[z]
+					p.Anneal = []float32{0, 50, 2000, 7}[z]
+					p.EtaBias *= float32(z + 1)
 				}
 				ps = append(ps, p)
 			}

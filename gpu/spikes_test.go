@@ -6,23 +6,36 @@ import (
 )
 
 // TestDecodeBitsInvertsPacking: decodeBits lists exactly the cells the
-// packers set, for plain and overlapping spike bit sets, at sizes that
-// are and are not multiples of a word.
+// packers set, for plain and overlapping spike bit sets (one plane, or
+// the K planes of the hidden layer), at sizes that are and are not
+// multiples of a word; and unpackBits inverts bitsOf.
 func TestDecodeBitsInvertsPacking(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	for _, n := range []int{1, 5, 16, 17, 32, 33, 70} {
-		cells := make([]uint32, n*n)
-		var want []uint32
-		for i := range cells {
-			if r.Intn(4) == 0 {
-				cells[i] = 1
-				want = append(want, uint32(i))
+		for _, c := range []struct {
+			plain  bool
+			planes int
+		}{{true, 1}, {false, 1}, {false, 3}} {
+			plain := c.plain
+			cells := make([]uint32, c.planes*n*n)
+			var want []uint32
+			for i := range cells {
+				if r.Intn(4) == 0 {
+					cells[i] = 1
+					want = append(want, uint32(i))
+				}
 			}
-		}
-		for _, plain := range []bool{true, false} {
 			words := bitsOf(cells, n)
 			if plain {
 				words = plainBitsOf(cells, n)
+			} else {
+				back := make([]uint32, len(cells))
+				unpackBits(words, n, back)
+				for i := range back {
+					if back[i] != cells[i] {
+						t.Fatalf("n=%d planes=%d: cell %d unpacked as %d, want %d", n, c.planes, i, back[i], cells[i])
+					}
+				}
 			}
 			got := decodeBits(words, n, plain, nil)
 			if len(got) != len(want) {
