@@ -573,3 +573,35 @@ func TestToleranceCompare(t *testing.T) {
 		t.Error("exact mode let a float difference through")
 	}
 }
+
+// gpuRich says whether the shaders implement several cells a pixel, the
+// competition, the ladders, the direct path and the bias
+// (cputest.RichConfigs); TestGPUMatchesReferenceRich skips until they do.
+const gpuRich = false
+
+// TestGPUMatchesReferenceRich runs every configuration of
+// cputest.RichConfigs through the lockstep comparison: single steps from
+// random states at sizes that are not multiples of the work group, a run
+// from the initial state, and one fed frames no rectangles describe.
+func TestGPUMatchesReferenceRich(t *testing.T) {
+	if !gpuRich {
+		t.Skip("the shaders do not implement -k > 1, -compete, -direct and -eta_bias yet")
+	}
+	rng := rand.New(rand.NewPCG(23, 29))
+	steps := 100
+	if testing.Short() {
+		steps = 30
+	}
+	for _, c := range cputest.RichConfigs() {
+		t.Run(c.Name, func(t *testing.T) {
+			for _, n := range []int{1, 5, 17} {
+				p := richParams(t, c, n)
+				lockstep(t, p, cputest.RandomState(p, rng), 3, 1)
+			}
+			p := richParams(t, c, 23)
+			lockstep(t, p, cpuref.NewState(p), steps, 10)
+			src := func() cpuref.Stimulus { return cputest.BitFrames{N: p.N, End: 1 << 40} }
+			lockstepWith(t, p, cpuref.NewState(p), steps/2, 10, lockOptions{stim: src})
+		})
+	}
+}

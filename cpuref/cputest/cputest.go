@@ -22,14 +22,30 @@ func RandomState(p cpuref.Params, rng *rand.Rand) *cpuref.State {
 		}
 		return 0
 	}
+	// One pixel at a time, its first cell drawn in with it (the draws of
+	// K = 1 in their old order), then the other K−1 planes.
+	plane := len(st.X)
 	for i := range st.V {
 		st.V[i] = rng.Float32()*2 - 0.5
 		st.Theta[i] = p.ThetaMin + rng.Float32()*1.5
 		st.Q[i] = rng.Float32() * 3
-		st.P[i] = rng.Float32() * 3
+		if i < plane {
+			st.P[i] = rng.Float32() * 3
+		}
 		st.S[i] = bit()
-		st.X[i], st.Y[i], st.YHat[i] = bit(), bit(), bit()
-		st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
+		if i < plane {
+			st.X[i], st.Y[i], st.YHat[i] = bit(), bit(), bit()
+			st.Err[i] = int32(st.Y[i]) - int32(st.YHat[i])
+		}
+	}
+	for i := range st.XPrev {
+		st.XPrev[i] = bit()
+	}
+	for i := range st.WDirect {
+		st.WDirect[i] = (rng.Float32()*2 - 1) * p.WoutMax
+	}
+	for i := range st.Bias {
+		st.Bias[i] = (rng.Float32()*2 - 1) * p.WoutMax
 	}
 	for i := range st.WIn {
 		st.WIn[i] = rng.Float32() * p.WinMax
