@@ -12,18 +12,18 @@
 
 uniform bool uLearn;
 
-// The planes of the spikes the output reads, and row k's W_out: a window
-// over each plane of the first hidden layer (K of them), or over the
-// second layer's one; dense, every hidden cell.
+// The planes of the spikes the output reads (cpuref.Params.OutPlanes),
+// and row k's W_out: a window over each plane of the first hidden layer
+// (K of them), or over the second layer's one; dense, every cell of them.
 #if LAYER2
 #define OUT_PLANES 1
 #else
 #define OUT_PLANES K
 #endif
 #if WOUT == WOUT_DENSE
-#define OUT_ROW (K * uN * uN)
+#define OUT_ROW (OUT_PLANES * uN * uN)
 #else
-#define OUT_ROW (K * OUT_SLOTS)
+#define OUT_ROW (OUT_PLANES * OUT_SLOTS)
 #endif
 WINDOW_BITS(outWindow, bits, OUT_PLANES)
 
