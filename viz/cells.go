@@ -89,6 +89,16 @@ const (
 	both                       // K planes of K windows, (ci·K + c′)·S: W_rec
 )
 
+// layoutOf returns how view k holds a pixel's cells in network p: its
+// spec's layout, except W_out's, which has one window an output when the
+// second layer (one cell a pixel) feeds the output (cpuref's OutPlanes).
+func layoutOf(k View, p cpuref.Params) cellLayout {
+	if k == ViewWOut && p.OutPlanes() == 1 {
+		return perPixel
+	}
+	return viewSpecs[k].cells
+}
+
 // viewCells is what one draw of a view shows of the cells: the buffer's
 // planes and windows a cell, the cell shown (or ShowAll) and the tile a
 // grid cell is drawn as (1×1 when it shows one entry).

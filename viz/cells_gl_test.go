@@ -474,3 +474,39 @@ func TestDisplayK(t *testing.T) {
 		})
 	}
 }
+
+// TestSecondLayerK: with a second hidden layer feeding the output, W_out
+// reads that layer's one cell a pixel (one window an output, drawn and
+// inspected as such) while W12 shows each cell's K patches, one over
+// each plane of the first layer.
+func TestSecondLayerK(t *testing.T) {
+	p := kParams()
+	p.Horizon = 2
+	if p.Layer2() != 1 || p.OutPlanes() != 1 {
+		t.Fatalf("-horizon 2: Layer2 %d, OutPlanes %d; the test wants a second layer feeding the output", p.Layer2(), p.OutPlanes())
+	}
+	if layoutOf(ViewWOut, p) != perPixel || layoutOf(ViewW12, p) != inner {
+		t.Errorf("W_out drawn as %d, W12 as %d", layoutOf(ViewWOut, p), layoutOf(ViewW12, p))
+	}
+	sim := newTestSim(t, p, cpuref.NewState(p))
+	v := newTestViz(t, sim, Options{})
+	var c *CellInfo
+	gputest.Do(t, func() error {
+		if err := sim.Run(50); err != nil {
+			return err
+		}
+		v.Views = [3]View{ViewW12, ViewWOut, ViewWIn}
+		v.SetPick(3, 4, true)
+		if _, err := drawFrame(v, 960, 600, 1, Stats{N: testN}); err != nil {
+			return err
+		}
+		c = v.inspect.decode(v.inspect.read.wait())
+		return nil
+	})
+	if s := c.Side * c.Side; len(c.WOut) != s || len(c.Cells) != testK {
+		t.Errorf("inspector: %d W_out weights (side %d), %d cells; want one window and %d cells", len(c.WOut), c.Side, len(c.Cells), testK)
+	}
+	if cols := c.columns(ShowAll); cols[len(cols)-1][0] != "W_out" {
+		t.Errorf("overlay's last column %q, want the one W_out window", cols[len(cols)-1])
+	}
+}

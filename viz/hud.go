@@ -153,7 +153,7 @@ func (v *Viz) drawTitles(l Layout, scale float32) {
 			badge = append(badge, z)
 		}
 		hiddenRaster := v.Views[k] == ViewRaster && v.views.layer == RasterHidden
-		if c := v.cellLabel(); c != "" && (viewSpecs[v.Views[k]].cells != perPixel || hiddenRaster) {
+		if c := v.cellLabel(); c != "" && (layoutOf(v.Views[k], v.sim.Params) != perPixel || hiddenRaster) {
 			badge = append(badge, c)
 		}
 		if len(badge) > 0 {

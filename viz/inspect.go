@@ -18,7 +18,8 @@ type CellInfo struct {
 	// the network has K > 1 cells a pixel).
 	Cells []HiddenInfo
 	// WOut is the output cell's local window over each plane of hidden
-	// cells, cell c's (2·rout+1)² at c·Side² (none with -wout dense).
+	// cells it reads, cell c's (2·rout+1)² at c·Side² (none with -wout
+	// dense; one window when the second layer feeds the output).
 	WOut    []float32
 	Side    int  // the window's side
 	Y, YHat bool // target and prediction at the output cell
@@ -80,6 +81,7 @@ type inspector struct {
 	col   int
 	side  int
 	k     int       // hidden cells a pixel
+	outK  int       // windows an output cell: the planes it reads
 	Info  *CellInfo // the newest values, nil until the first arrive
 	valid bool
 }
@@ -89,8 +91,8 @@ func newInspector(p cpuref.Params) *inspector {
 	if p.OutLayout == cpuref.Local {
 		side = 2*p.ROut + 1
 	}
-	k := cellsOf(p)
-	return &inspector{read: newSmallRead(4 * (inCells + k*inCell + k*side*side)), side: side, k: k, row: -1}
+	k, outK := cellsOf(p), max(p.OutPlanes(), 1)
+	return &inspector{read: newSmallRead(4 * (inCells + k*inCell + outK*side*side)), side: side, k: k, outK: outK, row: -1}
 }
 
 // wOutAt is the first word of the output's windows.
@@ -126,8 +128,9 @@ func (in *inspector) request(sim *gpu.Sim, w *views, row, col int) {
 			copySpan{buf("wIn"), 4 * 9 * ci, at + 4*inWIn, 36})
 	}
 	if in.side > 0 {
-		// The output's K windows are side by side (viz/cells.go).
-		s := in.k * in.side * in.side
+		// The output's windows, one a plane it reads, are side by side
+		// (viz/cells.go).
+		s := in.outK * in.side * in.side
 		spans = append(spans, copySpan{buf("wOut"), 4 * s * i, 4 * in.wOutAt(), 4 * s})
 	}
 	in.read.start(spans)
@@ -155,7 +158,7 @@ func (in *inspector) decode(w []uint32) *CellInfo {
 		}
 		c.Cells = append(c.Cells, h)
 	}
-	for k := range in.k * in.side * in.side {
+	for k := range in.outK * in.side * in.side {
 		c.WOut = append(c.WOut, f(in.wOutAt()+k))
 	}
 	return c
@@ -195,7 +198,8 @@ func (c *CellInfo) columns(show int) [][]string {
 // and W_out of cell show. A one-weight W_out window (rout 0) is a column
 // of the table instead.
 func (c *CellInfo) cellColumns(show int) [][]string {
-	one := c.Side == 1
+	// One weight a cell: W_out at rout 0 over the K planes.
+	one := c.Side == 1 && len(c.WOut) == len(c.Cells)
 	head := "  c        v       θ       q    rate spike  last"
 	if one {
 		head += "   w_out"
@@ -217,7 +221,10 @@ func (c *CellInfo) cellColumns(show int) [][]string {
 		vals = append(vals, row)
 	}
 	out := [][]string{vals, patch(fmt.Sprintf("W_in · cell %d", show), c.Cells[show].WIn[:])}
-	if c.Side > 1 {
+	switch {
+	case c.Side > 0 && len(c.WOut) == c.Side*c.Side:
+		out = append(out, c.window("W_out", 0)) // the second layer's one window
+	case c.Side > 1:
 		out = append(out, c.window(fmt.Sprintf("W_out · cell %d", show), show))
 	}
 	return out

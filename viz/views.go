@@ -384,7 +384,7 @@ func (w *views) measure(sim *gpu.Sim, ks []View) {
 		// A band of rows at a time (the whole buffer in one, unless it is
 		// larger than a storage block): the maxima add up by atomicMax.
 		// One cell of a K-plane buffer shown: the scale of its plane.
-		c := viewSpecs[k].cells
+		c := layoutOf(k, w.p)
 		one := w.k > 1 && w.show != ShowAll && (c == planes || c == both)
 		w.bands(sim, k, buf, length, func(b band) {
 			if one && b.p1-b.p0 > 1 {
@@ -442,7 +442,7 @@ func (w *views) draw(sim *gpu.Sim, k View, pw, ph int, z Zoom, pick [2]int, bar 
 	gl.Uniform1i(loc(prog, "uCols"), rasterCols)
 	gl.Uniform1i(loc(prog, "uHead"), int32(w.head))
 	gl.Uniform1i(loc(prog, "uFilled"), int32(w.filled))
-	vc := cellsFor(s.cells, w.k, w.show)
+	vc := cellsFor(layoutOf(k, w.p), w.k, w.show)
 	gl.Uniform1i(loc(prog, "uPlanes"), int32(vc.planes))
 	gl.Uniform1i(loc(prog, "uInner"), int32(vc.inner))
 	gl.Uniform1i(loc(prog, "uShow"), int32(vc.show))
@@ -476,7 +476,7 @@ type band struct {
 // buffer in one part of every plane and row.
 func (w *views) bands(sim *gpu.Sim, k View, buf uint32, length int, f func(band)) {
 	np := 1
-	if c := viewSpecs[k].cells; w.k > 1 && (c == planes || c == both) {
+	if c := layoutOf(k, w.p); w.k > 1 && (c == planes || c == both) {
 		np = w.k
 	}
 	rows, rowBytes := w.n, 0
