@@ -117,7 +117,7 @@ func compare(step int64, got, want *cpuref.State, tol tolerance, withWeights boo
 
 // weightFields are the buffers compared only now and then (they are most
 // of the bytes; a weight that differs soon shows in v or a spike).
-var weightFields = map[string]bool{"WIn": true, "WRec": true, "WOut": true, "Elig": true, "W12": true}
+var weightFields = map[string]bool{"WIn": true, "WRec": true, "WOut": true, "Elig": true, "W12": true, "WDirect": true}
 
 // compareFloats compares a float buffer bit for bit, or within tol.
 func compareFloats(step int64, name string, g, w []float32, tol tolerance) (error, bool) {
@@ -577,7 +577,7 @@ func TestToleranceCompare(t *testing.T) {
 // gpuRich says whether the shaders implement several cells a pixel, the
 // competition, the ladders, the direct path and the bias
 // (cputest.RichConfigs); TestGPUMatchesReferenceRich skips until they do.
-const gpuRich = false
+const gpuRich = true
 
 // TestGPUMatchesReferenceRich runs every configuration of
 // cputest.RichConfigs through the lockstep comparison: single steps from
@@ -600,6 +600,9 @@ func TestGPUMatchesReferenceRich(t *testing.T) {
 			}
 			p := richParams(t, c, 23)
 			lockstep(t, p, cpuref.NewState(p), steps, 10)
+			// A frame source: the GPU's passes are built to read frames
+			// (FRAMES) when p names one.
+			p.Frames = "bits"
 			src := func() cpuref.Stimulus { return cputest.BitFrames{N: p.N, End: 1 << 40} }
 			lockstepWith(t, p, cpuref.NewState(p), steps/2, 10, lockOptions{stim: src})
 		})

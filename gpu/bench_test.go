@@ -53,6 +53,42 @@ func BenchmarkStep(b *testing.B) {
 	}
 }
 
+// BenchmarkStepRich times the GPU step of -preset rich (K = 8 cells a
+// pixel, the direct path over X(t) and X(t−1), the bias) at n=256, as
+// BenchmarkStep times the defaults.
+func BenchmarkStepRich(b *testing.B) {
+	ctx := gputest.Context(b)
+	b.Logf("renderer %s (%s)", ctx.Renderer, ctx.Version)
+	p := cpuref.Defaults()
+	if err := cpuref.ApplyPreset(&p, "rich"); err != nil {
+		b.Fatal(err)
+	}
+	p.N = 256
+	var sim *gpu.Sim
+	gputest.Do(b, func() (err error) {
+		if sim, err = gpu.New(p, cpuref.NewState(p), cpuref.Border{N: p.N}); err != nil {
+			return err
+		}
+		if err := sim.Step(); err != nil { // untimed first dispatch
+			return err
+		}
+		_, err = sim.Measures()
+		return err
+	})
+	defer gputest.Do(b, func() error { sim.Release(); return nil })
+	b.ResetTimer()
+	gputest.Do(b, func() error {
+		if err := sim.Run(b.N); err != nil {
+			return err
+		}
+		_, err := sim.Measures()
+		return err
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*float64(p.Cells())), "ns/cell-step")
+}
+
 // BenchmarkBatch times B networks (seeds 1…B, default parameters) as one
 // gpu.Batch, one dispatch a pass for all, against the same B networks as
 // B Sims on the same context, each run for the same steps in turn (a

@@ -3,6 +3,7 @@ package gpu_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/spikecast/spikecast/cpuref"
@@ -128,5 +129,45 @@ func TestRichLoadRoundTrip(t *testing.T) {
 			return err
 		})
 		sameState(t, got, ref.State)
+	}
+}
+
+// TestRichLimits: a weight buffer bound whole (W_rec of 16 planes, 9,216
+// bytes a pixel) over llvmpipe's 128 MiB storage block is refused, naming
+// it, before anything is allocated.
+func TestRichLimits(t *testing.T) {
+	ctx := gputest.Context(t)
+	if !ctx.IsSoftware() {
+		t.Skipf("SKIPPED: the limit is llvmpipe's; %s has its own", ctx.Renderer)
+	}
+	p := cpuref.Defaults()
+	p.N, p.K = 121, 16
+	var err error
+	gputest.Do(t, func() error { err = gpu.CheckLimits(p); return nil })
+	if err == nil || !strings.Contains(err.Error(), "WRec") || !strings.Contains(err.Error(), "bound whole") {
+		t.Errorf("K=16 n=121: %v, want W_rec refused as bound whole", err)
+	}
+	p.N = 120
+	gputest.Do(t, func() error { err = gpu.CheckLimits(p); return nil })
+	if err != nil {
+		t.Errorf("K=16 n=120: %v", err)
+	}
+}
+
+// TestRichWideWindows: windows of radius 8 over every plane and over the
+// input's plain bit sets (the direct path reads a window row from the one
+// or two 32-column words that hold it) cross words and the grid's edges
+// at every column, from random states.
+func TestRichWideWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 37))
+	for _, n := range []int{37, 70} {
+		t.Run(fmt.Sprint("n=", n), func(t *testing.T) {
+			p := cpuref.Defaults()
+			p.N, p.SigmaNoise = n, 0.3
+			p.K, p.RRec, p.ROut, p.RDirect, p.Direct, p.LearnRec, p.EtaBias = 3, 8, 8, 8, 2, true, 0.05
+			stepAlongside(t, p, cputest.RandomState(p, rng), 3, 0)
+			p.ROut, p.RDirect, p.Compete = 7, 5, cpuref.CompeteKWTA
+			stepAlongside(t, p, cputest.RandomState(p, rng), 3, 0)
+		})
 	}
 }

@@ -154,16 +154,16 @@ float normalKeyed(uint key, uint index) {
     return z;
 }
 
-// The cell update both hidden layers share, cpuref's updateCell, in its
-// two halves: cellCandidate, steps 2–3 up to the threshold test,
-// v̂ = (ρ·v) + I and the candidate spike [v̂ ≥ θ]; and cellCommit, reset
-// and homeostasis (step 8) once the spike s is decided (by a competition
-// among a pixel's cells, in integrate), v ← 0 if s else v̂ and
-// θ ← max(θ + (η_θ(t)·(s − r*)), θ_min), with the step's η_θ(t) and the
-// cell's target rate r*. updateCell is the two with s the candidate
-// (integrate2, and integrate without a competition). Every rounded
-// variable is precise. A change to the cell's dynamics is an edit here,
-// in cpuref's updateCell and in cpufast's (docs/MODEL.md §12).
+// The cell update both hidden layers share, in its two halves (cpuref's
+// updateCellCandidate and updateCellCommit): cellCandidate, steps 2–3 up
+// to the threshold test, v̂ = (ρ·v) + I, whose candidate spike is
+// [v̂ ≥ θ]; and cellCommit, reset and homeostasis (step 8) once the spike
+// s is decided (in integrate, by the competition among a pixel's cells),
+// v ← 0 if s else v̂ and θ ← max(θ + (η_θ(t)·(s − r*)), θ_min), with the
+// step's η_θ(t) and the cell's target rate r*. updateCell is the two with
+// s the candidate (integrate2). Every rounded variable is precise. A
+// change to the cell's dynamics is an edit here, in cpuref's and in
+// cpufast's (docs/MODEL.md §12).
 float cellCandidate(float current, float rho, float vm) {
     precise float leaked = rho * vm;
     precise float vNext = leaked + current;

@@ -1,9 +1,10 @@
 // uses: V2 THETA2 S2 W12 BITS BITS2
 // integrate2: the second hidden layer (-horizon > 1, one cell a pixel),
 // cascaded after the first. Current from the 3×3 patch over each plane of
-// the first layer's spikes of this step through W12, plus bias and its own noise stream; leak with its own,
-// slower ρ₂, through the same updateCell (common.glsl) as integrate.
-// As cpuref's integrate2.
+// the first layer's spikes of this step through W12, plus bias and its
+// own noise stream; leak with its own, slower ρ₂, through the same cell
+// update (common.glsl) as integrate, with the step's η_θ(t) and the first
+// plane's target rate r*. As cpuref's integrate2.
 
 void main() {
     ivec2 c = cell();

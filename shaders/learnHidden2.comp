@@ -1,8 +1,8 @@
 // uses: Q S2 Q2 W12 BITS
 // learnHidden2: STDP on W12, the weights from the first hidden layer (K
-// planes) to the second. The pre-synaptic trace is the first layer's q, already
-// advanced by learnInput; the second layer's q₂ is folded in last. As
-// cpuref's learnHidden2.
+// planes) to the second. The pre-synaptic trace is the first layer's q,
+// already advanced by learnInput; the second layer's q₂ is folded in
+// last. As cpuref's learnHidden2.
 
 
 void main() {
