@@ -9,6 +9,12 @@
 // The mosaic and the map go through the panels' shared zoom (uView), so
 // a cell sits at the same place in every panel; the raster has axes of
 // its own.
+//
+// With K > 1 hidden cells a pixel (viz/cells.go), a per-cell buffer holds
+// uPlanes planes (cell ci = c·n² + i) of uInner windows a cell; a draw
+// shows cell uShow of every pixel, or, when the pixel's tile (uTile) has
+// several entries, one entry a sub-cell, row by row. At K = 1 every one
+// of these is 1 (uShow 0) and the picture is the one-cell picture.
 
 in vec2 uv;
 out vec4 colour;
@@ -34,11 +40,32 @@ uniform int uFilled;    // raster: columns written so far
 uniform ivec2 uBand;    // grid rows [x, y) this draw shows, src[] starting at row x:
                         // a weight buffer larger than a storage block is
                         // drawn a band of rows at a time
+uniform ivec2 uPlaneRange; // planes [x, y) this draw shows, src[] starting at plane x
+                        // (a band of a K-plane buffer is drawn a plane at a time)
+uniform int uSrc0;      // the part's first float in src[] (GL binds at aligned offsets)
+uniform int uPlanes;    // the buffer's cell planes (K, or 1)
+uniform int uInner;     // its windows a cell, side by side (K, or 1)
+uniform int uShow;      // the cell shown, or −1: every entry tiled
+uniform ivec2 uTile;    // a grid cell's tile: entries across and down
+uniform int uEntries;   // the tile's entries in use
 
 const vec3 background = vec3(0.055, 0.063, 0.082);
 const vec3 offGrid    = vec3(0.035, 0.04, 0.05);
 const vec3 gap        = vec3(0.02, 0.022, 0.03);
 const vec3 pickRing   = vec3(1.0, 0.85, 0.2);
+const vec3 tileGap    = vec3(0.10, 0.11, 0.14);
+
+// entryOf returns the plane and the window (x, y) of entry e of a grid
+// cell's tile at tile position t: the cell shown, or with a tile one
+// entry a sub-cell; W_rec's K×K tile is a row a cell, a column a plane
+// it reads.
+ivec2 entryOf(int e, ivec2 t) {
+    if (uPlanes > 1 && uInner > 1) {
+        return uShow >= 0 ? ivec2(uShow, e) : ivec2(t.y, t.x);
+    }
+    int c = uShow >= 0 && uEntries == 1 ? uShow : e;
+    return uPlanes > 1 ? ivec2(c, 0) : ivec2(0, uInner > 1 ? c : 0);
+}
 
 // viridis, piecewise linear through five of its colours.
 vec3 sequential(float t) {
@@ -99,27 +126,54 @@ void main() {
     if (onGrid && (c.y < uBand.x || c.y >= uBand.y)) {
         discard; // another band's draw colours this cell
     }
-    if (onGrid) {
-        int i = (c.y - uBand.x) * uN + c.x;
+    // The entry of the pixel's tile under this point, and the position
+    // within it (gt: the grid position in entries, its floor the entry).
+    vec2 gt = g * vec2(uTile);
+    ivec2 t = ivec2(floor(gt)) - c * uTile;
+    int e = t.y * uTile.x + t.x;
+    ivec2 pw = entryOf(e, t);
+    if (onGrid && (pw.x < uPlaneRange.x || pw.x >= uPlaneRange.y)) {
+        discard; // another plane's draw colours this entry
+    }
+    if (onGrid && e >= uEntries) {
+        col = offGrid; // a tile's unused corner
+    } else if (onGrid) {
+        // The cell's index in the bound part of the buffer.
+        int i = ((pw.x - uPlaneRange.x) * uN + (c.y - uBand.x)) * uN + c.x;
+        vec2 entryPx = cellPx / vec2(uTile); // pixels per entry
 #if VIEW_KIND == VIEW_MOSAIC
-        ivec2 sub = min(ivec2(fract(g) * float(uSide)), ivec2(uSide - 1));
+        ivec2 sub = min(ivec2(fract(gt) * float(uSide)), ivec2(uSide - 1));
         int r = uSide >> 1;
         ivec2 at = c + sub - ivec2(r);
         if (at.x < 0 || at.y < 0 || at.x >= uN || at.y >= uN) {
             col = offGrid; // off-grid slot: stored as 0, never used
         } else {
-            col = shade(src[i * uSide * uSide + sub.y * uSide + sub.x]);
+            col = shade(src[uSrc0 + (i * uInner + pw.y) * uSide * uSide + sub.y * uSide + sub.x]);
         }
-        // A dark line between cells where a patch is at least 9 pixels.
-        // (The first pixel of each cell: one pixel a boundary, wherever
-        // the boundary falls between pixel centres.)
-        ivec2 before = ivec2(floor(g - 1.0 / cellPx));
-        if (cellPx.x >= 9.0 && (before.x != c.x || before.y != c.y)) {
+        // A dark line between entries where a patch is at least 9 pixels.
+        // (The first pixel of each: one pixel a boundary, wherever the
+        // boundary falls between pixel centres.)
+        ivec2 before = ivec2(floor(gt - 1.0 / entryPx));
+        if (entryPx.x >= 9.0 && (before.x != c.x * uTile.x + t.x || before.y != c.y * uTile.y + t.y)) {
             col = gap;
         }
 #else
-        col = shade(src[i]);
+        col = shade(src[uSrc0 + i * uInner + pw.y]);
+        // A faint line between the entries of a tile where they are at
+        // least 6 pixels.
+        ivec2 before = ivec2(floor(gt - 1.0 / entryPx));
+        if (uEntries > 1 && entryPx.x >= 6.0 && (before.x != c.x * uTile.x + t.x || before.y != c.y * uTile.y + t.y)) {
+            col = tileGap;
+        }
 #endif
+        // With several entries a pixel, a dark line between pixels, a
+        // second pixel wide where a pixel is at least 18.
+        if (uEntries > 1 && cellPx.x >= 9.0) {
+            ivec2 before2 = ivec2(floor(g - (cellPx.x >= 18.0 ? 2.0 : 1.0) / cellPx));
+            if (before2.x != c.x || before2.y != c.y) {
+                col = gap;
+            }
+        }
     }
     if (uPick.x >= 0) {
         vec2 d = max(max(vec2(uPick) - g, g - vec2(uPick + 1)), vec2(0.0)) * cellPx;

@@ -7,7 +7,8 @@
 layout(std430, binding = B_VIEWSRC) readonly buffer SrcBuf { float src[]; };
 layout(std430, binding = B_RANGES) buffer RangeBuf { uint ranges[]; };
 
-uniform uint uLen;
+uniform uint uSrc0; // the part's first float in src[] (GL binds at aligned offsets)
+uniform uint uLen;  // its floats
 uniform int uRangeSlot;
 
 #define ITEMS 16
@@ -20,7 +21,7 @@ void main() {
     for (uint k = 0u; k < uint(ITEMS); k++) {
         uint j = base + k * uint(WG_X * WG_Y);
         if (j < uLen) {
-            m = max(m, abs(src[j]));
+            m = max(m, abs(src[uSrc0 + j]));
         }
     }
     part[lid] = m;

@@ -1,6 +1,9 @@
 package viz
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Stats are the live numbers the window shows.
 type Stats struct {
@@ -139,18 +142,33 @@ func (v *Viz) drawTitles(l Layout, scale float32) {
 				t.Add(Regular, short(m), b.X+b.W+4*scale, l.Titles[k].Y+3*scale, dimColour)
 			}
 		}
+		// A badge in the panel's corner: the zoom, and the hidden cells a
+		// per-cell view shows.
+		var badge []string
 		if v.Zoom.Span < float32(v.sim.Params.N) && v.Views[k] != ViewRaster {
-			p := l.Panels[k]
 			z := fmt.Sprintf("zoom ×%.1f", float32(v.sim.Params.N)/v.Zoom.Span)
 			if v.Follow {
 				z += " · following"
 			}
+			badge = append(badge, z)
+		}
+		hiddenRaster := v.Views[k] == ViewRaster && v.views.layer == RasterHidden
+		if c := v.cellLabel(); c != "" && (layoutOf(v.Views[k], v.sim.Params) != perPixel || hiddenRaster) {
+			badge = append(badge, c)
+		}
+		if len(badge) > 0 {
+			p := l.Panels[k]
+			z := strings.Join(badge, " · ")
 			zw, _ := t.Measure(Regular, z)
 			t.Rect(p.X+2*scale, p.Y+p.H-lh-6*scale, zw+8*scale, lh+4*scale, [4]float32{0.03, 0.035, 0.045, 0.85})
 			t.Add(Regular, z, p.X+6*scale, p.Y+p.H-lh-4*scale, dimColour)
 		}
 	}
-	legend(Slot3D, "input", redColour, "hidden", blueColour, "output", greenColour)
+	hidden := "hidden"
+	if k := cellsOf(v.sim.Params); k > 1 {
+		hidden = fmt.Sprintf("hidden ×%d", k) // a sub-layer a cell, blue to violet
+	}
+	legend(Slot3D, "input", redColour, hidden, blueColour, "output", greenColour)
 }
 
 // drawCurveLabels labels the learning curve and puts the help hint in
@@ -178,17 +196,22 @@ func (v *Viz) drawCurveLabels(l Layout, scale float32) {
 	t.Add(Regular, "H: help", l.Panels[Slot3D].X+6*scale, l.Panels[Slot3D].Y+l.Panels[Slot3D].H-lh-4*scale, dimColour)
 }
 
-// title is 2-D panel k's title.
+// title is 2-D panel k's title. (With K > 1 cells a pixel the cells a
+// view shows are in its badge, which leaves the title bar its colour bar.)
 func (v *Viz) title(k int) string {
 	w := v.Views[k]
 	if w != ViewRaster {
 		return viewSpecs[w].title
 	}
 	what := fmt.Sprintf("%d cells", v.views.rows)
+	all := v.sim.Params.N * v.sim.Params.N
+	if v.views.layer == RasterHidden && v.Cell == ShowAll {
+		all *= cellsOf(v.sim.Params)
+	}
 	switch {
 	case v.views.rowOf >= 0:
 		what = fmt.Sprintf("row %d", v.views.rowOf)
-	case v.views.rows < v.sim.Params.N*v.sim.Params.N:
+	case v.views.rows < all:
 		what = fmt.Sprintf("%d sampled cells", v.views.rows)
 	}
 	return fmt.Sprintf("Raster · %s · %s", rasterLayerNames[v.views.layer], what)
@@ -230,7 +253,7 @@ func (v *Viz) drawInspector(l Layout, scale float32) {
 	lh := t.LineHeight()
 	cols := [][]string{{fmt.Sprintf("cell row %d, col %d: reading…", v.Pick[0], v.Pick[1])}}
 	if c := v.inspect.Info; c != nil && c.Row == v.Pick[0] && c.Col == v.Pick[1] {
-		cols = c.columns()
+		cols = c.columns(v.Cell)
 	}
 	gapW := 18 * scale
 	var w float32
@@ -264,12 +287,19 @@ func (v *Viz) drawInspector(l Layout, scale float32) {
 	}
 }
 
-// drawHelp draws the key table in a box over the panels.
+// drawHelp draws the key table in a box over the panels: the rows that
+// apply to the network.
 func (v *Viz) drawHelp(l Layout, scale float32) {
 	t := v.text
 	lh := t.LineHeight()
-	var keyW, descW float32
+	var rows []binding
 	for _, k := range keyTable {
+		if k.only == nil || k.only(v.sim.Params) {
+			rows = append(rows, k)
+		}
+	}
+	var keyW, descW float32
+	for _, k := range rows {
 		w, _ := t.Measure(Bold, k.label)
 		keyW = max(keyW, w)
 		w, _ = t.Measure(Regular, k.help)
@@ -280,12 +310,12 @@ func (v *Viz) drawHelp(l Layout, scale float32) {
 	// One column, or two where one would run off the bottom.
 	cols := 1
 	fh := max(l.Curve.Y+l.Curve.H, l.Panels[Slot3D].Y+l.Panels[Slot3D].H)
-	if float32(len(keyTable)+2)*lh+20*scale > fh-y {
+	if float32(len(rows)+2)*lh+20*scale > fh-y {
 		cols = 2
 		y = l.Panels[0].Y + 4*scale // below the title bars: their text is drawn after boxes
 
 	}
-	perCol := (len(keyTable) + cols - 1) / cols
+	perCol := (len(rows) + cols - 1) / cols
 	colW := keyW + descW + 40*scale
 	w := float32(cols)*colW + 20*scale
 	h := float32(perCol+2)*lh + 20*scale
@@ -293,7 +323,7 @@ func (v *Viz) drawHelp(l Layout, scale float32) {
 	t.Rect(x-2, y-2, w+4, h+4, accentColour)
 	t.Rect(x, y, w, h, [4]float32{0.05, 0.06, 0.08, 0.96})
 	t.Add(Bold, "Keys", x+20*scale, y+10*scale, accentColour)
-	for i, k := range keyTable {
+	for i, k := range rows {
 		c, r := i/perCol, i%perCol
 		cx := x + 20*scale + float32(c)*colW
 		ry := y + 10*scale + float32(r+1)*lh + lh*0.5

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/go-gl/glfw/v3.3/glfw"
+
+	"github.com/spikecast/spikecast/cpuref"
 )
 
 // binding is one row of the key table: what the help overlay (and the
@@ -24,6 +26,9 @@ type binding struct {
 	// the modifiers held. Nil for a row the mouse callbacks handle, or
 	// one that only continues the row above.
 	do func(a *app, r rune, mods glfw.ModifierKey)
+	// only, when set, says which networks the row applies to: the help
+	// overlay lists it for those alone (the key stays bound).
+	only func(p cpuref.Params) bool
 }
 
 // keyTable is every key the window answers to, in the help overlay's
@@ -67,6 +72,15 @@ var keyTable = []binding{
 			a.flash(fmt.Sprintf("panel %d: %s", k+1, viewSpecs[w].title))
 		}},
 	{help: strings.Join(ViewNames(), " ")},
+	{label: "K / Shift+K", help: "hidden cell shown: 0 … K−1, all (next / previous)", keys: []glfw.Key{glfw.KeyK}, repeat: true,
+		only: func(p cpuref.Params) bool { return cellsOf(p) > 1 },
+		do: func(a *app, _ rune, mods glfw.ModifierKey) {
+			dir := 1
+			if mods&glfw.ModShift != 0 {
+				dir = -1
+			}
+			a.flash(a.v.CycleCell(dir))
+		}},
 	{label: "Y", help: "raster layer: input, hidden, output (hidden 2)", keys: []glfw.Key{glfw.KeyY},
 		do: func(a *app, _ rune, _ glfw.ModifierKey) { a.flash("raster: " + a.v.CycleRasterLayer()) }},
 	{label: "Z", help: "zoom out to the whole grid", keys: []glfw.Key{glfw.KeyZ}, repeat: true,

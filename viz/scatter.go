@@ -23,6 +23,11 @@ const maxPoints = 1 << 22
 // layerGap is the distance between the stacked planes, in grid widths.
 const layerGap = 0.42
 
+// subGap is the height the hidden plane's sub-layers span with K > 1
+// cells a pixel (one a cell, centred on the hidden plane): half the gap
+// to the next plane, so they read as one layer.
+const subGap = 0.5 * layerGap
+
 // Camera orbits the centre of the 3-D panel.
 type Camera struct {
 	Yaw, Pitch float32 // radians
@@ -69,6 +74,7 @@ func (c Camera) view() mgl32.Mat4 {
 // lists the visible points, and an indirect draw of that list.
 type scatter struct {
 	n        int
+	k        int // hidden cells a pixel
 	glowProg uint32
 	drawProg uint32
 	lineProg uint32
@@ -78,12 +84,13 @@ type scatter struct {
 	vao      uint32
 	planes   uint32 // vertex buffer of the plane outlines
 	nPlane   int32
+	nSub     int32  // vertices of the hidden sub-layers' outlines, after the planes'
 	pickVAO  uint32 // the inspector's mark, made on first use
 	pickVBO  uint32
 }
 
-func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
-	s := &scatter{n: n, lineProg: lineProg}
+func newScatter(n, k int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
+	s := &scatter{n: n, k: k, lineProg: lineProg}
 	var err error
 	if s.glowProg, err = gpu.ComputeProgram("glow.comp", defs); err != nil {
 		return nil, err
@@ -93,9 +100,10 @@ func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
 		return nil, err
 	}
 	cells := n * n
-	s.capacity = min(3*cells, maxPoints)
+	// Input, output and each hidden cell: k + 2 glows and points a pixel.
+	s.capacity = min((k+2)*cells, maxPoints)
 	gl.CreateBuffers(1, &s.glow)
-	gl.NamedBufferData(s.glow, 4*cells*4, nil, gl.DYNAMIC_COPY)
+	gl.NamedBufferData(s.glow, 4*cells*(k+2), nil, gl.DYNAMIC_COPY)
 	gl.ClearNamedBufferData(s.glow, gl.R32F, gl.RED, gl.FLOAT, nil)
 	gl.CreateBuffers(1, &s.points)
 	gl.NamedBufferData(s.points, 16+s.capacity*16, nil, gl.DYNAMIC_COPY)
@@ -105,17 +113,24 @@ func newScatter(n int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
 		return nil, fmt.Errorf("viz: allocate 3-D panel buffers (%d points): GL error 0x%x", s.capacity, e)
 	}
 
-	// Plane outlines and a faint centre cross on each plane.
+	// Plane outlines, then with k > 1 the hidden sub-layers' (points.vert
+	// places them).
 	var v []float32
-	for layer := 0; layer < 3; layer++ {
-		y := float32(layer-1) * layerGap
+	square := func(y float32) {
 		c := [][2]float32{{-0.5, -0.5}, {0.5, -0.5}, {0.5, 0.5}, {-0.5, 0.5}}
-		for k := 0; k < 4; k++ {
-			a, b := c[k], c[(k+1)%4]
+		for j := 0; j < 4; j++ {
+			a, b := c[j], c[(j+1)%4]
 			v = append(v, a[0], y, a[1], b[0], y, b[1])
 		}
 	}
+	for layer := 0; layer < 3; layer++ {
+		square(float32(layer-1) * layerGap)
+	}
 	s.nPlane = int32(len(v) / 3)
+	for c := 0; k > 1 && c < k; c++ {
+		square(subGap * ((float32(c)+0.5)/float32(k) - 0.5))
+	}
+	s.nSub = int32(len(v)/3) - s.nPlane
 	gl.CreateVertexArrays(1, &s.vao)
 	gl.CreateBuffers(1, &s.planes)
 	gl.NamedBufferData(s.planes, len(v)*4, gl.Ptr(v), gl.STATIC_DRAW)
@@ -136,6 +151,7 @@ func (s *scatter) update(decay float32, frame []cpuref.Rect) {
 	gl.UseProgram(s.glowProg)
 	setInt(s.glowProg, "uN", int32(s.n))
 	setFloat(s.glowProg, "uDecay", decay)
+	setInt(s.glowProg, "uCells", int32(s.k))
 	if len(frame) > 0 {
 		// cpuref.Rect is four int32s, the layout of an ivec4.
 		gl.ProgramUniform4iv(s.glowProg, loc(s.glowProg, "uNow"), int32(len(frame)), &frame[0].R0)
@@ -160,9 +176,18 @@ func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
 	colours := [3][4]float32{{1, 0.35, 0.3, 0.35}, {0.4, 0.6, 1, 0.35}, {0.35, 1, 0.5, 0.35}}
 	gl.BindVertexArray(s.vao)
 	for layer := 0; layer < 3; layer++ {
+		if layer == 1 && s.nSub > 0 {
+			continue // the hidden cells' sub-layers stand for it
+		}
 		c := colours[layer]
 		gl.Uniform4f(loc(s.lineProg, "uColour"), c[0], c[1], c[2], c[3])
 		gl.DrawArrays(gl.LINES, int32(layer*8), 8)
+	}
+	for c := int32(0); c < s.nSub/8; c++ {
+		// Sub-layer c in its cell's colour (points.vert's ramp).
+		f := float32(c) / float32(s.k-1)
+		gl.Uniform4f(loc(s.lineProg, "uColour"), 0.4+f*(0.85-0.4), 0.6+f*(0.35-0.6), 1, 0.3)
+		gl.DrawArrays(gl.LINES, s.nPlane+8*c, 8)
 	}
 
 	gl.BlendFunc(gl.ONE, gl.ONE) // additive glow
@@ -172,6 +197,8 @@ func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
 	gl.Uniform1i(loc(s.drawProg, "uN"), int32(s.n))
 	gl.Uniform1ui(loc(s.drawProg, "uCapacity"), uint32(s.capacity))
 	gl.Uniform1f(loc(s.drawProg, "uLayerGap"), layerGap)
+	gl.Uniform1i(loc(s.drawProg, "uCells"), int32(s.k))
+	gl.Uniform1f(loc(s.drawProg, "uSubGap"), subGap)
 	// A cell's size on screen, with a floor so sparse spikes stay visible.
 	size := float32(viewportH) * 2.6 / float32(s.n)
 	gl.Uniform1f(loc(s.drawProg, "uPointSize"), max(size, 9))

@@ -50,8 +50,9 @@ const (
 type viewSpec struct {
 	name, title string
 	kind        int
-	glsl        string // the simulation buffer it draws ("" : the renderer's own)
-	signed      bool   // diverging colour map around 0
+	glsl        string     // the simulation buffer it draws ("" : the renderer's own)
+	signed      bool       // diverging colour map around 0
+	cells       cellLayout // how it holds a pixel's K hidden cells
 	side        func(p cpuref.Params) int
 	// ok reports whether the network has this view (W12 needs a second
 	// layer, W_rec a radius, the W_out mosaic a local layout).
@@ -62,24 +63,24 @@ func always(cpuref.Params) bool { return true }
 func three(cpuref.Params) int   { return 3 }
 
 var viewSpecs = [numViews]viewSpec{
-	ViewInput:      {"input", "Input X(t)", kindPanel, "", false, nil, always},
-	ViewPrediction: {"prediction", "Prediction ŷ(t)", kindPanel, "", false, nil, always},
-	ViewError:      {"error", "Error y − ŷ", kindPanel, "", false, nil, always},
-	ViewWIn:        {"win", "W_in patches", kindMosaic, "wIn", false, three, always},
-	ViewWOut: {"wout", "W_out windows", kindMosaic, "wOut", true,
+	ViewInput:      {"input", "Input X(t)", kindPanel, "", false, perPixel, nil, always},
+	ViewPrediction: {"prediction", "Prediction ŷ(t)", kindPanel, "", false, perPixel, nil, always},
+	ViewError:      {"error", "Error y − ŷ", kindPanel, "", false, perPixel, nil, always},
+	ViewWIn:        {"win", "W_in patches", kindMosaic, "wIn", false, planes, three, always},
+	ViewWOut: {"wout", "W_out windows", kindMosaic, "wOut", true, inner,
 		func(p cpuref.Params) int { return 2*p.ROut + 1 },
 		func(p cpuref.Params) bool { return p.OutLayout == cpuref.Local }},
-	ViewWRec: {"wrec", "W_rec windows", kindMosaic, "wRec", true,
+	ViewWRec: {"wrec", "W_rec windows", kindMosaic, "wRec", true, both,
 		func(p cpuref.Params) int { return 2*p.RRec + 1 },
 		func(p cpuref.Params) bool { return p.RRec > 0 }},
-	ViewW12: {"w12", "W12 patches", kindMosaic, "w12", false, three,
+	ViewW12: {"w12", "W12 patches", kindMosaic, "w12", false, inner, three,
 		func(p cpuref.Params) bool { return p.Layer2() == 1 }},
-	ViewTheta:  {"theta", "θ threshold", kindMap, "theta", false, nil, always},
-	ViewV:      {"v", "v membrane", kindMap, "v", true, nil, always},
-	ViewP:      {"p", "p pre trace", kindMap, "p", false, nil, always},
-	ViewQ:      {"q", "q post trace", kindMap, "q", false, nil, always},
-	ViewRate:   {"rate", "Firing rate", kindMap, "", false, nil, always},
-	ViewRaster: {"raster", "Spike raster", kindRaster, "", false, nil, always},
+	ViewTheta:  {"theta", "θ threshold", kindMap, "theta", false, planes, nil, always},
+	ViewV:      {"v", "v membrane", kindMap, "v", true, planes, nil, always},
+	ViewP:      {"p", "p pre trace", kindMap, "p", false, perPixel, nil, always},
+	ViewQ:      {"q", "q post trace", kindMap, "q", false, planes, nil, always},
+	ViewRate:   {"rate", "Firing rate", kindMap, "", false, planes, nil, always},
+	ViewRaster: {"raster", "Spike raster", kindRaster, "", false, perPixel, nil, always},
 }
 
 func (v View) String() string {
@@ -156,6 +157,8 @@ var (
 // spike, the raster, and each view's colour scale.
 type views struct {
 	n      int
+	k      int // hidden cells a pixel
+	show   int // the cell the per-cell views show, or ShowAll
 	p      cpuref.Params
 	defs   gpu.Defines
 	prog   [numViews]uint32
@@ -184,7 +187,10 @@ func newViews(p cpuref.Params, defs gpu.Defines) (*views, error) {
 	d["B_VIEWSRC"], d["B_RANGES"], d["B_RASTER"] = bindViewSrc, bindRanges, bindRaster
 	d["B_RASTERCELLS"], d["B_RATE"], d["B_LASTSPIKE"] = bindRasterCells, bindRate, bindLastSpike
 	defs = d
-	w := &views{n: p.N, p: p, defs: defs, layer: RasterHidden, rowOf: -1, listDirty: true}
+	w := &views{n: p.N, k: cellsOf(p), p: p, defs: defs, layer: RasterHidden, rowOf: -1, listDirty: true}
+	if w.k > 1 {
+		w.show = ShowAll
+	}
 	var err error
 	if w.rateP, err = gpu.ComputeProgram("rate.comp", defs); err != nil {
 		return nil, err
@@ -197,7 +203,7 @@ func newViews(p cpuref.Params, defs gpu.Defines) (*views, error) {
 		w.release()
 		return nil, err
 	}
-	cells := p.N * p.N
+	cells := w.k * p.N * p.N // the rate and last spike of every hidden cell
 	for _, b := range []*uint32{&w.rate, &w.lastSpike, &w.raster, &w.cells, &w.ranges} {
 		gl.CreateBuffers(1, b)
 	}
@@ -248,31 +254,57 @@ func (w *views) setRasterRow(r int) {
 	}
 }
 
+// setShown shows hidden cell c of every pixel (or ShowAll) in the
+// per-cell views and the raster's hidden layer.
+func (w *views) setShown(c int) {
+	if c != w.show {
+		w.show = c
+		w.listDirty = w.listDirty || w.layer == RasterHidden
+	}
+}
+
 // rasterCells lists the cells of the raster's rows, in grid order: all
-// cells when they fit, one grid row, or a fixed random sample.
+// cells when they fit, one grid row, or a fixed random sample. In the
+// hidden layer with K > 1 cells a pixel an entry is a hidden cell,
+// ci = c·n² + i: the cell shown of each pixel, or all K of each, a
+// pixel's after one another.
 func (w *views) rasterCells() []uint32 {
 	n := w.n
+	planes := []int{0}
+	if w.layer == RasterHidden && w.k > 1 {
+		if planes[0] = w.show; w.show == ShowAll {
+			planes = make([]int, w.k)
+			for c := range planes {
+				planes[c] = c
+			}
+		}
+	}
+	// The entries in order: pixel i's are e = i·len(planes) + the plane's place.
+	entry := func(e int) uint32 {
+		return uint32(planes[e%len(planes)]*n*n + e/len(planes))
+	}
+	per := len(planes)
 	switch {
 	case w.rowOf >= 0:
-		out := make([]uint32, n)
-		for c := range out {
-			out[c] = uint32(w.rowOf*n + c)
+		out := make([]uint32, n*per)
+		for e := range out {
+			out[e] = entry(w.rowOf*n*per + e)
 		}
 		return out
-	case n*n <= rasterMaxRows:
-		out := make([]uint32, n*n)
-		for i := range out {
-			out[i] = uint32(i)
+	case n*n*per <= rasterMaxRows:
+		out := make([]uint32, n*n*per)
+		for e := range out {
+			out[e] = entry(e)
 		}
 		return out
 	}
 	// A fixed sample (the same every run), sorted so rows keep grid order.
 	r := rand.New(rand.NewPCG(1, uint64(n)))
-	pick := r.Perm(n * n)[:rasterMaxRows]
+	pick := r.Perm(n * n * per)[:rasterMaxRows]
 	sort.Ints(pick)
 	out := make([]uint32, len(pick))
-	for i, c := range pick {
-		out[i] = uint32(c)
+	for i, e := range pick {
+		out[i] = entry(e)
 	}
 	return out
 }
@@ -293,6 +325,7 @@ func (w *views) update(t int64) {
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindLastSpike), w.lastSpike)
 	gl.UseProgram(w.rateP)
 	setInt(w.rateP, "uN", int32(w.n))
+	setInt(w.rateP, "uCells", int32(w.k))
 	setFloat(w.rateP, "uAlpha", rateAlpha)
 	gl.ProgramUniform1ui(w.rateP, loc(w.rateP, "uStep"), uint32(max(t-1, 0)))
 	gx, gy := gpu.Groups(w.n)
@@ -315,7 +348,7 @@ func (w *views) update(t int64) {
 // source returns the GL buffer a view draws and its length in floats.
 func (w *views) source(sim *gpu.Sim, k View) (uint32, int) {
 	if k == ViewRate {
-		return w.rate, w.n * w.n
+		return w.rate, w.k * w.n * w.n
 	}
 	b, ok := gpu.BufferNamed(viewSpecs[k].glsl)
 	if !ok {
@@ -326,7 +359,9 @@ func (w *views) source(sim *gpu.Sim, k View) (uint32, int) {
 
 // measure computes the colour scale (max |x|) of each view in ks, on the
 // GPU, for the draws that follow; the values come back to Scale a frame
-// later for the colour bars' labels.
+// later for the colour bars' labels. A view of one cell of a K-plane
+// buffer is scaled to that cell's plane; one of a pixel's K windows side
+// by side (W_out, W12), to all of them.
 func (w *views) measure(sim *gpu.Sim, ks []View) {
 	if vals, ok := w.scales.poll(); ok {
 		w.setScales(vals)
@@ -348,10 +383,20 @@ func (w *views) measure(sim *gpu.Sim, ks []View) {
 		setInt(w.rangeP, "uRangeSlot", int32(k))
 		// A band of rows at a time (the whole buffer in one, unless it is
 		// larger than a storage block): the maxima add up by atomicMax.
-		w.bands(sim, k, buf, length, func(r0, rows int, floats int) {
-			gl.ProgramUniform1ui(w.rangeP, loc(w.rangeP, "uLen"), uint32(floats))
+		// One cell of a K-plane buffer shown: the scale of its plane.
+		c := layoutOf(k, w.p)
+		one := w.k > 1 && w.show != ShowAll && (c == planes || c == both)
+		w.bands(sim, k, buf, length, func(b band) {
+			if one && b.p1-b.p0 > 1 {
+				per := b.floats / (b.p1 - b.p0)
+				b.src0, b.floats = b.src0+(w.show-b.p0)*per, per
+			} else if one && (w.show < b.p0 || w.show >= b.p1) {
+				return
+			}
+			gl.ProgramUniform1ui(w.rangeP, loc(w.rangeP, "uSrc0"), uint32(b.src0))
+			gl.ProgramUniform1ui(w.rangeP, loc(w.rangeP, "uLen"), uint32(b.floats))
 			per := gpu.WGX * gpu.WGY * 16
-			gl.DispatchCompute(uint32((floats+per-1)/per), 1, 1)
+			gl.DispatchCompute(uint32((b.floats+per-1)/per), 1, 1)
 		})
 		gl.MemoryBarrier(gl.SHADER_STORAGE_BARRIER_BIT)
 	}
@@ -397,33 +442,64 @@ func (w *views) draw(sim *gpu.Sim, k View, pw, ph int, z Zoom, pick [2]int, bar 
 	gl.Uniform1i(loc(prog, "uCols"), rasterCols)
 	gl.Uniform1i(loc(prog, "uHead"), int32(w.head))
 	gl.Uniform1i(loc(prog, "uFilled"), int32(w.filled))
-	// A band of rows at a time; each draw leaves the others' cells alone.
-	w.bands(sim, k, buf, length, func(r0, rows int, _ int) {
-		gl.Uniform2i(loc(prog, "uBand"), int32(r0), int32(r0+rows))
+	vc := cellsFor(layoutOf(k, w.p), w.k, w.show)
+	gl.Uniform1i(loc(prog, "uPlanes"), int32(vc.planes))
+	gl.Uniform1i(loc(prog, "uInner"), int32(vc.inner))
+	gl.Uniform1i(loc(prog, "uShow"), int32(vc.show))
+	gl.Uniform2i(loc(prog, "uTile"), int32(vc.tile[0]), int32(vc.tile[1]))
+	gl.Uniform1i(loc(prog, "uEntries"), int32(vc.entries))
+	// A band of rows (and planes) at a time; each draw leaves the others'
+	// cells alone.
+	w.bands(sim, k, buf, length, func(b band) {
+		gl.Uniform2i(loc(prog, "uBand"), int32(b.r0), int32(b.r0+b.rows))
+		gl.Uniform2i(loc(prog, "uPlaneRange"), int32(b.p0), int32(b.p1))
+		gl.Uniform1i(loc(prog, "uSrc0"), int32(b.src0))
 		gl.DrawArrays(gl.TRIANGLE_STRIP, 0, 4)
 	})
 	return nil
 }
 
-// bands binds view k's source buf (length floats) at bindViewSrc a band
-// of grid rows at a time and calls f for each band with its first row,
-// its rows and its floats. A weight buffer larger than a storage block
-// comes in the bands the simulation dispatches (gpu.Sim.Bands); any other
-// buffer in one band of all n rows.
-func (w *views) bands(sim *gpu.Sim, k View, buf uint32, length int, f func(r0, rows, floats int)) {
+// band is one part of a view's source buffer bound at bindViewSrc: the
+// planes [p0, p1) and grid rows [r0, r0+rows) it holds, from float src0
+// of the bound range (an offset GL cannot bind at is rounded down), and
+// its floats.
+type band struct {
+	p0, p1, r0, rows int
+	src0, floats     int
+}
+
+// bands binds view k's source buf (length floats) at bindViewSrc a part
+// at a time and calls f for each. A weight buffer larger than a storage
+// block comes in the bands of rows the simulation dispatches
+// (gpu.Sim.Bands), a K-plane one a plane at a time (a band of a plane's
+// rows is contiguous; the same rows of all planes are not); any other
+// buffer in one part of every plane and row.
+func (w *views) bands(sim *gpu.Sim, k View, buf uint32, length int, f func(band)) {
+	np := 1
+	if c := layoutOf(k, w.p); w.k > 1 && (c == planes || c == both) {
+		np = w.k
+	}
 	rows, rowBytes := w.n, 0
 	if b, ok := gpu.BufferNamed(viewSpecs[k].glsl); ok && buf == sim.BufferID(b) {
 		rows, rowBytes = sim.Bands(b)
 	}
 	if rows >= w.n || rowBytes == 0 {
 		gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindViewSrc), buf)
-		f(0, w.n, length)
+		f(band{p0: 0, p1: np, r0: 0, rows: w.n, floats: length})
 		return
 	}
-	for r0 := 0; r0 < w.n; r0 += rows {
-		band := min(rows, w.n-r0)
-		gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(bindViewSrc), buf, r0*rowBytes, band*rowBytes)
-		f(r0, band, band*rowBytes/4)
+	var align int32
+	gl.GetIntegerv(gl.SHADER_STORAGE_BUFFER_OFFSET_ALIGNMENT, &align)
+	align = max(align, 4)
+	planeRow := rowBytes / np // a simulation row holds the row of every plane
+	for p := range np {
+		for r0 := 0; r0 < w.n; r0 += rows {
+			n := min(rows, w.n-r0)
+			off := (p*w.n + r0) * planeRow
+			at := off - off%int(align)
+			gl.BindBufferRange(gl.SHADER_STORAGE_BUFFER, uint32(bindViewSrc), buf, at, off-at+n*planeRow)
+			f(band{p0: p, p1: p + 1, r0: r0, rows: n, src0: (off - at) / 4, floats: n * planeRow / 4})
+		}
 	}
 }
 
@@ -433,7 +509,8 @@ func (w *views) rasterCell(f float32) (int, int, bool) {
 	if len(w.cellList) == 0 {
 		return 0, 0, false
 	}
-	i := int(w.cellList[min(int(f*float32(len(w.cellList))), len(w.cellList)-1)])
+	// An entry may be a hidden cell ci = c·n² + i: its pixel is i.
+	i := int(w.cellList[min(int(f*float32(len(w.cellList))), len(w.cellList)-1)]) % (w.n * w.n)
 	return i / w.n, i % w.n, true
 }
 

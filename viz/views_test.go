@@ -155,24 +155,25 @@ func TestInspectorMatchesReference(t *testing.T) {
 				t.Errorf("cell %v: %s = %v, reference %v", cell, name, got, want)
 			}
 		}
-		f("v", c.V, st.V[i])
-		f("θ", c.Theta, st.Theta[i])
+		h := c.Cells[0]
+		f("v", h.V, st.V[i])
+		f("θ", h.Theta, st.Theta[i])
 		f("p", c.P, st.P[i])
-		f("q", c.Q, st.Q[i])
+		f("q", h.Q, st.Q[i])
 		for k := range 9 {
-			f("W_in", c.WIn[k], st.WIn[i*9+k])
+			f("W_in", h.WIn[k], st.WIn[i*9+k])
 		}
 		s := c.Side * c.Side
 		for k := range s {
 			f("W_out", c.WOut[k], st.WOut[i*s+k])
 		}
-		if c.Y != (st.Y[i] != 0) || c.YHat != (st.YHat[i] != 0) || c.Spike != (st.S[i] != 0) {
-			t.Errorf("cell %v: y %v ŷ %v spike %v, reference %d %d %d", cell, c.Y, c.YHat, c.Spike, st.Y[i], st.YHat[i], st.S[i])
+		if c.Y != (st.Y[i] != 0) || c.YHat != (st.YHat[i] != 0) || h.Spike != (st.S[i] != 0) {
+			t.Errorf("cell %v: y %v ŷ %v spike %v, reference %d %d %d", cell, c.Y, c.YHat, h.Spike, st.Y[i], st.YHat[i], st.S[i])
 		}
 		if c.Step != steps {
 			t.Errorf("cell %v: values of step %d, want %d", cell, c.Step, steps)
 		}
-		t.Logf("cell %v: %s, v %.4f θ %.4f", cell, c.Outcome(), c.V, c.Theta)
+		t.Logf("cell %v: %s, v %.4f θ %.4f", cell, c.Outcome(), h.V, h.Theta)
 	}
 }
 

@@ -63,6 +63,10 @@ type Viz struct {
 	// Pick is the inspector's cell (row, col) and whether one is pinned.
 	Pick   [2]int
 	Picked bool
+	// Cell is the hidden cell of each pixel the per-cell views show, or
+	// ShowAll: every one, tiled (with K > 1 cells a pixel; see cells.go).
+	// Change it with SetCell.
+	Cell int
 
 	views   *views
 	inspect *inspector
@@ -100,7 +104,7 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 		return nil, err
 	}
 	gl.CreateVertexArrays(1, &v.emptyVAO)
-	if v.scatter, err = newScatter(sim.Params.N, defs, v.lineProg); err != nil {
+	if v.scatter, err = newScatter(sim.Params.N, cellsOf(sim.Params), defs, v.lineProg); err != nil {
 		v.Release()
 		return nil, err
 	}
@@ -110,6 +114,7 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 		return nil, err
 	}
 	v.inspect = newInspector(sim.Params)
+	v.Cell = v.views.show
 	v.Views = [3]View{ViewInput, ViewPrediction, ViewError}
 	for k, w := range opts.Views {
 		if k < 3 && Available(w, sim.Params) {
