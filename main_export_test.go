@@ -57,7 +57,8 @@ print(json.dumps({
     "itemsize": s.dtype.itemsize,
     "ordered": bool(np.all(np.diff(s["step"].astype(np.int64)) >= 0)),
     "counts": counts.tolist(),
-    "last": [last["cell"][last["layer"] == l].tolist() for l in range(4)],
+    "last": [(last["cell"].astype(np.int64) + last["c"].astype(np.int64) * int(json.loads(str(z["meta"]))["n"]) ** 2)[last["layer"] == l].tolist()
+             for l in range(4)],
     "arrays": {k: [z[k].dtype.str, list(z[k].shape), hashlib.sha256(np.ascontiguousarray(z[k]).tobytes()).hexdigest()]
                for k in z.files if k != "meta"},
     "meta": json.loads(str(z["meta"])),
@@ -113,7 +114,7 @@ func TestSpikesAndStateReadByNumPy(t *testing.T) {
 			if err := json.Unmarshal(out, &v); err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
-			if fmt.Sprint(v.Descr) != "[[step <u4] [layer |u1] [cell <u4]]" || v.Itemsize != 9 || !v.Ordered {
+			if fmt.Sprint(v.Descr) != "[[step <u4] [layer |u1] [cell <u4] [c |u1]]" || v.Itemsize != 10 || !v.Ordered {
 				t.Errorf("spikes: dtype %v, itemsize %d, in step order %v", v.Descr, v.Itemsize, v.Ordered)
 			}
 			if len(v.Counts) != steps || v.Meta.Step != steps || v.Meta.N != p.N || v.Meta.Version == "" || v.Meta.Params["seed"] != float64(p.Seed) {
@@ -249,17 +250,17 @@ func spikeFile(t *testing.T, path string) (count int64, steps []uint32) {
 	}
 	hlen := int(le.LittleEndian.Uint16(b[8:10]))
 	head := string(b[10 : 10+hlen])
-	if !strings.HasPrefix(head, "{'descr': [('step', '<u4'), ('layer', '|u1'), ('cell', '<u4')], 'fortran_order': False, 'shape': (") ||
+	if !strings.HasPrefix(head, "{'descr': [('step', '<u4'), ('layer', '|u1'), ('cell', '<u4'), ('c', '|u1')], 'fortran_order': False, 'shape': (") ||
 		(10+hlen)%64 != 0 || !strings.HasSuffix(head, "\n") {
 		t.Fatalf("%s: header %q", path, head)
 	}
 	m := regexp.MustCompile(`'shape': \((\d+),\)`).FindStringSubmatch(head)
 	count, _ = strconv.ParseInt(m[1], 10, 64)
 	data := b[10+hlen:]
-	if int64(len(data)) != 9*count {
+	if int64(len(data)) != 10*count {
 		t.Fatalf("%s: header says %d records, the file holds %d bytes of data", path, count, len(data))
 	}
-	for i := 0; i < len(data); i += 9 {
+	for i := 0; i < len(data); i += 10 {
 		steps = append(steps, le.LittleEndian.Uint32(data[i:]))
 	}
 	return count, steps

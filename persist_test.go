@@ -131,15 +131,15 @@ func TestLoadBadFileExit2(t *testing.T) {
 	}
 	flipped := append([]byte(nil), b...)
 	flipped[len(flipped)/2] ^= 0x10
-	v3 := append([]byte(nil), b...)
-	v3[8] = 3
+	v4 := append([]byte(nil), b...)
+	v4[8] = 4
 	cases := []struct {
 		args []string
 		want string
 	}{
 		{[]string{"-load", write("trunc.ckpt", b[:len(b)-7])}, "trunc.ckpt: truncated"},
 		{[]string{"-load", write("flip.ckpt", flipped)}, "flip.ckpt: corrupted: checksum mismatch"},
-		{[]string{"-load", write("v3.ckpt", v3)}, "v3.ckpt: format version 3; this build reads versions 1 and 2"},
+		{[]string{"-load", write("v4.ckpt", v4)}, "v4.ckpt: format version 4; this build reads versions 1 to 3"},
 		{[]string{"-load", write("text.ckpt", []byte("n=8\n"))}, "text.ckpt: not a spikecast checkpoint"},
 		{[]string{"-load", filepath.Join(dir, "missing.ckpt")}, "missing.ckpt: no such file"},
 		{[]string{"-load", dir}, "not a regular file"},

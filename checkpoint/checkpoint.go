@@ -9,13 +9,13 @@
 // backend. Nothing in the file depends on the time, the host or the
 // backend, so the same state always gives the same bytes.
 //
-// # Format (version 2)
+// # Format (version 3)
 //
 // Every integer is little-endian; a string is a uint8 length and that
 // many bytes.
 //
 //	magic    8 bytes   "SPKCKPT\n"
-//	version  uint32    2
+//	version  uint32    3
 //	size     uint64    bytes in the whole file, checksum included
 //	params   uint32    count, then per parameter of cpuref.Params, in
 //	                   declaration order: its flag (string; version 1:
@@ -29,10 +29,17 @@
 //	env      string    the stimulus (Params.Env again, so that a reader
 //	                   that knows nothing of Params still finds it)
 //	T        int64     steps taken
-//	buffers  uint32    count, then per buffer of State.Fields(), in order:
-//	                   name (string), type (uint8: 1 float32, 2 uint32,
+//	buffers  uint32    count, then per buffer of State.Fields() that is
+//	                   not empty for the parameters, in order: name
+//	                   (string), type (uint8: 1 float32, 2 uint32,
 //	                   3 int32), length (uint64, elements), the elements
 //	crc      uint32    CRC-32C (Castagnoli) of every byte before it
+//
+// Versions 1 and 2 also stored the buffers that are empty for the
+// parameters. A reader matches the file's buffers to State's by name, in
+// order: a buffer of State the file lacks must be empty for the file's
+// parameters (a buffer added to State after the file was written, whose
+// parameters take defaults that leave it empty), and is empty.
 //
 // Read checks the magic, the version, the size against the file's, and
 // the checksum before it parses anything; then it checks every length
@@ -53,9 +60,10 @@ import (
 const Magic = "SPKCKPT\n"
 
 // Version is the format version this build writes. It also reads
-// version 1, whose parameters are named by their Go fields (see
-// v1Names) rather than by their flags.
-const Version = 2
+// version 2, which stored empty buffers too, and version 1, which also
+// named its parameters by their Go fields (see v1Names) rather than by
+// their flags.
+const Version = 3
 
 // Element types of a buffer.
 const (

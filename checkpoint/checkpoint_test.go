@@ -238,7 +238,8 @@ func TestCheckpointBadFilesRejected(t *testing.T) {
 		{"text", []byte("hello, world\n"), "not a spikecast checkpoint"},
 		{"magic only", []byte(Magic), "truncated"},
 		{"half magic", []byte(Magic[:3]), "truncated"},
-		{"version 3", patch(func(b []byte) []byte { b[8] = 3; return b }), "format version 3; this build reads versions 1 and 2"},
+		{"version 4", patch(func(b []byte) []byte { b[8] = 4; return b }), "format version 4; this build reads versions 1 to 3"},
+		{"version 0", patch(func(b []byte) []byte { b[8] = 0; return b }), "format version 0; this build reads versions 1 to 3"},
 		{"truncated by one", good[:len(good)-1], "truncated"},
 		{"truncated to the header", good[:headerSize], "truncated"},
 		{"truncated in the params", good[:100], "truncated"},
@@ -263,6 +264,14 @@ func TestCheckpointBadFilesRejected(t *testing.T) {
 		{"buffer renamed", reseal(patch(func(b []byte) []byte { copy(b[at(t, b, "Theta")-5:], "Thota"); return b })), `buffer 4 is "Thota", this build's is "Theta"`},
 		{"buffer type", reseal(patch(func(b []byte) []byte { b[at(t, b, "Theta")] = typeU32; return b })), "buffer Theta has element type 2"},
 		{"buffer length", reseal(patch(func(b []byte) []byte { return putU64(b, at(t, b, "Theta")+1, 26) })), "buffer Theta has 26 elements, n=5 implies 25"},
+		{"buffer missing", reseal(patch(func(b []byte) []byte {
+			// The last buffer (Ring) cut out, its count and the size
+			// with it.
+			k := envAt(t, b) + 8
+			binary.LittleEndian.PutUint32(b[k:], binary.LittleEndian.Uint32(b[k:])-1)
+			b = append(b[:at(t, b, "Ring")-5], b[len(b)-4:]...)
+			return putU64(b, len(Magic)+4, uint64(len(b)))
+		})), "no buffer Ring: the parameters imply 400 elements"},
 		{"buffer count", reseal(patch(func(b []byte) []byte {
 			k := envAt(t, b) + 8
 			binary.LittleEndian.PutUint32(b[k:], 99)
@@ -385,13 +394,13 @@ func checkDecode(t *testing.T, data []byte, pos uint32, xor byte) {
 		return
 	}
 	again := encode(t, gp, st)
-	if data[len(Magic)] == 1 || len(again) != len(data) {
-		// A version 1 file, or one from before a parameter was added,
-		// re-encodes with every parameter, which must read back to the
-		// same network.
+	if data[len(Magic)] != Version || len(again) != len(data) {
+		// A file of an older version, or one from before a parameter
+		// was added, re-encodes with every parameter, which must read
+		// back to the same network.
 		gp2, st2, err := decode(again)
 		if err != nil || gp2 != gp || sameState(st2, st) != nil {
-			t.Fatalf("accepted a version 1 file whose version 2 re-encoding differs: %v", err)
+			t.Fatalf("accepted an older file whose re-encoding differs: %v", err)
 		}
 	} else if !bytes.Equal(again, data) {
 		t.Fatal("accepted a file that does not re-encode to itself")
@@ -529,5 +538,69 @@ func TestCheckpointReadsVersion1(t *testing.T) {
 	}
 	if err := sameState(st, sim.State); err != nil {
 		t.Fatalf("state after 20 steps: %v", err)
+	}
+}
+
+// TestCheckpointReadsVersion2 reads a file written by a build of format
+// version 2 (every buffer stored, empty ones too; no parameter of several
+// cells a pixel, the direct path or the output bias):
+// spikecast -headless -backend ref -n 9 -steps 20 -rule rstdp -horizon 2
+// -save v2_n9.ckpt. Its missing parameters take their defaults, and it
+// must hold exactly the network this build reaches with the same flags.
+func TestCheckpointReadsVersion2(t *testing.T) {
+	p, st, err := Read(filepath.Join("testdata", "v2_n9.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cpuref.Defaults()
+	want.N, want.Rule, want.Horizon = 9, cpuref.RuleRSTDP, 2
+	if p != want {
+		t.Fatalf("parameters %+v, want %+v", p, want)
+	}
+	sim, err := cpuref.New(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		sim.Step()
+	}
+	if err := sameState(st, sim.State); err != nil {
+		t.Fatalf("state after 20 steps: %v", err)
+	}
+	// Resaved, it is a version 3 file of the same network.
+	path := filepath.Join(t.TempDir(), "v3.ckpt")
+	if err := Write(path, p, st); err != nil {
+		t.Fatal(err)
+	}
+	p3, st3, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p3 != p {
+		t.Fatalf("resaved parameters %+v, want %+v", p3, p)
+	}
+	if err := sameState(st3, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCheckpointStoresNoEmptyBuffer: a buffer empty for the parameters
+// is not in the file, and reads back empty.
+func TestCheckpointStoresNoEmptyBuffer(t *testing.T) {
+	p := small(4)
+	st := stepped(t, p, 3)
+	b := encode(t, p, st)
+	for _, f := range st.Fields() {
+		in := bytes.Contains(b, append([]byte{byte(len(f.Name))}, f.Name...))
+		if in != (fieldLen(f) > 0) {
+			t.Errorf("buffer %s of %d elements: in the file %v", f.Name, fieldLen(f), in)
+		}
+	}
+	_, got, err := decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameState(got, st); err != nil {
+		t.Fatal(err)
 	}
 }

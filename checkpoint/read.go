@@ -87,8 +87,8 @@ func verify(r io.ReaderAt, size int64) (version uint32, err error) {
 		return 0, err
 	}
 	version = binary.LittleEndian.Uint32(h[len(Magic):])
-	if version != 1 && version != Version {
-		return 0, fmt.Errorf("format version %d; this build reads versions 1 and %d", version, Version)
+	if version < 1 || version > Version {
+		return 0, fmt.Errorf("format version %d; this build reads versions 1 to %d", version, Version)
 	}
 	declared := binary.LittleEndian.Uint64(h[len(Magic)+4:])
 	switch {
@@ -197,24 +197,35 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 	if d.err != nil {
 		return p, nil, d.err
 	}
-	if int(nb) != len(fields) {
+	if int64(nb) > int64(len(fields)) {
 		return p, nil, fmt.Errorf("%d buffers, this build's state has %d", nb, len(fields))
 	}
-	for i, f := range fields {
+	next := 0 // this build's next buffer
+	for i := range int(nb) {
 		name := d.str()
 		typ := d.u8()
 		l := d.u64()
 		if d.err != nil {
 			return p, nil, d.err
 		}
+		// Buffers the file lacks are empty for its parameters.
+		for next < len(fields) && fields[next].Name != name && want[next] == 0 {
+			d.elements(fields[next], 0)
+			next++
+		}
+		if next == len(fields) {
+			return p, nil, fmt.Errorf("buffer %d is %q, which this build's state lacks or holds earlier", i, name)
+		}
+		f := fields[next]
+		next++
 		if name != f.Name {
 			return p, nil, fmt.Errorf("buffer %d is %q, this build's is %q", i, name, f.Name)
 		}
 		if typ != fieldType(f) {
 			return p, nil, fmt.Errorf("buffer %s has element type %d, this build's is %d", name, typ, fieldType(f))
 		}
-		if l != uint64(want[i]) {
-			return p, nil, fmt.Errorf("buffer %s has %d elements, n=%d implies %d", name, l, p.N, want[i])
+		if l != uint64(want[next-1]) {
+			return p, nil, fmt.Errorf("buffer %s has %d elements, n=%d implies %d", name, l, p.N, want[next-1])
 		}
 		if l > uint64(d.left/4) {
 			return p, nil, fmt.Errorf("buffer %s: %d elements, only %d bytes left", name, l, d.left)
@@ -223,6 +234,12 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 		if d.err != nil {
 			return p, nil, d.err
 		}
+	}
+	for ; next < len(fields); next++ {
+		if want[next] != 0 {
+			return p, nil, fmt.Errorf("no buffer %s: the parameters imply %d elements", fields[next].Name, want[next])
+		}
+		d.elements(fields[next], 0)
 	}
 	if d.left != 0 {
 		return p, nil, fmt.Errorf("%d unread bytes after the last buffer", d.left)

@@ -40,7 +40,14 @@ func Encode(w io.Writer, p cpuref.Params, st *cpuref.State) error {
 	}
 	crc := crc32.New(castagnoli)
 	e := &encoder{w: io.MultiWriter(w, crc)}
-	fields := st.Fields()
+	// Empty buffers are not stored: a reader knows them from the
+	// parameters.
+	var fields []cpuref.Field
+	for _, f := range st.Fields() {
+		if fieldLen(f) > 0 {
+			fields = append(fields, f)
+		}
+	}
 	size := int64(headerSize + trailerSize)
 	pf, err := paramFields(p)
 	if err != nil {

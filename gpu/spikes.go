@@ -39,11 +39,12 @@ type SpikeReader struct {
 }
 
 type spikeLayer struct {
-	code  int
-	buf   Buffer
-	plain bool // plain bit set (X, ŷ), else the overlapping spike bit set
-	off   int  // word offset in a step's record
-	words int
+	code   int
+	buf    Buffer
+	plain  bool // plain bit set (X, ŷ), else the overlapping spike bit set
+	off    int  // word offset in a step's record
+	words  int  // words of all its planes
+	planes int  // n×n bit sets, one after the other: the cells a pixel
 }
 
 // spikeChunkBytes is about what one staging buffer holds: large enough
@@ -66,7 +67,10 @@ func NewSpikeReader(s *Sim, want [NumSpikeLayers]bool) *SpikeReader {
 		if plain {
 			w = cpuref.PlainWords(n)
 		}
-		r.layers = append(r.layers, spikeLayer{code: code, buf: buf, plain: plain, off: r.stepWords, words: w})
+		// A layer of several cells a pixel holds one bit set a plane,
+		// as its buffer's size in the buffer table says.
+		planes := max(cpuref.Buffers()[buffers()[buf].field].PerCell(s.Params), 1)
+		r.layers = append(r.layers, spikeLayer{code: code, buf: buf, plain: plain, off: r.stepWords, words: planes * w, planes: planes})
 		r.stepWords += w
 	}
 	r.chunk = min(max(spikeChunkBytes/(4*max(r.stepWords, 1)), 4), 1024)
@@ -80,7 +84,9 @@ func NewSpikeReader(s *Sim, want [NumSpikeLayers]bool) *SpikeReader {
 
 // Deliver receives one step's spikes: the step t (the one that read
 // frame X_t) and, by layer code, the cells that spiked, ascending (nil
-// for a layer not followed). The slices are reused after it returns.
+// for a layer not followed). A cell is its index in the layer's State
+// buffer: c·n² + row·n + column for cell c of a pixel of a layer of
+// several cells a pixel. The slices are reused after it returns.
 type Deliver func(t int64, cells *[NumSpikeLayers][]uint32) error
 
 // Capture queues the copies of the last step's bit sets, and delivers
@@ -138,7 +144,12 @@ func (r *SpikeReader) collect(i int, deliver Deliver) error {
 	for j := range k {
 		rec := words[j*r.stepWords : (j+1)*r.stepWords]
 		for _, l := range r.layers {
-			r.cells[l.code] = decodeBits(rec[l.off:l.off+l.words], r.n, l.plain, r.cells[l.code][:0])
+			dst := r.cells[l.code][:0]
+			per := l.words / l.planes
+			for c := range l.planes {
+				dst = decodeBits(rec[l.off+c*per:l.off+(c+1)*per], r.n, c*r.n*r.n, l.plain, dst)
+			}
+			r.cells[l.code] = dst
 		}
 		if err := deliver(r.first[i]+int64(j), &r.cells); err != nil {
 			return err
@@ -147,12 +158,13 @@ func (r *SpikeReader) collect(i int, deliver Deliver) error {
 	return nil
 }
 
-// decodeBits appends the cells set in an n×n bit set to dst, ascending:
+// decodeBits appends the cells set in an n×n bit set to dst, ascending,
+// each plus base (the plane's first cell):
 // a plain set (⌈n/32⌉ words a row, cell col at bit col%32), or the
 // overlapping spike set of common.glsl (⌈n/16⌉ words a row, each owning
 // columns 16w … 16w+15 at bits 8–23). Zero words, most of them, cost a
 // compare.
-func decodeBits(words []uint32, n int, plain bool, dst []uint32) []uint32 {
+func decodeBits(words []uint32, n, base int, plain bool, dst []uint32) []uint32 {
 	per, shift, mask := 32, 0, uint32(0xFFFFFFFF)
 	if !plain {
 		per, shift, mask = 16, 8, 0xFFFF
@@ -165,7 +177,7 @@ func decodeBits(words []uint32, n int, plain bool, dst []uint32) []uint32 {
 				b := bits.TrailingZeros32(word)
 				word &= word - 1
 				if col := w*per + b; col < n {
-					dst = append(dst, uint32(row*n+col))
+					dst = append(dst, uint32(base+row*n+col))
 				}
 			}
 		}

@@ -24,13 +24,16 @@ func TestDecodeBitsInvertsPacking(t *testing.T) {
 			if plain {
 				words = plainBitsOf(cells, n)
 			}
-			got := decodeBits(words, n, plain, nil)
+			// As the third plane of a layer of several cells a pixel:
+			// every cell offset by 2·n².
+			base := 2 * n * n
+			got := decodeBits(words, n, base, plain, nil)
 			if len(got) != len(want) {
 				t.Fatalf("n=%d plain=%v: %d cells decoded, want %d", n, plain, len(got), len(want))
 			}
 			for i := range got {
-				if got[i] != want[i] {
-					t.Fatalf("n=%d plain=%v: cell %d decoded as %d, want %d", n, plain, i, got[i], want[i])
+				if got[i] != want[i]+uint32(base) {
+					t.Fatalf("n=%d plain=%v: cell %d decoded as %d, want %d", n, plain, i, got[i], want[i]+uint32(base))
 				}
 			}
 		}
@@ -51,6 +54,6 @@ func BenchmarkDecodeBits(b *testing.B) {
 	words := bitsOf(cells, n)
 	dst := make([]uint32, 0, n*n)
 	for b.Loop() {
-		dst = decodeBits(words, n, false, dst[:0])
+		dst = decodeBits(words, n, 0, false, dst[:0])
 	}
 }

@@ -19,22 +19,26 @@ import (
 )
 
 // SpikeFields are the fields of a -spikes record: the step t (the one
-// that read frame X_t), the layer's code (backend.LayerInput …) and the
-// cell, row·n + column. Packed, 9 bytes a record.
-var SpikeFields = []npy.Field{{Name: "step", Descr: "<u4"}, {Name: "layer", Descr: "|u1"}, {Name: "cell", Descr: "<u4"}}
+// that read frame X_t), the layer's code (backend.LayerInput …), the
+// cell's pixel, row·n + column, and c, the cell's index within its pixel
+// (0 but in a hidden layer of several cells a pixel, -k > 1). Packed, 10
+// bytes a record. c comes last, so that a reader of the fields by name
+// written before it existed reads the same step, layer and cell.
+var SpikeFields = []npy.Field{{Name: "step", Descr: "<u4"}, {Name: "layer", Descr: "|u1"}, {Name: "cell", Descr: "<u4"}, {Name: "c", Descr: "|u1"}}
 
-const spikeRecordSize = 9
+const spikeRecordSize = 10
 
 // spikeWriter appends every spike of a run to a .npy of records as the
 // run goes, under a temporary name renamed into place at the end (Ctrl-C
 // included): memory stays bounded whatever the run's length.
 type spikeWriter struct {
-	f   *atomicfile.File
-	w   *npy.RecordWriter
-	buf []byte
+	f      *atomicfile.File
+	w      *npy.RecordWriter
+	pixels uint32 // n²: a layer's cell c·n² + i is cell i, c
+	buf    []byte
 }
 
-func newSpikeWriter(path string) (*spikeWriter, error) {
+func newSpikeWriter(path string, n int) (*spikeWriter, error) {
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, err
@@ -44,17 +48,19 @@ func newSpikeWriter(path string) (*spikeWriter, error) {
 		f.Discard()
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return &spikeWriter{f: f, w: w}, nil
+	return &spikeWriter{f: f, w: w, pixels: uint32(n * n)}, nil
 }
 
-// sink is the backend's SpikeSink: one step's records, layer by layer.
+// sink is the backend's SpikeSink: one step's records, layer by layer,
+// each layer's in the order of its cells' indices (c·n² + i: c, then i).
 func (s *spikeWriter) sink(t int64, cells *[gpu.NumSpikeLayers][]uint32) error {
 	b := s.buf[:0]
 	for code, layer := range cells {
-		for _, c := range layer {
+		for _, ci := range layer {
 			b = binary.LittleEndian.AppendUint32(b, uint32(t))
 			b = append(b, byte(code))
-			b = binary.LittleEndian.AppendUint32(b, c)
+			b = binary.LittleEndian.AppendUint32(b, ci%s.pixels)
+			b = append(b, byte(ci/s.pixels))
 		}
 	}
 	s.buf = b

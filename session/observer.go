@@ -78,7 +78,7 @@ func newObserver(c *Config, b backend.Backend, stderr io.Writer, progress bool) 
 			o.abort()
 			return nil, fmt.Errorf("the %s backend cannot hand over its spikes (-spikes)", b.Name())
 		}
-		w, err := newSpikeWriter(c.Spikes)
+		w, err := newSpikeWriter(c.Spikes, c.Params.N)
 		if err != nil {
 			o.abort()
 			return nil, err
