@@ -17,6 +17,7 @@ import (
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/changes"
+	"github.com/spikecast/spikecast/checkpoint"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
@@ -72,6 +73,9 @@ type Config struct {
 	MetricsEvery int           // steps between metrics rows
 	Quiet        bool          // no progress line
 	Resume       *cpuref.State // the state -load read
+	// History is the learning curve -load read (nil: the file has none),
+	// which the run's history and the window's curve continue.
+	History *checkpoint.History
 
 	// Data out: every spike (-spikes), the whole state (-state).
 	Spikes      string                   // .npy of spike records
