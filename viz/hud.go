@@ -249,6 +249,11 @@ func (v *Viz) drawInspector(l Layout, scale float32) {
 	p := l.Panels[Slot3D]
 	x := max(6*scale, min(p.X+p.W-w-6*scale, l.Header.W-w-6*scale))
 	y := p.Y + 6*scale
+	if c := l.Curve; x+w > p.X+p.W && x < c.X+c.W && x+w > c.X {
+		// Wider than the 3-D panel, it spills over the curve: below the
+		// curve's labels, which are drawn after the boxes.
+		y = max(y, c.Y+20*scale)
+	}
 	t.Rect(x-1, y-1, w+2, h+2, [4]float32{1, 0.85, 0.2, 0.9})
 	t.Rect(x, y, w, h, [4]float32{0.04, 0.045, 0.06, 0.92})
 	cx := x + 8*scale
