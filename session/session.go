@@ -53,6 +53,9 @@ type Config struct {
 	Layout        string     // viz.Layouts
 	Panels        []viz.View // the 2-D panels' starting views (-panels)
 	Zoom          float64    // the 2-D panels' starting zoom (-zoom)
+	// AutoZoom opens the 2-D panels zoomed in on the dot where the whole
+	// grid's cells would be specks (viz.Options.AutoZoom): no -zoom.
+	AutoZoom bool
 	// Changes are parameter changes at given steps (-changes), applied
 	// before the step each names in every kind of run.
 	Changes []changes.Change
