@@ -390,3 +390,26 @@ func saveLater(c *Config, b backend.Backend, h *checkpoint.History, wg *sync.Wai
 	}()
 	return shown, nil
 }
+
+// StepKeeping runs k steps of b, split where h samples (multiples of its
+// stride), adding each sample to h: the history a run's observer keeps,
+// for a network stepped outside a run (the C API), so that both save the
+// same checkpoint.
+func StepKeeping(b backend.Backend, h *checkpoint.History, k int) error {
+	for k > 0 {
+		t := b.T()
+		j := int(min(int64(k), (t/h.Every+1)*h.Every-t))
+		if err := b.Step(j); err != nil {
+			return err
+		}
+		k -= j
+		if h.Due(b.T()) {
+			m, err := b.Measures()
+			if err != nil {
+				return err
+			}
+			h.Add(b.T(), m.F1, m.HiddenRate)
+		}
+	}
+	return nil
+}
