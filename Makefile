@@ -14,7 +14,7 @@ ARGS    ?=
 # NumPy and pytest, and Debian's setuptools and wheel to build the wheel.
 PKGS    += python3-venv python3-pip python3-setuptools python3-wheel python3-pytest
 
-.PHONY: setup build run test test-short bench long soak fuzz windows env-table horizon-table doc-commands
+.PHONY: setup build run test test-short bench long soak fuzz windows env-table horizon-table doc-commands doc-images
 
 # setup installs the system packages the build and the tests need: a C
 # compiler and the GL/X11 headers for GLFW's cgo build, libEGL and Mesa's
@@ -68,6 +68,23 @@ test: setup
 # so that nothing Linux-only creeps in outside files with a build tag.
 windows: setup
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc $(GO) build -o spikecast.exe .
+
+# doc-images remakes the README's pictures (docs/) from networks that have
+# learnt: each trained headless and saved, then loaded into the window on a
+# private Xvfb for a few hundred steps, so that the header's steps/s and
+# fps are what this machine did and the learning curve is the saved run's.
+# The GIF records a fresh n=32 network learning, at the video's rates.
+# make doc-commands runs it (the README shows it).
+DOCNET  := /tmp/spikecast-doc-images
+XVFB    := xvfb-run -a -s "-screen 0 1920x1080x24"
+doc-images: build
+	mkdir -p $(DOCNET)
+	./spikecast -headless -quiet -n 64 -steps 4000 -save $(DOCNET)/n64.ckpt >/dev/null
+	$(XVFB) ./spikecast -load $(DOCNET)/n64.ckpt -steps 480 -steps_per_frame 16 -vsync=false -screenshot docs/screenshot.png >/dev/null
+	./spikecast -headless -quiet -n 256 -steps 10000 -save $(DOCNET)/n256.ckpt >/dev/null
+	$(XVFB) ./spikecast -load $(DOCNET)/n256.ckpt -steps 640 -steps_per_frame 8 -vsync=false -width 1920 -height 1080 -panels input,win,rate -zoom 8 -screenshot docs/views-n256.png >/dev/null
+	./spikecast -headless -quiet -n 32 -steps 3000 -steps_per_frame 20 -record docs/learning.gif -width 640 -height 480 -fps 15 -title "spikecast: learning to predict the next frame (n=32)" >/dev/null
+	rm -rf $(DOCNET)
 
 # doc-commands runs every command README.md and BENCHMARKS.md show, in a
 # scratch directory, and fails for each that does not work as written

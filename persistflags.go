@@ -38,14 +38,14 @@ func addPersistFlags(fs *flag.FlagSet, c *config) check {
 		if c.Load == "" {
 			return nil
 		}
-		p, st, err := checkpoint.Read(c.Load)
+		p, st, h, err := checkpoint.ReadWith(c.Load)
 		if err != nil {
 			return usagef("invalid -load: %v", err)
 		}
 		if err := conflicts(args, p); err != nil {
 			return err
 		}
-		c.Params, c.Resume = p, st
+		c.Params, c.Resume, c.History = p, st, h
 		return nil
 	}
 }

@@ -23,7 +23,16 @@ func addWindowFlags(fs *flag.FlagSet, c *config) check {
 	panels := fs.String("panels", "input,prediction,error", "the 2-D panels' views, comma-separated (Tab in the window): "+strings.Join(viz.ViewNames(), ", "))
 	fs.Float64Var(&c.Zoom, "zoom", 1, "start the 2-D panels zoomed in by this factor, following the dot [1, n/2] (scroll and F in the window)")
 	changesFile := fs.String("changes", "", "apply the parameter changes of this file, lines of \"step flag value\" (as the window logs them), at their steps: in the window, -headless and -headless -record alike")
-	return func(*flag.FlagSet, []string) error {
+	return func(fs *flag.FlagSet, _ []string) error {
+		// Without -zoom, a grid too fine for its panels opens zoomed in
+		// on the dot (a frame source's whole image has no one place to
+		// zoom to); -zoom 1 shows the whole grid.
+		c.AutoZoom = c.Params.Frames == ""
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "zoom" {
+				c.AutoZoom = false
+			}
+		})
 		if err := windowChecks(c); err != nil {
 			return err
 		}

@@ -81,7 +81,8 @@ type network struct {
 	src     *frames.Source // frames=PATH
 	changes []string       // live changes, "step flag value" as -changes takes them
 	pic     *picture
-	snap    *cpuref.State // the state readState last took
+	snap    *cpuref.State       // the state readState last took
+	hist    *checkpoint.History // the learning curve save stores, as the command's -save
 }
 
 // applyParams sets each flag of m on p, in name order, as the command
@@ -213,7 +214,7 @@ func newNetwork(s settings) (*network, error) {
 	var st *cpuref.State
 	if s.Load != "" {
 		var err error
-		if p, st, err = checkpoint.Read(s.Load); err != nil {
+		if p, st, nt.hist, err = checkpoint.ReadWith(s.Load); err != nil {
 			return nil, inputf("invalid -load: %v", err)
 		}
 	} else {
@@ -258,6 +259,9 @@ func newNetwork(s settings) (*network, error) {
 	if nt.b, err = backend.New(cfg); err != nil {
 		nt.release()
 		return nil, err
+	}
+	if nt.hist == nil {
+		nt.hist = checkpoint.NewHistory()
 	}
 	return nt, nil
 }
@@ -334,7 +338,7 @@ func (nt *network) step(k int) error {
 				k, nt.b.T(), p.Horizon, need-1, nt.feed.End()-1)
 		}
 	}
-	err := nt.b.Step(k)
+	err := session.StepKeeping(nt.b, nt.hist, k)
 	if nt.feed != nil {
 		nt.feed.Drop(nt.b.T())
 	}
@@ -438,7 +442,7 @@ func (nt *network) save(path string) error {
 	if err != nil {
 		return err
 	}
-	return checkpoint.Write(path, nt.b.Params(), st)
+	return checkpoint.WriteWith(path, nt.b.Params(), st, nt.hist)
 }
 
 // arrayInfo describes one array of the state as the -state .npz has it.

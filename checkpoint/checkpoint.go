@@ -33,6 +33,14 @@
 //	                   not empty for the parameters, in order: name
 //	                   (string), type (uint8: 1 float32, 2 uint32,
 //	                   3 int32), length (uint64, elements), the elements
+//	sections           optional, to the end of the contents: per
+//	                   section a name (string), a length (uint64,
+//	                   bytes) and that many bytes. A reader skips a
+//	                   section it does not know. "history" is the
+//	                   run's learning curve (see History): stride
+//	                   (int64), count (uint32, at most MaxHistory),
+//	                   then per sample its step (int64), rolling F1
+//	                   and hidden rate (float32 bits each)
 //	crc      uint32    CRC-32C (Castagnoli) of every byte before it
 //
 // Versions 1 and 2 also stored the buffers that are empty for the

@@ -21,44 +21,68 @@ import (
 // this build's State for those parameters. It allocates no more than the
 // buffers the parameters imply, and never more than the file holds.
 func Read(path string) (cpuref.Params, *cpuref.State, error) {
+	p, st, _, err := ReadWith(path)
+	return p, st, err
+}
+
+// ReadWith is Read that also returns the file's history section, or nil
+// when it has none (a file written without one, or before there were
+// sections).
+func ReadWith(path string) (cpuref.Params, *cpuref.State, *History, error) {
 	// Stat before opening: opening a FIFO would block.
 	if fi, err := os.Stat(path); err != nil {
-		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %w", err)
+		return cpuref.Params{}, nil, nil, fmt.Errorf("checkpoint: %w", err)
 	} else if !fi.Mode().IsRegular() {
-		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %s: not a regular file", path)
+		return cpuref.Params{}, nil, nil, fmt.Errorf("checkpoint: %s: not a regular file", path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %w", err)
+		return cpuref.Params{}, nil, nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %w", err)
+		return cpuref.Params{}, nil, nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %s: not a regular file", path)
+		return cpuref.Params{}, nil, nil, fmt.Errorf("checkpoint: %s: not a regular file", path)
 	}
-	p, st, err := Decode(f, fi.Size())
+	p, st, h, err := DecodeWith(f, fi.Size())
 	if err != nil {
-		return cpuref.Params{}, nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+		return cpuref.Params{}, nil, nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
-	return p, st, nil
+	return p, st, h, nil
 }
 
 // Decode reads a checkpoint of size bytes from r; see Read.
 func Decode(r io.ReaderAt, size int64) (cpuref.Params, *cpuref.State, error) {
+	p, st, _, err := DecodeWith(r, size)
+	return p, st, err
+}
+
+// DecodeWith is Decode that also returns the history section (nil: none).
+func DecodeWith(r io.ReaderAt, size int64) (cpuref.Params, *cpuref.State, *History, error) {
 	version, err := verify(r, size)
 	if err != nil {
-		return cpuref.Params{}, nil, err
+		return cpuref.Params{}, nil, nil, err
 	}
 	d := &decoder{version: version, r: bufio.NewReaderSize(io.NewSectionReader(r, int64(headerSize), size-int64(headerSize+trailerSize)), chunk),
 		left: size - int64(headerSize+trailerSize)}
 	p, st, err := d.body()
 	if err != nil {
-		return cpuref.Params{}, nil, err
+		return cpuref.Params{}, nil, nil, err
 	}
-	return p, st, nil
+	var h *History
+	// Optional sections fill the rest of a version 3 file.
+	for d.left > 0 && version >= 3 {
+		if err := d.section(st.T, &h); err != nil {
+			return cpuref.Params{}, nil, nil, err
+		}
+	}
+	if d.left != 0 {
+		return cpuref.Params{}, nil, nil, fmt.Errorf("%d unread bytes after the last buffer", d.left)
+	}
+	return p, st, h, nil
 }
 
 // verify checks the header and the checksum, streaming the file once
@@ -240,9 +264,6 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 			return p, nil, fmt.Errorf("no buffer %s: the parameters imply %d elements", fields[next].Name, want[next])
 		}
 		d.elements(fields[next], 0)
-	}
-	if d.left != 0 {
-		return p, nil, fmt.Errorf("%d unread bytes after the last buffer", d.left)
 	}
 	return p, st, nil
 }

@@ -16,14 +16,20 @@ import (
 // the same directory, syncs it and renames it over path, so path holds
 // either the old file or the complete new one, never a part.
 func Write(path string, p cpuref.Params, st *cpuref.State) error {
-	if err := check(p, st); err != nil {
+	return WriteWith(path, p, st, nil)
+}
+
+// WriteWith is Write with the run's learning curve h (nil: none) in the
+// file's history section.
+func WriteWith(path string, p cpuref.Params, st *cpuref.State, h *History) error {
+	if err := check(p, st, h); err != nil {
 		return fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
 	f, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if err := Encode(f, p, st); err != nil {
+	if err := EncodeWith(f, p, st, h); err != nil {
 		f.Discard()
 		return fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
@@ -35,7 +41,13 @@ func Write(path string, p cpuref.Params, st *cpuref.State) error {
 
 // Encode writes the checkpoint of p and st to w.
 func Encode(w io.Writer, p cpuref.Params, st *cpuref.State) error {
-	if err := check(p, st); err != nil {
+	return EncodeWith(w, p, st, nil)
+}
+
+// EncodeWith writes the checkpoint of p and st, with the history h (nil:
+// none), to w.
+func EncodeWith(w io.Writer, p cpuref.Params, st *cpuref.State, h *History) error {
+	if err := check(p, st, h); err != nil {
 		return err
 	}
 	crc := crc32.New(castagnoli)
@@ -60,6 +72,9 @@ func Encode(w io.Writer, p cpuref.Params, st *cpuref.State) error {
 	size += int64(1+len(p.Env)) + 8 + 4
 	for _, f := range fields {
 		size += int64(1+len(f.Name)) + 1 + 8 + 4*int64(fieldLen(f))
+	}
+	if h != nil {
+		size += int64(1+len(historySection)) + 8 + historySize(h)
 	}
 
 	e.bytes([]byte(Magic))
@@ -95,6 +110,11 @@ func Encode(w io.Writer, p cpuref.Params, st *cpuref.State) error {
 		e.u64(uint64(fieldLen(f)))
 		e.elements(f)
 	}
+	if h != nil {
+		e.str(historySection)
+		e.u64(uint64(historySize(h)))
+		e.history(h)
+	}
 	if e.err != nil {
 		return e.err
 	}
@@ -112,7 +132,7 @@ func Encode(w io.Writer, p cpuref.Params, st *cpuref.State) error {
 }
 
 // check refuses to write a state that Read would refuse.
-func check(p cpuref.Params, st *cpuref.State) error {
+func check(p cpuref.Params, st *cpuref.State, h *History) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("invalid parameters: %w", err)
 	}
@@ -136,6 +156,9 @@ func check(p cpuref.Params, st *cpuref.State) error {
 		if l := int64(fieldLen(f)); l != want[i] {
 			return fmt.Errorf("buffer %s has %d elements, n=%d implies %d", f.Name, l, p.N, want[i])
 		}
+	}
+	if h != nil {
+		return checkHistory(h, st.T)
 	}
 	return nil
 }

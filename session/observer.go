@@ -29,8 +29,12 @@ type observer struct {
 	b      backend.Backend
 	stderr io.Writer
 
-	every  int64
-	csv    *atomicfile.File
+	every int64
+	csv   *atomicfile.File
+	// hist is the run's learning curve, which -save and S store, sampled
+	// at steps that are multiples of its stride (nil: not kept, in a
+	// headless run that saves nothing).
+	hist   *checkpoint.History
 	logged int          // entries of c.changeLog written to a row
 	spikes *spikeWriter // -spikes
 	states int64        // -state_every
@@ -72,6 +76,15 @@ func newObserver(c *Config, b backend.Backend, stderr io.Writer, progress bool) 
 	if c.StateFile != "" {
 		o.states = int64(c.StateEvery)
 	}
+	if c.Save != "" || !progress {
+		// Kept where a checkpoint may be written: with -save, and in the
+		// window (S), which is the one kind of run without a progress
+		// line. A sample waits for the last step, once every stride.
+		o.hist = c.History.Clone()
+		if o.hist == nil {
+			o.hist = checkpoint.NewHistory()
+		}
+	}
 	if c.Spikes != "" {
 		tap, ok := b.(backend.SpikeTapper)
 		if !ok {
@@ -102,11 +115,21 @@ func (o *observer) until(t int64) int64 {
 	if o.states > 0 {
 		next = min(next, (t/o.states+1)*o.states-t)
 	}
+	if o.hist != nil {
+		next = min(next, (t/o.hist.Every+1)*o.hist.Every-t)
+	}
 	return next
 }
 
 // after is called with the step count T after a batch of steps.
 func (o *observer) after(t int64) error {
+	if o.hist != nil && o.hist.Due(t) {
+		m, err := o.b.Measures()
+		if err != nil {
+			return err
+		}
+		o.hist.Add(t, m.F1, m.HiddenRate)
+	}
 	if o.csv != nil && t%o.every == 0 && t > 0 {
 		st, err := o.b.State()
 		if err != nil {
@@ -248,7 +271,7 @@ func (o *observer) finish() error {
 	if o.c.Save != "" || o.c.StateFile != "" {
 		st, err := o.b.State()
 		if err == nil && o.c.Save != "" {
-			err = checkpoint.Write(o.c.Save, o.b.Params(), st)
+			err = checkpoint.WriteWith(o.c.Save, o.b.Params(), st, o.hist)
 		}
 		if err == nil && o.c.StateFile != "" {
 			err = writeStateNPZ(o.c.StateFile, o.b, st)
@@ -312,7 +335,7 @@ func (b *observed) Step(k int) error {
 
 // save writes a checkpoint of b's state, to -save or to
 // spikecast-<step>.ckpt, for S in the window.
-func save(c *Config, b backend.Backend) (string, error) {
+func save(c *Config, b backend.Backend, h *checkpoint.History) (string, error) {
 	st, err := b.State()
 	if err != nil {
 		return "", err
@@ -321,7 +344,7 @@ func save(c *Config, b backend.Backend) (string, error) {
 	if path == "" {
 		path = fmt.Sprintf("spikecast-%d.ckpt", st.T)
 	}
-	return path, checkpoint.Write(path, b.Params(), st)
+	return path, checkpoint.WriteWith(path, b.Params(), st, h)
 }
 
 // saveLater is S in the window: the checkpoint (to -save, or
@@ -331,11 +354,12 @@ func save(c *Config, b backend.Backend) (string, error) {
 // their own goroutine, so the frame loop does not stall; wg counts the
 // writes, which the window waits for before it ends. It returns the
 // paths at once.
-func saveLater(c *Config, b backend.Backend, wg *sync.WaitGroup, stderr io.Writer) (string, error) {
+func saveLater(c *Config, b backend.Backend, h *checkpoint.History, wg *sync.WaitGroup, stderr io.Writer) (string, error) {
 	sl, ok := b.(backend.StateLater)
 	if !ok {
-		return save(c, b)
+		return save(c, b, h)
 	}
+	h = h.Clone() // the run goes on adding to it
 	t := b.T()
 	wait, err := sl.StateLater()
 	if err != nil {
@@ -355,7 +379,7 @@ func saveLater(c *Config, b backend.Backend, wg *sync.WaitGroup, stderr io.Write
 		defer wg.Done()
 		st, err := wait()
 		if err == nil {
-			err = checkpoint.Write(path, b.Params(), st)
+			err = checkpoint.WriteWith(path, b.Params(), st, h)
 		}
 		if err == nil && npz != "" {
 			err = writeStateNPZ(npz, b, st)
@@ -365,4 +389,27 @@ func saveLater(c *Config, b backend.Backend, wg *sync.WaitGroup, stderr io.Write
 		}
 	}()
 	return shown, nil
+}
+
+// StepKeeping runs k steps of b, split where h samples (multiples of its
+// stride), adding each sample to h: the history a run's observer keeps,
+// for a network stepped outside a run (the C API), so that both save the
+// same checkpoint.
+func StepKeeping(b backend.Backend, h *checkpoint.History, k int) error {
+	for k > 0 {
+		t := b.T()
+		j := int(min(int64(k), (t/h.Every+1)*h.Every-t))
+		if err := b.Step(j); err != nil {
+			return err
+		}
+		k -= j
+		if h.Due(b.T()) {
+			m, err := b.Measures()
+			if err != nil {
+				return err
+			}
+			h.Add(b.T(), m.F1, m.HiddenRate)
+		}
+	}
+	return nil
 }

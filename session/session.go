@@ -17,6 +17,7 @@ import (
 
 	"github.com/spikecast/spikecast/backend"
 	"github.com/spikecast/spikecast/changes"
+	"github.com/spikecast/spikecast/checkpoint"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/frames"
 	"github.com/spikecast/spikecast/gpu"
@@ -52,6 +53,9 @@ type Config struct {
 	Layout        string     // viz.Layouts
 	Panels        []viz.View // the 2-D panels' starting views (-panels)
 	Zoom          float64    // the 2-D panels' starting zoom (-zoom)
+	// AutoZoom opens the 2-D panels zoomed in on the dot where the whole
+	// grid's cells would be specks (viz.Options.AutoZoom): no -zoom.
+	AutoZoom bool
 	// Changes are parameter changes at given steps (-changes), applied
 	// before the step each names in every kind of run.
 	Changes []changes.Change
@@ -72,6 +76,9 @@ type Config struct {
 	MetricsEvery int           // steps between metrics rows
 	Quiet        bool          // no progress line
 	Resume       *cpuref.State // the state -load read
+	// History is the learning curve -load read (nil: the file has none),
+	// which the run's history and the window's curve continue.
+	History *checkpoint.History
 
 	// Data out: every spike (-spikes), the whole state (-state).
 	Spikes      string                   // .npy of spike records

@@ -23,11 +23,11 @@ func TestSaveKeyPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := save(&Config{}, b)
+	path, err := save(&Config{}, b, nil)
 	if err != nil || path != "spikecast-1234.ckpt" {
 		t.Fatalf("saved to %q: %v", path, err)
 	}
-	if path, err = save(&Config{Save: "mine.ckpt"}, b); err != nil || path != "mine.ckpt" {
+	if path, err = save(&Config{Save: "mine.ckpt"}, b, nil); err != nil || path != "mine.ckpt" {
 		t.Fatalf("saved to %q: %v", path, err)
 	}
 	for _, f := range []string{"spikecast-1234.ckpt", "mine.ckpt"} {
@@ -52,7 +52,7 @@ func TestSaveLaterWritesBoth(t *testing.T) {
 		b.Step(37)
 		var wg sync.WaitGroup
 		c := &Config{Save: name + ".ckpt", StateFile: name + ".npz"}
-		shown, err := saveLater(c, b, &wg, os.Stderr)
+		shown, err := saveLater(c, b, nil, &wg, os.Stderr)
 		b.Step(5) // the loop goes on while the files are written
 		wg.Wait()
 		want := name + ".ckpt, " + name + "-000037.npz"

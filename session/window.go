@@ -61,7 +61,7 @@ func runWindow(c *Config, sigs <-chan os.Signal, stdout, stderr io.Writer) int {
 			StartRecording: live.start,
 			RecordAtStart:  c.Record != "",
 			Snapshot:       live.snapshot,
-			Save:           func() (string, error) { return saveLater(c, b, &saves, stderr) },
+			Save:           func() (string, error) { return saveLater(c, b, obs.hist, &saves, stderr) },
 			Changes:        c.Changes,
 			OnChange:       c.logChange(stderr),
 			Interrupted:    func() bool { got = poll(sigs); return got != nil },
@@ -109,7 +109,11 @@ func draw(ctx *gpu.Context, b backend.Backend, c *Config, loop func(*viz.Viz, ba
 	defer ctx.Do(func() error { d.Release(); return nil })
 	var v *viz.Viz
 	if err := ctx.Do(func() (err error) {
-		v, err = viz.New(d.Sim(), viz.Options{Afterglow: float32(c.Afterglow), Layout: c.Layout, Views: c.Panels, Zoom: float32(c.Zoom)})
+		v, err = viz.New(d.Sim(), viz.Options{Afterglow: float32(c.Afterglow), Layout: c.Layout, Views: c.Panels, Zoom: float32(c.Zoom), AutoZoom: c.AutoZoom})
+		if err == nil && c.History != nil {
+			// The curve continues the loaded run's.
+			v.Curve.Seed(c.History.Steps, c.History.F1, c.History.Rate)
+		}
 		return err
 	}); err != nil {
 		return viz.Result{}, err

@@ -17,8 +17,12 @@ type Curve struct {
 	F1    []float32
 	Rate  []float32
 	every int64 // steps between kept samples
-	vao   uint32
-	vbo   uint32
+	// seed is the history the curve starts from and Reset returns to
+	// (a loaded checkpoint's).
+	seedSteps        []int64
+	seedF1, seedRate []float32
+	vao              uint32
+	vbo              uint32
 }
 
 func newCurve() *Curve {
@@ -52,10 +56,23 @@ func (c *Curve) Add(t int64, f1, rate float64) {
 	}
 }
 
-// Reset forgets the run.
+// Reset forgets the run since the seed.
 func (c *Curve) Reset() {
 	c.Steps, c.F1, c.Rate = c.Steps[:0], c.F1[:0], c.Rate[:0]
 	c.every = 1
+	for i := range c.seedSteps {
+		c.Add(c.seedSteps[i], float64(c.seedF1[i]), float64(c.seedRate[i]))
+	}
+}
+
+// Seed starts the curve from a run's history (a loaded checkpoint's:
+// steps, rolling F1 and hidden rate), which Reset returns to.
+func (c *Curve) Seed(steps []int64, f1, rate []float32) {
+	k := min(len(steps), len(f1), len(rate))
+	c.seedSteps = append([]int64(nil), steps[:k]...)
+	c.seedF1 = append([]float32(nil), f1[:k]...)
+	c.seedRate = append([]float32(nil), rate[:k]...)
+	c.Reset()
 }
 
 // maxRate is the scale of the rate line: the largest rate seen, at least

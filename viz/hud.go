@@ -3,6 +3,9 @@ package viz
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/spikecast/spikecast/cpuref"
 )
 
 // Stats are the live numbers the window shows.
@@ -33,6 +36,7 @@ func (v *Viz) drawText(l Layout, scale float32, st Stats) {
 	v.drawHeader(l, scale, st)
 	v.drawTitles(l, scale)
 	v.drawCurveLabels(l, scale)
+	v.drawExpectation(l, scale, st)
 	if v.Picked {
 		v.drawInspector(l, scale)
 	}
@@ -149,6 +153,9 @@ func (v *Viz) drawTitles(l Layout, scale float32) {
 			z := fmt.Sprintf("zoom ×%.1f", float32(v.sim.Params.N)/v.Zoom.Span)
 			if v.Follow {
 				z += " · following"
+			}
+			if v.autoZoomed && k == 0 {
+				z += " · Z: whole grid"
 			}
 			badge = append(badge, z)
 		}
@@ -272,6 +279,11 @@ func (v *Viz) drawInspector(l Layout, scale float32) {
 	p := l.Panels[Slot3D]
 	x := max(6*scale, min(p.X+p.W-w-6*scale, l.Header.W-w-6*scale))
 	y := p.Y + 6*scale
+	if c := l.Curve; x+w > p.X+p.W && x < c.X+c.W && x+w > c.X {
+		// Wider than the 3-D panel, it spills over the curve: below the
+		// curve's labels, which are drawn after the boxes.
+		y = max(y, c.Y+20*scale)
+	}
 	t.Rect(x-1, y-1, w+2, h+2, [4]float32{1, 0.85, 0.2, 0.9})
 	t.Rect(x, y, w, h, [4]float32{0.04, 0.045, 0.06, 0.92})
 	cx := x + 8*scale
@@ -330,4 +342,58 @@ func (v *Viz) drawHelp(l Layout, scale float32) {
 		t.Add(Bold, k.label, cx, ry, titleColour)
 		t.Add(Regular, k.help, cx+20*scale+keyW, ry, dimColour)
 	}
+}
+
+// learnSteps estimates the steps the border walk takes, at the default
+// parameters, until the rolling F1 first passes 0.5 at grid side n:
+// 16·n + 700, fitted to runs of spikecast -headless -metrics_every 50
+// at n = 32, 64, 128, 256 and 512 (1,200, 1,700, 2,700, 4,800 and 8,900
+// steps; seeds 1 to 3 agree within 100), about seven laps of the border
+// at n = 64 and four at n = 512. ok is false for any other stimulus or
+// parameters, where nothing was measured.
+func learnSteps(p cpuref.Params) (steps int64, ok bool) {
+	q := p
+	q.N, q.Seed = cpuref.Defaults().N, cpuref.Defaults().Seed
+	if q != cpuref.Defaults() {
+		return 0, false
+	}
+	return (16*int64(p.N) + 700 + 50) / 100 * 100, true // no more precise than it is
+}
+
+// drawExpectation says, in the learning curve, what to expect until the
+// network has first learnt (F1 over 0.5): the estimated steps to get
+// there, and at the measured rate the time.
+func (v *Viz) drawExpectation(l Layout, scale float32, st Stats) {
+	steps, ok := learnSteps(v.sim.Params)
+	if !ok {
+		return
+	}
+	for _, f := range v.Curve.F1 {
+		if f > 0.5 {
+			return
+		}
+	}
+	t := v.text
+	s := fmt.Sprintf("expect F1 > 0.5 after about %s steps (an estimate for the border walk at n=%d)", thousands(steps), v.sim.Params.N)
+	if st.StepsPerS > 0 && st.Step < steps {
+		s += fmt.Sprintf(", %s at %.0f steps/s", time.Duration(float64(steps-st.Step)/st.StepsPerS*float64(time.Second)).Round(time.Second), st.StepsPerS)
+	}
+	c := l.Curve
+	w, _ := t.Measure(Regular, s)
+	if w > c.W-12*scale {
+		s = fmt.Sprintf("F1 > 0.5 in ≈%s steps (estimate)", thousands(steps))
+		if w, _ = t.Measure(Regular, s); w > c.W-12*scale {
+			return
+		}
+	}
+	t.Add(Regular, s, c.X+(c.W-w)/2, c.Y+c.H/2-t.LineHeight()/2, accentColour)
+}
+
+// thousands writes a count with commas between the thousands.
+func thousands(k int64) string {
+	s := fmt.Sprint(k)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

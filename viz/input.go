@@ -104,7 +104,7 @@ func (a *app) onScroll(x, y, dy float64) {
 	}
 	c := &a.v.Camera
 	c.Auto = false
-	c.Distance = min(max(c.Distance*float32(math.Pow(0.9, dy)), 0.6), 8)
+	c.Distance = min(max(c.Distance*float32(math.Pow(0.9, dy)), minDistance), maxDistance)
 }
 
 // layout is the surface's layout and its UI scale.

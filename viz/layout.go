@@ -80,8 +80,7 @@ func ComputeLayoutKind(kind string, w, h int, scale float32) Layout {
 	}
 	// Three squares across the top, as wide as their columns so that a
 	// 16:9 window has no gutters, leaving the 3-D panel and the curve
-	// below at least a third of the height; the 3-D panel and the curve
-	// below.
+	// below at least a third of the height.
 	colW := (W - pad) / 3
 	side := max(min(colW-pad, avail*0.66-titleH), 16)
 	for k := 0; k < 3; k++ {
@@ -89,7 +88,11 @@ func ComputeLayoutKind(kind string, w, h int, scale float32) Layout {
 	}
 	y2 := top + titleH + side + pad
 	h2 := H - y2 - titleH - pad
-	w3 := (W - 3*pad) * 0.62
+	// The 3-D panel no wider than 1.4 times its height: the stack of
+	// planes is about as tall as wide, so a wider panel would be empty
+	// at its sides; but wide enough for its title and legend. The curve
+	// takes the rest.
+	w3 := min((W-3*pad)*0.62, max(1.4*h2, 300*scale))
 	l.Titles[Slot3D] = Rect{pad, y2, w3, titleH}
 	l.Panels[Slot3D] = Rect{pad, y2 + titleH, w3, max(h2, 16)}
 	l.Curve = Rect{2*pad + w3, y2 + titleH, W - 3*pad - w3, max(h2, 16)}

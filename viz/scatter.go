@@ -31,43 +31,124 @@ const subGap = 0.5 * layerGap
 // Camera orbits the centre of the 3-D panel.
 type Camera struct {
 	Yaw, Pitch float32 // radians
-	Distance   float32
-	Auto       bool // slow rotation until the user touches the view
+	// Distance is the eye's distance in units of the fitted one: at 1
+	// the three planes fill the panel (see fitDistance), below 1 the
+	// view is nearer.
+	Distance float32
+	Auto     bool // slow rotation until the user touches the view
 }
 
-// DefaultCamera is the view the panel starts in and C returns to. Its
-// distance keeps the whole stack in view at every yaw of the slow
-// rotation: nearer, the corner of the input plane that faces the camera
-// leaves the panel, and any spike there with it.
+// DefaultCamera is the view the panel starts in and C returns to: the
+// stack framed to fill the panel, whatever its size and shape.
 func DefaultCamera() Camera {
-	return Camera{Yaw: 0.6, Pitch: 0.45, Distance: 2.7, Auto: true}
+	return Camera{Yaw: 0.6, Pitch: 0.45, Distance: 1, Auto: true}
 }
+
+// Zoom limits of the 3-D view, in units of the fitted distance.
+const (
+	minDistance = 0.25
+	maxDistance = 3
+)
 
 // Field of view of the 3-D panel: fovY vertically, widened in a panel
-// narrower than fitAspect so that the stack still fits across it (a
-// portrait window's panel is taller than wide).
+// narrower than fitAspect so that a portrait panel does not put the
+// eye far away.
 const (
 	fovY      = 38 // degrees
 	fitAspect = 1.1
 )
 
+// fill is the fraction of the panel's half-width or half-height that the
+// stack reaches at the fitted distance, in the direction that limits it
+// (the rest is the margin for the points' radius).
+const fill = 0.9
+
 // mvp is the projection and view of a panel of the given aspect (width
 // over height).
 func (c Camera) mvp(aspect float32) mgl32.Mat4 {
+	return c.mvpAt(aspect, fitDistance(aspect, c.Pitch))
+}
+
+// mvpAt is mvp for the fitted distance fit.
+func (c Camera) mvpAt(aspect, fit float32) mgl32.Mat4 {
+	d := c.Distance * fit
+	return c.projection(aspect, d).Mul4(c.view(d))
+}
+
+func (c Camera) projection(aspect, d float32) mgl32.Mat4 {
 	fov := float64(mgl32.DegToRad(fovY))
 	if aspect < fitAspect {
 		fov = 2 * math.Atan(math.Tan(fov/2)*fitAspect/float64(aspect))
 	}
-	return mgl32.Perspective(float32(fov), aspect, 0.05, 20).Mul4(c.view())
+	return mgl32.Perspective(float32(fov), aspect, min(0.05, d/10), d+4)
 }
 
-func (c Camera) view() mgl32.Mat4 {
+func (c Camera) view(d float32) mgl32.Mat4 {
 	eye := mgl32.Vec3{
-		c.Distance * float32(math.Cos(float64(c.Pitch))*math.Sin(float64(c.Yaw))),
-		c.Distance * float32(math.Sin(float64(c.Pitch))),
-		c.Distance * float32(math.Cos(float64(c.Pitch))*math.Cos(float64(c.Yaw))),
+		d * float32(math.Cos(float64(c.Pitch))*math.Sin(float64(c.Yaw))),
+		d * float32(math.Sin(float64(c.Pitch))),
+		d * float32(math.Cos(float64(c.Pitch))*math.Cos(float64(c.Yaw))),
 	}
 	return mgl32.LookAtV(eye, mgl32.Vec3{}, mgl32.Vec3{0, 1, 0})
+}
+
+// fitYaws is how many yaws, evenly spaced, fitDistance tries.
+const fitYaws = 48
+
+// extent is how far towards the panel's edge the stack's corners reach
+// at eye distance d, at the worst of fitYaws yaws: the largest |x| or
+// |y| in normalised device coordinates (+Inf when a corner is behind the
+// eye).
+func (c Camera) extent(aspect, d float32) float32 {
+	proj := c.projection(aspect, d)
+	worst := float32(0)
+	for k := range fitYaws {
+		c.Yaw = float32(k) * 2 * math.Pi / fitYaws
+		m := proj.Mul4(c.view(d))
+		for layer := -1; layer <= 1; layer++ {
+			for _, xz := range [4][2]float32{{-0.5, -0.5}, {0.5, -0.5}, {0.5, 0.5}, {-0.5, 0.5}} {
+				q := m.Mul4x1(mgl32.Vec4{xz[0], float32(layer) * layerGap, xz[1], 1})
+				if q[3] <= 0 {
+					return float32(math.Inf(1))
+				}
+				x, y := q[0]/q[3], q[1]/q[3]
+				worst = max(worst, x, -x, y, -y)
+			}
+		}
+	}
+	return worst
+}
+
+// fitDistance is the eye distance at which the three planes, turned to
+// any yaw (the slow rotation, or the user's orbit), reach fill of the
+// panel in the direction that limits them, so that they fill most of
+// any panel, wide or tall, without the zoom pumping as they turn. It is
+// found by bisection (see scatter.fit for the one the panel keeps).
+func fitDistance(aspect, pitch float32) float32 {
+	c := Camera{Pitch: pitch}
+	lo, hi := float32(0.75), float32(40) // nearer than lo, the eye is inside the stack
+	for range 30 {
+		mid := (lo + hi) / 2
+		if c.extent(aspect, mid) > fill {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// fitted is a fitDistance answer and what it was asked.
+type fitted struct{ aspect, pitch, d float32 }
+
+// mvp is cam.mvp(aspect) with the fitted distance kept from the last
+// frame: the aspect and pitch change only on a resize, a layout change
+// or an orbit.
+func (s *scatter) mvp(cam Camera, aspect float32) mgl32.Mat4 {
+	if s.fit.aspect != aspect || s.fit.pitch != cam.Pitch || s.fit.d == 0 {
+		s.fit = fitted{aspect, cam.Pitch, fitDistance(aspect, cam.Pitch)}
+	}
+	return cam.mvpAt(aspect, s.fit.d)
 }
 
 // scatter is the 3-D spike panel: a compute pass that fades afterglow and
@@ -87,6 +168,7 @@ type scatter struct {
 	nSub     int32  // vertices of the hidden sub-layers' outlines, after the planes'
 	pickVAO  uint32 // the inspector's mark, made on first use
 	pickVBO  uint32
+	fit      fitted // the camera's fitted distance for the last frame's panel
 }
 
 func newScatter(n, k int, defs gpu.Defines, lineProg uint32) (*scatter, error) {
@@ -167,7 +249,7 @@ func (s *scatter) update(decay float32, frame []cpuref.Rect) {
 
 // draw renders the planes and the points into the current viewport.
 func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
-	mvp := cam.mvp(aspect)
+	mvp := s.mvp(cam, aspect)
 
 	gl.Enable(gl.BLEND)
 	gl.BlendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA)
@@ -199,8 +281,9 @@ func (s *scatter) draw(cam Camera, aspect float32, viewportH int) {
 	gl.Uniform1f(loc(s.drawProg, "uLayerGap"), layerGap)
 	gl.Uniform1i(loc(s.drawProg, "uCells"), int32(s.k))
 	gl.Uniform1f(loc(s.drawProg, "uSubGap"), subGap)
-	// A cell's size on screen, with a floor so sparse spikes stay visible.
-	size := float32(viewportH) * 2.6 / float32(s.n)
+	// A cell's size on screen, with a floor so sparse spikes stay
+	// visible: the projection's scale at the eye's distance.
+	size := float32(viewportH) * 7 / (float32(s.n) * cam.Distance * s.fit.d)
 	gl.Uniform1f(loc(s.drawProg, "uPointSize"), max(size, 9))
 	gl.BindBufferBase(gl.SHADER_STORAGE_BUFFER, uint32(bindPoints), s.points)
 	gl.BindBuffer(gl.DRAW_INDIRECT_BUFFER, s.points)
@@ -274,7 +357,7 @@ func (s *scatter) drawPick(cam Camera, aspect float32, row, col int) {
 	}
 	v = append(v, cx, -layerGap, cz, cx, layerGap, cz)
 	gl.NamedBufferSubData(s.pickVBO, 0, len(v)*4, gl.Ptr(v))
-	mvp := cam.mvp(aspect)
+	mvp := s.mvp(cam, aspect)
 	gl.Enable(gl.BLEND)
 	gl.BlendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA)
 	gl.UseProgram(s.lineProg)

@@ -34,6 +34,10 @@ type Options struct {
 	// Zoom, above 1, starts the 2-D panels zoomed in by that factor and
 	// following the dot (-zoom).
 	Zoom float32
+	// AutoZoom, with Zoom at most 1, starts the 2-D panels zoomed in and
+	// following the dot where the whole grid's cells would be under
+	// minCellPx pixels (see OpeningZoom): the view a large grid opens on.
+	AutoZoom bool
 }
 
 // Viz renders a gpu.Sim's buffers. Its methods run on the GL thread.
@@ -67,6 +71,10 @@ type Viz struct {
 	// ShowAll: every one, tiled (with K > 1 cells a pixel; see cells.go).
 	// Change it with SetCell.
 	Cell int
+
+	// opened: the first frame was laid out (the opening zoom is chosen
+	// then); autoZoomed: it zoomed in, which the zoom badge says.
+	opened, autoZoomed bool
 
 	views   *views
 	inspect *inspector
@@ -126,6 +134,7 @@ func New(sim *gpu.Sim, opts Options) (*Viz, error) {
 	if opts.Zoom > 1 {
 		v.Zoom = v.Zoom.ZoomAbout(0.5, 0.5, 1/opts.Zoom, sim.Params.N)
 		v.Follow = true
+		v.opts.AutoZoom = false
 	}
 	return v, nil
 }
@@ -321,6 +330,7 @@ func (v *Viz) Draw(fbW, fbH int, scale float32, st Stats) error {
 	gl.Clear(gl.COLOR_BUFFER_BIT)
 	l := v.Layout(fbW, fbH, scale)
 	t := v.text
+	v.openZoom(l)
 	v.follow()
 	v.inspect.poll()
 	if v.Picked {

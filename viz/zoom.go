@@ -53,3 +53,41 @@ func (z Zoom) Centre(col, row float32, n int) Zoom {
 	z.X, z.Y = col-z.Span/2, row-z.Span/2
 	return z.clamp(n)
 }
+
+// minCellPx is the smallest cell, in framebuffer pixels, at which a 2-D
+// panel shows the whole grid when it opens: below it the dot is a speck.
+const minCellPx = 4
+
+// openCellPx is the cell size the opening zoom aims at.
+const openCellPx = 8
+
+// OpeningZoom is the zoom factor (a power of 2, at most n/2) at which a
+// 2-D panel side pixels wide shows an n×n grid's cells at least
+// openCellPx wide, or 1 where the whole grid's cells are already
+// minCellPx or more.
+func OpeningZoom(n int, side float32) float32 {
+	if side <= 0 || side/float32(n) >= minCellPx {
+		return 1
+	}
+	f := float32(1)
+	for f*side/float32(n) < openCellPx && 2*f <= float32(n)/2 {
+		f *= 2
+	}
+	return f
+}
+
+// openZoom zooms the 2-D panels in on the first frame where the whole
+// grid would make the stimulus a speck (Options.AutoZoom), following it;
+// Z shows the whole grid.
+func (v *Viz) openZoom(l Layout) {
+	if !v.opts.AutoZoom || v.opened {
+		return
+	}
+	v.opened = true
+	n := v.sim.Params.N
+	if f := OpeningZoom(n, l.Panels[0].W); f > 1 {
+		v.Zoom = FullZoom(n).ZoomAbout(0.5, 0.5, 1/f, n)
+		v.Follow = true
+		v.autoZoomed = true
+	}
+}
