@@ -73,7 +73,8 @@ windows: setup
 # learnt: each trained headless and saved, then loaded into the window on a
 # private Xvfb for a few hundred steps, so that the header's steps/s and
 # fps are what this machine did and the learning curve is the saved run's.
-# The GIF records a fresh n=32 network learning, at the video's rates.
+# The GIFs record fresh networks learning, at the video's rates: n=32 on
+# the border walk, and -preset rich on the Game of Life.
 # make doc-commands runs it (the README shows it).
 DOCNET  := /tmp/spikecast-doc-images
 XVFB    := xvfb-run -a -s "-screen 0 1920x1080x24"
@@ -84,6 +85,8 @@ doc-images: build
 	./spikecast -headless -quiet -n 256 -steps 10000 -save $(DOCNET)/n256.ckpt >/dev/null
 	$(XVFB) ./spikecast -load $(DOCNET)/n256.ckpt -steps 640 -steps_per_frame 8 -vsync=false -width 1920 -height 1080 -panels input,win,rate -zoom 8 -screenshot docs/views-n256.png >/dev/null
 	./spikecast -headless -quiet -n 32 -steps 3000 -steps_per_frame 20 -record docs/learning.gif -width 640 -height 480 -fps 15 -title "spikecast: learning to predict the next frame (n=32)" >/dev/null
+	bench/life.sh $(DOCNET)/life.npy >/dev/null
+	./spikecast -headless -quiet -preset rich -frames $(DOCNET)/life.npy -loop -threshold 0.5 -n 48 -steps 6000 -steps_per_frame 40 -record docs/life.gif -width 640 -height 480 -fps 15 -title "spikecast -preset rich: learning the Game of Life (n=48)" >/dev/null
 	rm -rf $(DOCNET)
 
 # doc-commands runs every command README.md and BENCHMARKS.md show, in a
