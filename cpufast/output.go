@@ -268,46 +268,40 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 // spikes: weight (k, c, m) changes only when hidden cell c·n² + j(m)
 // spiked and e_k ≠ 0, and each such weight is visited exactly once.
 func (s *Sim) learnOutLocal(spikes []int32) {
-	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.p.OutPlanes()
-	r := p.ROut
-	w := 2*r + 1
-	width := w * w
+	K := s.p.OutPlanes()
 	for _, cj := range spikes {
-		c, j := int(cj)/nn, int(cj)%nn
-		jr, jc := j/n, j%n
-		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-				k := y*n + x
-				if e := st.Err[k]; e != 0 {
-					d := float32(p.EtaOut * float32(e))
-					wi := (k*K+c)*width + (jr-y+r)*w + (jc - x + r)
-					st.WOut[wi] = cpuref.Clamp(st.WOut[wi]+d, -p.WoutMax, p.WoutMax)
-				}
-			}
-		}
+		s.deltaAround(s.st.WOut, K, int(cj)/s.nn, s.p.ROut, int(cj)%s.nn)
 	}
 }
 
 // learnDirect is the delta rule on the direct path, scattered from its lit
 // inputs as learnOutLocal is from the spikes.
 func (s *Sim) learnDirect() {
-	st, p, n, D := s.st, s.p, s.n, s.p.Direct
-	r := p.RDirect
+	in := s.directInputs()
+	for d := range s.p.Direct {
+		for _, j := range in[d] {
+			s.deltaAround(s.st.WDirect, s.p.Direct, d, s.p.RDirect, int(j))
+		}
+	}
+}
+
+// deltaAround is output's delta rule, clamp(w + η_out·e), on the weights
+// through which input j of plane plane reaches every output cell within
+// radius r whose error is not 0, in weights laid out as planes windows of
+// radius r a cell (W_out: K planes; W_direct: D). Each weight is reached
+// from one input only, so the order of the scatter does not matter.
+func (s *Sim) deltaAround(wts []float32, planes, plane, r, j int) {
+	st, p, n := s.st, s.p, s.n
 	w := 2*r + 1
 	width := w * w
-	in := s.directInputs()
-	for d := range D {
-		for _, j := range in[d] {
-			jr, jc := int(j)/n, int(j)%n
-			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-					k := y*n + x
-					if e := st.Err[k]; e != 0 {
-						d2 := float32(p.EtaOut * float32(e))
-						wi := (k*D+d)*width + (jr-y+r)*w + (jc - x + r)
-						st.WDirect[wi] = cpuref.Clamp(st.WDirect[wi]+d2, -p.WoutMax, p.WoutMax)
-					}
-				}
+	jr, jc := j/n, j%n
+	for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
+		for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
+			k := y*n + x
+			if e := st.Err[k]; e != 0 {
+				d := float32(p.EtaOut * float32(e))
+				wi := (k*planes+plane)*width + (jr-y+r)*w + (jc - x + r)
+				wts[wi] = cpuref.Clamp(wts[wi]+d, -p.WoutMax, p.WoutMax)
 			}
 		}
 	}
