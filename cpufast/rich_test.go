@@ -206,37 +206,17 @@ func TestMatchesReferenceRichEdgeValues(t *testing.T) {
 func negZero() float32 { return float32(math.Copysign(0, -1)) }
 
 // TestRichSetParamsMatchesReference changes the live rich parameters
-// (the rate ladder, annealing, the bias's rate) mid-run on both engines.
+// (the rate ladder, annealing, the bias's rate, the gap rule) mid-run on
+// both engines.
 func TestRichSetParamsMatchesReference(t *testing.T) {
 	p := busy(cpuref.Defaults())
 	p.N, p.K, p.Direct, p.EtaBias, p.Anneal, p.DRate = 24, 3, 2, 0.05, 100, 0.02
-	ref := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
-	ref.SetWorkers(1)
-	fast, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fast.Release()
-	changes := map[int]func(*cpuref.Params){
+	fast := changeInLockstep(t, p, 200, 20, map[int]func(*cpuref.Params){
 		50:  func(q *cpuref.Params) { q.DRate, q.EtaBias = 0.1, 0.2 },
 		100: func(q *cpuref.Params) { q.Anneal, q.TargetRate = 0, 0.05 },
-		150: func(q *cpuref.Params) { q.Anneal = 7 },
-	}
-	for step := 1; step <= 200; step++ {
-		if ch, ok := changes[step]; ok {
-			q := ref.Params
-			ch(&q)
-			ref.Params = q
-			if err := fast.SetParams(q); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ref.Step()
-		fast.Step()
-		if err := diff(step, fast.State(), ref.State, step%20 == 0); err != nil {
-			t.Fatalf("cpufast differs from cpuref after live changes: %v", err)
-		}
-	}
+		150: func(q *cpuref.Params) { q.Anneal, q.Gap, q.EtaGap = 7, 0.3, 0.01 },
+	})
+	defer fast.Release()
 	q := p
 	q.K = 2
 	if err := fast.SetParams(q); err == nil {

@@ -545,14 +545,7 @@ func TestMatchesReferenceFrameSource(t *testing.T) {
 func TestSetParamsMatchesReference(t *testing.T) {
 	p := busy(cpuref.Defaults())
 	p.N = 24
-	ref := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
-	ref.SetWorkers(1)
-	fast, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fast.Release()
-	changes := map[int]func(*cpuref.Params){
+	fast := changeInLockstep(t, p, 960, 100, map[int]func(*cpuref.Params){
 		60:  func(q *cpuref.Params) { q.Eta, q.EtaOut, q.SigmaNoise, q.TargetRate = 0.03, 0.1, 0.1, 0.05 },
 		120: func(q *cpuref.Params) { q.LambdaPre, q.LambdaPost, q.Rho = 0.5, 0.95, 0.7 },
 		180: func(q *cpuref.Params) { q.LambdaPost, q.SigmaNoise = 0.8, 0.001 },
@@ -560,25 +553,44 @@ func TestSetParamsMatchesReference(t *testing.T) {
 		// back to q (the smallest subnormals at λ = 0.8), and cpufast no
 		// longer decays them; at λ = 0.5 they decay to 0 again.
 		900: func(q *cpuref.Params) { q.LambdaPre, q.LambdaPost = 0.5, 0.5 },
-	}
-	for step := 1; step <= 960; step++ {
-		if ch, ok := changes[step]; ok {
-			q := ref.Params
-			ch(&q)
-			ref.Params = q
-			if err := fast.SetParams(q); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ref.Step()
-		fast.Step()
-		if err := diff(step, fast.State(), ref.State, step%100 == 0); err != nil {
-			t.Fatalf("cpufast differs from cpuref after live changes: %v", err)
-		}
-	}
+	})
+	defer fast.Release()
 	q := p
 	q.N = 25
 	if err := fast.SetParams(q); err == nil {
 		t.Error("SetParams took another n")
 	}
+}
+
+// changeInLockstep runs cpuref and cpufast from p's initial state for
+// steps steps, applying each change before the step it is keyed by (to the
+// reference's Params and through cpufast's SetParams), and fails at the
+// first step where they differ (weights compared every weightsEvery
+// steps). It returns the cpufast engine, which the caller releases.
+func changeInLockstep(t *testing.T, p cpuref.Params, steps, weightsEvery int, changes map[int]func(*cpuref.Params)) *Sim {
+	t.Helper()
+	ref := cpuref.NewFrom(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	ref.SetWorkers(1)
+	fast, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step := 1; step <= steps; step++ {
+		if ch, ok := changes[step]; ok {
+			q := ref.Params
+			ch(&q)
+			ref.Params = q
+			if err := fast.SetParams(q); err != nil {
+				fast.Release()
+				t.Fatal(err)
+			}
+		}
+		ref.Step()
+		fast.Step()
+		if err := diff(step, fast.State(), ref.State, step%weightsEvery == 0); err != nil {
+			fast.Release()
+			t.Fatalf("cpufast differs from cpuref after live changes: %v", err)
+		}
+	}
+	return fast
 }
