@@ -575,19 +575,11 @@ func TestToleranceCompare(t *testing.T) {
 	}
 }
 
-// gpuRich says whether the shaders implement several cells a pixel, the
-// competition, the ladders, the direct path and the bias
-// (cputest.RichConfigs); TestGPUMatchesReferenceRich skips until they do.
-const gpuRich = true
-
 // TestGPUMatchesReferenceRich runs every configuration of
 // cputest.RichConfigs through the lockstep comparison: single steps from
 // random states at sizes that are not multiples of the work group, a run
 // from the initial state, and one fed frames no rectangles describe.
 func TestGPUMatchesReferenceRich(t *testing.T) {
-	if !gpuRich {
-		t.Skip("the shaders do not implement -k > 1, -compete, -direct and -eta_bias yet")
-	}
 	rng := rand.New(rand.NewPCG(23, 29))
 	steps := 100
 	if testing.Short() {

@@ -118,13 +118,19 @@ func chooseBackend(p cpuref.Params, e autoEnv) autoChoice {
 }
 
 // autoKey names a measurement: the network's size and the parameters
-// that change the work of a step by a factor (the windows, the second
-// layer, a dense W_out), the renderer and the CPUs. Rates for other
-// parameters at the same shape differ by less than the gaps auto decides
-// on (BENCHMARKS.md).
+// that change the work of a step by a factor (the cells a pixel, the
+// windows, the direct path, the competition, the second layer, a dense
+// W_out), the renderer and the CPUs. Rates for other parameters at the
+// same shape differ by less than the gaps auto decides on (BENCHMARKS.md).
+// A key of the seed model's shape (K = 1, no direct path or competition)
+// is written as it was before those parameters existed, so a cache
+// measured then still serves it.
 func autoKey(p cpuref.Params, renderer string, cpus int) string {
-	return fmt.Sprintf("n=%d rrec=%d rout=%d wout=%s layer2=%d renderer=%s cpus=%d",
-		p.N, p.RRec, p.ROut, p.OutLayout, p.Layer2(), renderer, cpus)
+	shape := fmt.Sprintf("n=%d rrec=%d rout=%d wout=%s layer2=%d", p.N, p.RRec, p.ROut, p.OutLayout, p.Layer2())
+	if p.K != 1 || p.Direct != 0 || p.Compete != cpuref.CompeteNone {
+		shape += fmt.Sprintf(" k=%d direct=%d rdirect=%d compete=%s", p.K, p.Direct, p.RDirect, p.Compete)
+	}
+	return fmt.Sprintf("%s renderer=%s cpus=%d", shape, renderer, cpus)
 }
 
 // autoParams are the parameters measured: p on its own stimulus, the

@@ -97,6 +97,8 @@ func TestAutoCache(t *testing.T) {
 	}
 	for _, change := range []func(){
 		func() { p.N = 65 },
+		func() { p.K = 8 },
+		func() { p.Direct = 2 },
 		func() { e2.cpus = 16 },
 		func() {
 			e2.devices = func() ([]gpu.DeviceInfo, error) { return []gpu.DeviceInfo{{Renderer: "softpipe", Software: true}}, nil }
@@ -108,8 +110,8 @@ func TestAutoCache(t *testing.T) {
 			t.Fatalf("after a change of key: %+v, measured %v", got, measured[before:])
 		}
 	}
-	if n := len(readAutoCache(e.cache)); n != 4 {
-		t.Errorf("cache holds %d keys, want 4", n)
+	if n := len(readAutoCache(e.cache)); n != 6 {
+		t.Errorf("cache holds %d keys, want 6", n)
 	}
 	if err := writeAutoCache(e.cache, nil); err != nil {
 		t.Fatal(err)
