@@ -137,68 +137,12 @@ func verify(r io.ReaderAt, size int64) (version uint32, err error) {
 	return version, nil
 }
 
-// body parses everything between the header and the checksum.
+// body parses everything between the header and the checksum: the
+// parameters, the stimulus and step, then the buffers.
 func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
-	var p cpuref.Params
-	pv := reflect.ValueOf(&p).Elem()
-	count := d.u32()
-	if d.err == nil && (count > maxParams || int64(count) > d.left) {
-		return p, nil, fmt.Errorf("%d parameters declared: corrupt header", count)
-	}
-	specs := cpuref.ParamSpecs()
-	seen := make(map[string]bool, len(specs))
-	for range count {
-		name := d.str()
-		kind := d.u8()
-		if d.err != nil {
-			return p, nil, d.err
-		}
-		spec, ok := d.param(name)
-		if !ok {
-			return p, nil, fmt.Errorf("parameter %q unknown to this build", name)
-		}
-		if seen[spec.Flag] {
-			return p, nil, fmt.Errorf("parameter %q appears twice", name)
-		}
-		seen[spec.Flag] = true
-		v := pv.FieldByName(spec.Field)
-		if want := kindOf(v.Kind()); want != kind {
-			return p, nil, fmt.Errorf("parameter %s has kind %q, this build's is %q", name, kind, want)
-		}
-		switch kind {
-		case 'i':
-			x := int64(d.u64())
-			if v.OverflowInt(x) {
-				return p, nil, fmt.Errorf("parameter %s = %d overflows %s", name, x, v.Type())
-			}
-			v.SetInt(x)
-		case 'u':
-			v.SetUint(uint64(d.u32()))
-		case 'f':
-			v.SetFloat(float64(math.Float32frombits(d.u32())))
-		case 's':
-			v.SetString(d.str())
-		case 'b':
-			b := d.u8()
-			if b > 1 {
-				return p, nil, fmt.Errorf("parameter %s: bool byte %d", name, b)
-			}
-			v.SetBool(b == 1)
-		}
-	}
-	if d.err != nil {
-		return p, nil, d.err
-	}
-	defaults := reflect.ValueOf(cpuref.Defaults())
-	for _, spec := range specs {
-		if !seen[spec.Flag] {
-			// A file from before the parameter existed: its default is
-			// what that build did.
-			pv.FieldByName(spec.Field).Set(defaults.FieldByName(spec.Field))
-		}
-	}
-	if err := p.Validate(); err != nil {
-		return p, nil, fmt.Errorf("invalid parameters: %w", err)
+	p, err := d.params()
+	if err != nil {
+		return p, nil, err
 	}
 	env := d.str()
 	t := int64(d.u64())
@@ -211,7 +155,80 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 	if t < 0 {
 		return p, nil, fmt.Errorf("negative step count %d", t)
 	}
+	st, err := d.buffers(p, t)
+	return p, st, err
+}
 
+// params reads the parameters, by name; those the file lacks take their
+// declared defaults.
+func (d *decoder) params() (cpuref.Params, error) {
+	var p cpuref.Params
+	pv := reflect.ValueOf(&p).Elem()
+	count := d.u32()
+	if d.err == nil && (count > maxParams || int64(count) > d.left) {
+		return p, fmt.Errorf("%d parameters declared: corrupt header", count)
+	}
+	specs := cpuref.ParamSpecs()
+	seen := make(map[string]bool, len(specs))
+	for range count {
+		name := d.str()
+		kind := d.u8()
+		if d.err != nil {
+			return p, d.err
+		}
+		spec, ok := d.param(name)
+		if !ok {
+			return p, fmt.Errorf("parameter %q unknown to this build", name)
+		}
+		if seen[spec.Flag] {
+			return p, fmt.Errorf("parameter %q appears twice", name)
+		}
+		seen[spec.Flag] = true
+		v := pv.FieldByName(spec.Field)
+		if want := kindOf(v.Kind()); want != kind {
+			return p, fmt.Errorf("parameter %s has kind %q, this build's is %q", name, kind, want)
+		}
+		switch kind {
+		case 'i':
+			x := int64(d.u64())
+			if v.OverflowInt(x) {
+				return p, fmt.Errorf("parameter %s = %d overflows %s", name, x, v.Type())
+			}
+			v.SetInt(x)
+		case 'u':
+			v.SetUint(uint64(d.u32()))
+		case 'f':
+			v.SetFloat(float64(math.Float32frombits(d.u32())))
+		case 's':
+			v.SetString(d.str())
+		case 'b':
+			b := d.u8()
+			if b > 1 {
+				return p, fmt.Errorf("parameter %s: bool byte %d", name, b)
+			}
+			v.SetBool(b == 1)
+		}
+	}
+	if d.err != nil {
+		return p, d.err
+	}
+	defaults := reflect.ValueOf(cpuref.Defaults())
+	for _, spec := range specs {
+		if !seen[spec.Flag] {
+			// A file from before the parameter existed: its default is
+			// what that build did.
+			pv.FieldByName(spec.Field).Set(defaults.FieldByName(spec.Field))
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("invalid parameters: %w", err)
+	}
+	return p, nil
+}
+
+// buffers reads the state's buffers, matched by name: a buffer the file
+// lacks must be empty for p.
+func (d *decoder) buffers(p cpuref.Params, t int64) (*cpuref.State, error) {
 	want := cpuref.Lengths(p)
 	// An empty State lists the buffers without allocating any: each is
 	// allocated below, once its length is known to be right.
@@ -219,10 +236,10 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 	fields := st.Fields()
 	nb := d.u32()
 	if d.err != nil {
-		return p, nil, d.err
+		return nil, d.err
 	}
 	if int64(nb) > int64(len(fields)) {
-		return p, nil, fmt.Errorf("%d buffers, this build's state has %d", nb, len(fields))
+		return nil, fmt.Errorf("%d buffers, this build's state has %d", nb, len(fields))
 	}
 	next := 0 // this build's next buffer
 	for i := range int(nb) {
@@ -230,7 +247,7 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 		typ := d.u8()
 		l := d.u64()
 		if d.err != nil {
-			return p, nil, d.err
+			return nil, d.err
 		}
 		// Buffers the file lacks are empty for its parameters.
 		for next < len(fields) && fields[next].Name != name && want[next] == 0 {
@@ -238,34 +255,34 @@ func (d *decoder) body() (cpuref.Params, *cpuref.State, error) {
 			next++
 		}
 		if next == len(fields) {
-			return p, nil, fmt.Errorf("buffer %d is %q, which this build's state lacks or holds earlier", i, name)
+			return nil, fmt.Errorf("buffer %d is %q, which this build's state lacks or holds earlier", i, name)
 		}
 		f := fields[next]
 		next++
 		if name != f.Name {
-			return p, nil, fmt.Errorf("buffer %d is %q, this build's is %q", i, name, f.Name)
+			return nil, fmt.Errorf("buffer %d is %q, this build's is %q", i, name, f.Name)
 		}
 		if typ != fieldType(f) {
-			return p, nil, fmt.Errorf("buffer %s has element type %d, this build's is %d", name, typ, fieldType(f))
+			return nil, fmt.Errorf("buffer %s has element type %d, this build's is %d", name, typ, fieldType(f))
 		}
 		if l != uint64(want[next-1]) {
-			return p, nil, fmt.Errorf("buffer %s has %d elements, n=%d implies %d", name, l, p.N, want[next-1])
+			return nil, fmt.Errorf("buffer %s has %d elements, n=%d implies %d", name, l, p.N, want[next-1])
 		}
 		if l > uint64(d.left/4) {
-			return p, nil, fmt.Errorf("buffer %s: %d elements, only %d bytes left", name, l, d.left)
+			return nil, fmt.Errorf("buffer %s: %d elements, only %d bytes left", name, l, d.left)
 		}
 		d.elements(f, int(l))
 		if d.err != nil {
-			return p, nil, d.err
+			return nil, d.err
 		}
 	}
 	for ; next < len(fields); next++ {
 		if want[next] != 0 {
-			return p, nil, fmt.Errorf("no buffer %s: the parameters imply %d elements", fields[next].Name, want[next])
+			return nil, fmt.Errorf("no buffer %s: the parameters imply %d elements", fields[next].Name, want[next])
 		}
 		d.elements(fields[next], 0)
 	}
-	return p, st, nil
+	return st, nil
 }
 
 // param finds the parameter a file names: by flag, or in a version 1
