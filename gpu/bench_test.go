@@ -12,9 +12,6 @@ import (
 func TestMain(m *testing.M) { gputest.Main(m) }
 
 // BenchmarkStep times the GPU step with default parameters (local W_out).
-// The b.N steps are queued in one Context.Do with no read-back between
-// them, as the command runs them; the ring read-back of Measures at the
-// end waits until the GPU has finished them all.
 func BenchmarkStep(b *testing.B) {
 	ctx := gputest.Context(b)
 	b.Logf("renderer %s (%s)", ctx.Renderer, ctx.Version)
@@ -22,33 +19,7 @@ func BenchmarkStep(b *testing.B) {
 		b.Run(fmt.Sprint("n=", n), func(b *testing.B) {
 			p := cpuref.Defaults()
 			p.N = n
-			var sim *gpu.Sim
-			gputest.Do(b, func() (err error) {
-				sim, err = gpu.New(p, cpuref.NewState(p), cpuref.Border{N: n})
-				if err != nil {
-					return err
-				}
-				// One untimed step and read-back, so first-dispatch costs
-				// (shader specialisation, buffer residency) are not timed.
-				if err := sim.Step(); err != nil {
-					return err
-				}
-				_, err = sim.Measures()
-				return err
-			})
-			defer gputest.Do(b, func() error { sim.Release(); return nil })
-			b.ResetTimer()
-			gputest.Do(b, func() error {
-				if err := sim.Run(b.N); err != nil {
-					return err
-				}
-				_, err := sim.Measures()
-				return err
-			})
-			b.StopTimer()
-			sec := b.Elapsed().Seconds()
-			b.ReportMetric(float64(b.N)/sec, "steps/s")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/(float64(b.N)*float64(n)*float64(n)), "ns/cell-step")
+			benchSteps(b, p)
 		})
 	}
 }
@@ -64,12 +35,22 @@ func BenchmarkStepRich(b *testing.B) {
 		b.Fatal(err)
 	}
 	p.N = 256
+	benchSteps(b, p)
+}
+
+// benchSteps times b.N steps of a network of p on the border walk. The
+// steps are queued in one Context.Do with no read-back between them, as
+// the command runs them; the ring read-back of Measures at the end waits
+// until the GPU has finished them all. One untimed step and read-back
+// come first, so first-dispatch costs (shader specialisation, buffer
+// residency) are not timed. ns/cell-step counts every hidden cell.
+func benchSteps(b *testing.B, p cpuref.Params) {
 	var sim *gpu.Sim
 	gputest.Do(b, func() (err error) {
 		if sim, err = gpu.New(p, cpuref.NewState(p), cpuref.Border{N: p.N}); err != nil {
 			return err
 		}
-		if err := sim.Step(); err != nil { // untimed first dispatch
+		if err := sim.Step(); err != nil {
 			return err
 		}
 		_, err = sim.Measures()
