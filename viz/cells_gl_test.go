@@ -229,38 +229,8 @@ func kScene(t *testing.T) *Viz {
 	p.ROut = 1
 	p.TargetRate = 0.02
 	p.DRate = 0.03
-	sim := newTestSim(t, p, cpuref.NewState(p))
-	v := newTestViz(t, sim, Options{Afterglow: 0.8})
-	gputest.Do(t, func() error {
-		for sim.T < goldenSteps-glowFrames {
-			if err := sim.Run(int(min(curveEvery, goldenSteps-glowFrames-sim.T))); err != nil {
-				return err
-			}
-			m, err := sim.Measures()
-			if err != nil {
-				return err
-			}
-			v.Curve.Add(sim.T, m.F1, m.HiddenRate)
-		}
-		// The rate view on screen, so that the frames update the rates.
-		v.Views[2] = ViewRate
-		for range glowFrames {
-			if err := sim.Run(1); err != nil {
-				return err
-			}
-			v.Update()
-		}
-		m, err := sim.Measures()
-		if err != nil {
-			return err
-		}
-		v.Curve.Add(sim.T, m.F1, m.HiddenRate)
-		t.Logf("K=%d scene after %d steps: F1 %.3f, hidden rate %.4f", p.K, sim.T, m.F1, m.HiddenRate)
-		return nil
-	})
-	v.Camera = DefaultCamera()
-	v.Camera.Auto = false
-	return v
+	// The rate view on screen, so that the frames update the rates.
+	return scene(t, p, func(v *Viz) { v.Views[2] = ViewRate })
 }
 
 // TestKGoldens renders the K = 4 scene: the four layout as it starts

@@ -123,7 +123,16 @@ var goldenStats = Stats{
 // camera.
 func goldenScene(t *testing.T) *Viz {
 	t.Helper()
-	p := testParams()
+	return scene(t, testParams(), nil)
+}
+
+// scene runs a network of p to goldenSteps on the GPU under a Viz, the
+// learning curve sampled every curveEvery steps, and draws the last
+// glowFrames steps one frame each so the afterglow builds up (glow, when
+// not nil, sets the Viz up for those frames first). The camera is the
+// default, not orbiting.
+func scene(t *testing.T, p cpuref.Params, glow func(*Viz)) *Viz {
+	t.Helper()
 	sim := newTestSim(t, p, cpuref.NewState(p))
 	v := newTestViz(t, sim, Options{Afterglow: 0.8})
 	gputest.Do(t, func() error {
@@ -137,6 +146,9 @@ func goldenScene(t *testing.T) *Viz {
 			}
 			v.Curve.Add(sim.T, m.F1, m.HiddenRate)
 		}
+		if glow != nil {
+			glow(v)
+		}
 		for range glowFrames {
 			if err := sim.Run(1); err != nil {
 				return err
@@ -148,8 +160,8 @@ func goldenScene(t *testing.T) *Viz {
 			return err
 		}
 		v.Curve.Add(sim.T, m.F1, m.HiddenRate)
-		t.Logf("golden scene after %d steps: F1 %.3f, precision %.3f, recall %.3f, hidden rate %.4f",
-			sim.T, m.F1, m.Precision, m.Recall, m.HiddenRate)
+		t.Logf("scene (K=%d) after %d steps: F1 %.3f, precision %.3f, recall %.3f, hidden rate %.4f",
+			p.K, sim.T, m.F1, m.Precision, m.Recall, m.HiddenRate)
 		return nil
 	})
 	v.Camera = DefaultCamera()
