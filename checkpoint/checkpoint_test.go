@@ -57,6 +57,34 @@ func decode(b []byte) (cpuref.Params, *cpuref.State, error) {
 	return Decode(bytes.NewReader(b), int64(len(b)))
 }
 
+// roundTrip writes p and st to path (encodes them in memory when path is
+// ""), reads them back, and fails unless both come back bit for bit. It
+// returns what it read.
+func roundTrip(t *testing.T, path string, p cpuref.Params, st *cpuref.State) (cpuref.Params, *cpuref.State) {
+	t.Helper()
+	var gp cpuref.Params
+	var gst *cpuref.State
+	var err error
+	if path == "" {
+		gp, gst, err = decode(encode(t, p, st))
+	} else {
+		if err := Write(path, p, st); err != nil {
+			t.Fatal(err)
+		}
+		gp, gst, err = Read(path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gp != p {
+		t.Fatalf("params read back %+v, want %+v", gp, p)
+	}
+	if err := sameState(gst, st); err != nil {
+		t.Fatalf("state read back: %v", err)
+	}
+	return gp, gst
+}
+
 // sameState reports the first buffer where a and b differ in any bit.
 func sameState(a, b *cpuref.State) error {
 	if a.N != b.N || a.T != b.T {
@@ -108,19 +136,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 				t.Fatalf("V has %d elements, want %d", len(st.V), p.Cells())
 			}
 			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".ckpt")
-			if err := Write(path, p, st); err != nil {
-				t.Fatal(err)
-			}
-			gp, gst, err := Read(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if gp != p {
-				t.Errorf("params %+v, want %+v", gp, p)
-			}
-			if err := sameState(gst, st); err != nil {
-				t.Error(err)
-			}
+			gp, gst := roundTrip(t, path, p, st)
 			// The file is the encoding, and the encoding is a function
 			// of the state alone.
 			b, err := os.ReadFile(path)
@@ -177,16 +193,7 @@ func TestCheckpointRichBuffersRoundTrip(t *testing.T) {
 		if len(st.XPrev) == 0 || len(st.V) != 3*25 {
 			t.Fatalf("XPrev %d, V %d elements", len(st.XPrev), len(st.V))
 		}
-		gp, gst, err := decode(encode(t, p, st))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if gp != p {
-			t.Errorf("params %+v, want %+v", gp, p)
-		}
-		if err := sameState(gst, st); err != nil {
-			t.Error(err)
-		}
+		roundTrip(t, "", p, st)
 	}
 }
 
@@ -630,20 +637,7 @@ func TestCheckpointReadsVersion2(t *testing.T) {
 		t.Fatalf("state after 20 steps: %v", err)
 	}
 	// Resaved, it is a version 3 file of the same network.
-	path := filepath.Join(t.TempDir(), "v3.ckpt")
-	if err := Write(path, p, st); err != nil {
-		t.Fatal(err)
-	}
-	p3, st3, err := Read(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p3 != p {
-		t.Fatalf("resaved parameters %+v, want %+v", p3, p)
-	}
-	if err := sameState(st3, st); err != nil {
-		t.Fatal(err)
-	}
+	roundTrip(t, filepath.Join(t.TempDir(), "v3.ckpt"), p, st)
 }
 
 // TestCheckpointStoresNoEmptyBuffer: a buffer empty for the parameters
