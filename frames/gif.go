@@ -177,16 +177,20 @@ func (d *gifDecoder) extension() error {
 }
 
 // skipBlocks reads data sub-blocks up to their terminator.
-func (d *gifDecoder) skipBlocks() error {
+func (d *gifDecoder) skipBlocks() error { return skipSubBlocks(d.r) }
+
+// skipSubBlocks reads GIF data sub-blocks from r up to their terminator
+// (a zero length), keeping none of them.
+func skipSubBlocks(r *bufio.Reader) error {
 	for {
-		n, err := d.r.ReadByte()
+		n, err := r.ReadByte()
 		if err != nil {
 			return err
 		}
 		if n == 0 {
 			return nil
 		}
-		if _, err := d.r.Discard(int(n)); err != nil {
+		if _, err := r.Discard(int(n)); err != nil {
 			return err
 		}
 	}
@@ -376,18 +380,7 @@ func (b *gifBlocks) rest() error {
 		return err
 	}
 	b.n = 0
-	for {
-		n, err := b.r.ReadByte()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		if _, err := b.r.Discard(int(n)); err != nil {
-			return err
-		}
-	}
+	return skipSubBlocks(b.r)
 }
 
 func (d *gifDecoder) close() {
