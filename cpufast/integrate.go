@@ -329,16 +329,25 @@ func (s *Sim) kernel() layerKernel {
 }
 
 // denseRows runs a layer's dense loop over rows [r0, r1) of its plane c:
-// runs of idle cells through idleRun, the cells of marked pixels through
-// busyCell, in index order.
+// with the vector loop, a row's cells eight at a time (vectorRow), then
+// the rest as without it: runs of idle cells through idleRun, the cells of
+// marked pixels through busyCell, in index order.
 func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, c, w, r0, r1 int) {
 	n := s.n
 	k.spk = s.bands[w].spikes[c][:0]
 	for row := r0; row < r1; row++ {
 		words := marks.w[row*marks.wpr : (row+1)*marks.wpr]
 		base := c*s.nn + row*n
-		idle := base // start of the pending run of idle cells
-		for wi, word := range words {
+		done := 0 // the columns the vector loop did
+		if s.vector {
+			done = k.vectorRow(base, n, words)
+		}
+		idle := base + done // start of the pending run of idle cells
+		for wi := done >> 6; wi < len(words); wi++ {
+			word := words[wi]
+			if wi == done>>6 {
+				word &= ^uint64(0) << uint(done&63) // the columns from done on
+			}
 			for word != 0 {
 				col := wi<<6 + bits.TrailingZeros64(word)
 				word &= word - 1
