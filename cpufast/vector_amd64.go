@@ -112,7 +112,7 @@ func (k *layerKernel) busyCurrents(i int) archsimd.Float32x8 {
 	}
 	zero.StoreSlice(acc)
 	if k.learn {
-		copy(k.qSave[i:i+vectorLanes], k.Q[i:i+vectorLanes])
+		archsimd.LoadFloat32x8Slice(k.Q[i : i+vectorLanes]).StoreSlice(k.qSave[i : i+vectorLanes])
 	}
 	return cur.Add(archsimd.BroadcastFloat32x8(k.bias))
 }
