@@ -22,18 +22,21 @@ const vectorLanes = 8
 // 2c (c < 4) or 2(c−4)+1 (c ≥ 4).
 var cellOrder = archsimd.LoadUint32x8(&[8]uint32{0, 2, 4, 6, 1, 3, 5, 7})
 
-// noiseConsts are vectorNoise's and vectorPCG's constants, broadcast once
-// a row rather than once a group of cells.
+// noiseConsts are vectorCurrent's, vectorNoise's and vectorPCG's
+// constants, broadcast once a row rather than once a group of cells.
 type noiseConsts struct {
 	key, mulA, addA, four, mulB, lo16 archsimd.Uint32x8
 	lo32                              archsimd.Uint64x4
 	bias                              archsimd.Int32x8 // 2·65536, the sum's offset
 	scale, sqrt3                      archsimd.Float32x8
+	sigma, b0                         archsimd.Float32x8 // the layer's σ and idle current
 }
 
-func newNoiseConsts(key uint32) noiseConsts {
+func (k *layerKernel) noiseConsts() noiseConsts {
 	return noiseConsts{
-		key:   archsimd.BroadcastUint32x8(key),
+		sigma: archsimd.BroadcastFloat32x8(k.sigma),
+		b0:    archsimd.BroadcastFloat32x8(k.b0),
+		key:   archsimd.BroadcastUint32x8(k.key),
 		mulA:  archsimd.BroadcastUint32x8(747796405),
 		addA:  archsimd.BroadcastUint32x8(2891336453),
 		four:  archsimd.BroadcastUint32x8(4),
@@ -68,21 +71,19 @@ func (k *layerKernel) vectorRow(i0, m int, marks []uint64) int {
 	Th := k.Th[i0 : i0+m8]
 	h := k.hashes[i0 : i0+m8]
 	c := k.cell
-	nc := newNoiseConsts(k.key)
-	sigma := archsimd.BroadcastFloat32x8(k.sigma)
-	b0 := archsimd.BroadcastFloat32x8(k.b0)
+	nc := k.noiseConsts()
 	rho := archsimd.BroadcastFloat32x8(c.rho)
 	d0 := archsimd.BroadcastFloat32x8(c.dTheta0)
 	d1 := archsimd.BroadcastFloat32x8(c.dTheta1)
 	thetaMin := archsimd.BroadcastFloat32x8(c.thetaMin)
 	var zero archsimd.Float32x8
 	for col := 0; col < m8; col += vectorLanes {
-		cur := b0
+		// candidate: v̂ = ρ·v + I, and v̂ ≥ θ.
+		cur := nc.b0
 		if marks[col>>6]>>uint(col&63)&0xff != 0 {
 			cur = k.busyCurrents(i0 + col)
 		}
-		cur = cur.Add(sigma.Mul(vectorNoise(h[col:col+vectorLanes], &nc)))
-		// candidate: v̂ = ρ·v + I, and v̂ ≥ θ.
+		cur = cur.Add(nc.sigma.Mul(vectorNoise(h[col:col+vectorLanes], &nc)))
 		v := rho.Mul(archsimd.LoadFloat32x8Slice(V[col : col+vectorLanes])).Add(cur)
 		th := archsimd.LoadFloat32x8Slice(Th[col : col+vectorLanes])
 		spiked := v.GreaterEqual(th)
@@ -100,7 +101,39 @@ func (k *layerKernel) vectorRow(i0, m int, marks []uint64) int {
 	return m8
 }
 
-// busyCurrents is busyCurrent for the eight cells from i.
+// vectorCandidates is candidates' loop over the cells [i0, i0+m) of one
+// row of a plane, eight at a time, up to the last whole eight; it returns
+// how many cells it did.
+func (k *layerKernel) vectorCandidates(i0 int, vhat []float32, cross []bool, crossing []uint8, marks []uint64, cell cellParams) int {
+	m8 := len(vhat) &^ (vectorLanes - 1)
+	V := k.V[i0 : i0+m8]
+	Th := k.Th[i0 : i0+m8]
+	h := k.hashes[i0 : i0+m8]
+	nc := k.noiseConsts()
+	rho := archsimd.BroadcastFloat32x8(cell.rho)
+	for col := 0; col < m8; col += vectorLanes {
+		cur := nc.b0
+		if marks[col>>6]>>uint(col&63)&0xff != 0 {
+			cur = k.busyCurrents(i0 + col)
+		}
+		cur = cur.Add(nc.sigma.Mul(vectorNoise(h[col:col+vectorLanes], &nc)))
+		v := rho.Mul(archsimd.LoadFloat32x8Slice(V[col : col+vectorLanes])).Add(cur)
+		v.StoreSlice(vhat[col : col+vectorLanes])
+		crosses := v.GreaterEqual(archsimd.LoadFloat32x8Slice(Th[col : col+vectorLanes])).ToBits()
+		for l := range vectorLanes {
+			c := crosses>>l&1 != 0
+			cross[col+l] = c
+			if c {
+				crossing[col+l]++
+			}
+		}
+	}
+	return m8
+}
+
+// busyCurrents is busyCurrent for the eight cells from i. (The current,
+// b0 or this, plus σ·z, is written out in both loops: as a function it
+// would be too large to inline, and calling it costs the loop 40 %.)
 func (k *layerKernel) busyCurrents(i int) archsimd.Float32x8 {
 	var zero archsimd.Float32x8
 	acc := k.acc[i : i+vectorLanes]

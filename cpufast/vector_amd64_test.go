@@ -99,7 +99,7 @@ func TestVectorNoise(t *testing.T) {
 			h[trial%8] = 0
 		}
 		sigma := float32(rng.Float64()*2) + 0.01
-		nc := newNoiseConsts(key)
+		nc := (&layerKernel{key: key}).noiseConsts()
 		var z [8]float32
 		archsimd.BroadcastFloat32x8(sigma).Mul(vectorNoise(h, &nc)).Store(&z)
 		for l := range 8 {

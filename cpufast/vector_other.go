@@ -18,3 +18,8 @@ func init() {
 
 // vectorRow does nothing: the plain loop does every cell.
 func (k *layerKernel) vectorRow(i0, m int, marks []uint64) int { return 0 }
+
+// vectorCandidates does nothing: the plain loop does every cell.
+func (k *layerKernel) vectorCandidates(i0 int, vhat []float32, cross []bool, crossing []uint8, marks []uint64, cell cellParams) int {
+	return 0
+}
