@@ -10,6 +10,11 @@ PKGS    := gcc libc6-dev pkg-config xvfb xauth libgl1-mesa-dri libgl1-mesa-dev \
            libxxf86vm-dev libegl1 libegl-mesa0 ffmpeg gcc-mingw-w64-x86-64 \
            python3-numpy
 ARGS    ?=
+# The cpu backend's vector dense loop (cpufast, AVX2) is written with Go
+# 1.26's simd/archsimd package, which the build must switch on: every
+# target builds with it. A build without it (GOEXPERIMENT= make ..., or
+# a plain go build) runs the plain loop: the same results, slower.
+export GOEXPERIMENT ?= simd
 # make python and its tests: a virtual environment over the distribution's
 # NumPy and pytest, and Debian's setuptools and wheel to build the wheel.
 PKGS    += python3-venv python3-pip python3-setuptools python3-wheel python3-pytest
@@ -59,6 +64,10 @@ fuzz-each = @for f in $(1); do \
 test: setup
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
+	@# The plain dense loop: cpufast's lockstep tests in a build without
+	@# the vector one.
+	GOEXPERIMENT= $(GO) vet ./cpufast
+	GOEXPERIMENT= $(GO) test -count=1 ./cpufast
 	$(GO) test -run XXX -fuzz FuzzFlags -fuzztime 10000x .
 	$(call fuzz-each,$(FUZZ),$(FUZZCOUNT))
 	$(MAKE) --no-print-directory windows

@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"unicode"
 
+	"github.com/spikecast/spikecast/cpufast"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/session"
 	"github.com/spikecast/spikecast/version"
@@ -153,7 +154,7 @@ func parse(args []string, stdout io.Writer) (*config, error) {
 		return nil, &usageError{err.Error()}
 	}
 	if *showVersion {
-		fmt.Fprintln(stdout, "spikecast", version.String())
+		fmt.Fprintf(stdout, "spikecast %s, cpu dense loop: %s\n", version.String(), cpufast.VectorPath())
 		return nil, flag.ErrHelp
 	}
 	if fs.NArg() > 0 && !isSet(fs, "merge") { // -merge's files may follow the flags

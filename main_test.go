@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spikecast/spikecast/cpufast"
 )
 
 // runCmd runs the command in-process and returns its exit code, stdout
@@ -154,7 +156,11 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("-version: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	s := runOK(t, "-headless", "-quiet", "-backend", "cpu", "-n", "8", "-steps", "5")
-	if want := strings.TrimSpace(strings.TrimPrefix(stdout, "spikecast ")); s.Version != want {
+	want, loop, _ := strings.Cut(strings.TrimPrefix(stdout, "spikecast "), ", cpu dense loop: ")
+	if loop != cpufast.VectorPath()+"\n" {
+		t.Errorf("-version %q does not name the dense loop %q", stdout, cpufast.VectorPath())
+	}
+	if s.Version != want {
 		t.Errorf("summary version %q, -version says %q", s.Version, want)
 	}
 }

@@ -14,5 +14,9 @@ func newFast(c Config) (Backend, error) {
 	if c.Workers > 0 {
 		s.SetWorkers(c.Workers)
 	}
-	return NewHost("cpu", "cpufast (Go)", c.Params, c.Stim, s), nil
+	return NewHost("cpu", FastRenderer(), c.Params, c.Stim, s), nil
 }
+
+// FastRenderer is what the summary's renderer says of the cpu backend:
+// cpufast and the path of its dense loop (cpufast.VectorPath).
+func FastRenderer() string { return "cpufast (Go, " + cpufast.VectorPath() + ")" }

@@ -87,6 +87,9 @@ type Sim struct {
 	// the step-independent half of NormalKeyed's hashes (one stream, not
 	// two, so the dense loop keeps its pointers in registers).
 	hashes []uint64
+	// vector: the dense loop runs eight cells at a time where it can
+	// (vectorRow; SetVector).
+	vector bool
 
 	bands []band
 }
@@ -135,6 +138,7 @@ func New(p cpuref.Params, st *cpuref.State, stim cpuref.Stimulus) (*Sim, error) 
 		s.q2Save = make([]float32, c)
 		s.act2 = newBitgrid(n, n)
 	}
+	s.vector = vectorOn
 	for ci := range s.hashes {
 		s.hashes[ci] = uint64(cpuref.PCG(2*uint32(ci))) | uint64(cpuref.PCG(2*uint32(ci)+1))<<32
 	}

@@ -161,7 +161,7 @@ func (s *Sim) competeRows(k *layerKernel, eta float32, w, r0, r1 int) {
 		marks := s.act.w[row*s.act.wpr : (row+1)*s.act.wpr]
 		clear(b.crossing)
 		for c := range K {
-			k.candidates(c*nn+row*n, b.vhat[c*n:(c+1)*n], b.fire[c*n:(c+1)*n], b.crossing, marks, cells[c])
+			k.candidates(c*nn+row*n, b.vhat[c*n:(c+1)*n], b.fire[c*n:(c+1)*n], b.crossing, marks, cells[c], s.vector)
 		}
 		for col, crossing := range b.crossing {
 			if int(crossing) <= winners {
@@ -188,15 +188,20 @@ func (s *Sim) competeRows(k *layerKernel, eta float32, w, r0, r1 int) {
 // candidates computes v̂ and the threshold test of the cells [i0, i0+n) of
 // one row of a plane into vhat and cross, and counts the crossing cells of
 // each pixel in crossing: the current is b0 + ξ, or ((acc + acc2) + b) + ξ
-// where the pixel is marked in marks (the row's words of act).
-func (k *layerKernel) candidates(i0 int, vhat []float32, cross []bool, crossing []uint8, marks []uint64, cell cellParams) {
+// where the pixel is marked in marks (the row's words of act). With
+// vector, vectorCandidates does the row's whole groups of eight first.
+func (k *layerKernel) candidates(i0 int, vhat []float32, cross []bool, crossing []uint8, marks []uint64, cell cellParams, vector bool) {
 	key, sigma, b0 := k.key, k.sigma, k.b0
 	m := len(vhat)
 	cross, crossing = cross[:m], crossing[:m]
+	done := 0 // the columns the vector loop did
+	if vector {
+		done = k.vectorCandidates(i0, vhat, cross, crossing, marks, cell)
+	}
 	V := k.V[i0 : i0+m]
 	Th := k.Th[i0 : i0+m][:m]
 	h := k.hashes[i0 : i0+m][:m]
-	for col := range V {
+	for col := done; col < m; col++ {
 		cur := b0
 		if marks[col>>6]>>uint(col&63)&1 != 0 {
 			cur = k.busyCurrent(i0 + col)
@@ -329,16 +334,25 @@ func (s *Sim) kernel() layerKernel {
 }
 
 // denseRows runs a layer's dense loop over rows [r0, r1) of its plane c:
-// runs of idle cells through idleRun, the cells of marked pixels through
-// busyCell, in index order.
+// with the vector loop, a row's cells eight at a time (vectorRow), then
+// the rest as without it: runs of idle cells through idleRun, the cells of
+// marked pixels through busyCell, in index order.
 func (s *Sim) denseRows(k *layerKernel, marks *bitgrid, c, w, r0, r1 int) {
 	n := s.n
 	k.spk = s.bands[w].spikes[c][:0]
 	for row := r0; row < r1; row++ {
 		words := marks.w[row*marks.wpr : (row+1)*marks.wpr]
 		base := c*s.nn + row*n
-		idle := base // start of the pending run of idle cells
-		for wi, word := range words {
+		done := 0 // the columns the vector loop did
+		if s.vector {
+			done = k.vectorRow(base, n, words)
+		}
+		idle := base + done // start of the pending run of idle cells
+		for wi := done >> 6; wi < len(words); wi++ {
+			word := words[wi]
+			if wi == done>>6 {
+				word &= ^uint64(0) << uint(done&63) // the columns from done on
+			}
 			for word != 0 {
 				col := wi<<6 + bits.TrailingZeros64(word)
 				word &= word - 1

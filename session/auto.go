@@ -11,6 +11,7 @@ import (
 
 	"github.com/spikecast/spikecast/atomicfile"
 	"github.com/spikecast/spikecast/backend"
+	"github.com/spikecast/spikecast/cpufast"
 	"github.com/spikecast/spikecast/cpuref"
 	"github.com/spikecast/spikecast/gpu"
 )
@@ -120,7 +121,7 @@ func chooseBackend(p cpuref.Params, e autoEnv) autoChoice {
 // autoKey names a measurement: the network's size and the parameters
 // that change the work of a step by a factor (the cells a pixel, the
 // windows, the direct path, the competition, the second layer, a dense
-// W_out), the renderer and the CPUs. Rates for other parameters at the
+// W_out), the renderer, the CPUs and the CPU engine's dense loop. Rates for other parameters at the
 // same shape differ by less than the gaps auto decides on (BENCHMARKS.md).
 // A key of the seed model's shape (K = 1, no direct path or competition)
 // is written as it was before those parameters existed, so a cache
@@ -129,6 +130,9 @@ func autoKey(p cpuref.Params, renderer string, cpus int) string {
 	shape := fmt.Sprintf("n=%d rrec=%d rout=%d wout=%s layer2=%d", p.N, p.RRec, p.ROut, p.OutLayout, p.Layer2())
 	if p.K != 1 || p.Direct != 0 || p.Compete != cpuref.CompeteNone {
 		shape += fmt.Sprintf(" k=%d direct=%d rdirect=%d compete=%s", p.K, p.Direct, p.RDirect, p.Compete)
+	}
+	if path := cpufast.VectorPath(); path == "avx2" {
+		shape += " cpu=" + path // the plain loop's key is as it was before the vector loop
 	}
 	return fmt.Sprintf("%s renderer=%s cpus=%d", shape, renderer, cpus)
 }
