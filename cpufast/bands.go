@@ -22,8 +22,9 @@ const (
 	// bands are still enough to balance the workers (n = 1024 gives 64).
 	bandCells = 1 << 14
 	// minBandCells is the fewest cells worth waking another worker for:
-	// waking one costs microseconds, a band of 1,024 cells about as many.
-	minBandCells = 1 << 10
+	// a parked worker takes microseconds to wake, and 4,096 cells are
+	// about ten of them of dense work (n = 64 runs on one goroutine).
+	minBandCells = 1 << 12
 	// cacheLine keeps what different workers write apart: 64-byte lines,
 	// fetched in pairs by x86's adjacent-line prefetcher.
 	cacheLine = 128
@@ -54,8 +55,13 @@ func (s *Sim) SetWorkers(w int) {
 func (s *Sim) setBands(nb int) {
 	s.stopCrew()
 	s.bands = make([]band, nb)
+	// The bands' spike-list headers, written at the end of each pass,
+	// from one slab, each band's on cache lines of its own.
+	k := max(s.k, 1)
+	stride := (k + 15) / 16 * 16 // 16 headers of 24 bytes are 3 lines of 128
+	slab := make([][]int32, nb*stride)
 	for b := range s.bands {
-		s.bands[b].spikes = make([][]int32, max(s.k, 1))
+		s.bands[b].spikes = slab[b*stride : b*stride+k : b*stride+k]
 	}
 	if h := min(s.workers, nb) - 1; h > 0 {
 		s.crew = newCrew(h)
@@ -99,6 +105,19 @@ func (s *Sim) gatherSpikes(dst []int32, planes int) []int32 {
 		}
 	}
 	return dst
+}
+
+// growCompete gives the band the row scratch of the competition among K
+// planes of n cells, each slice on cache lines of its own: it is written
+// cell by cell, row after row, while the next band writes its own.
+func (b *band) growCompete(K, n int) {
+	if len(b.vhat) >= K*n {
+		return
+	}
+	line := func(bytes int) int { return (bytes + cacheLine - 1) / cacheLine * cacheLine }
+	b.vhat = make([]float32, K*n, line(4*K*n)/4)
+	b.fire = make([]bool, K*n, line(K*n))
+	b.crossing = make([]uint8, n, line(n))
 }
 
 // crew is a Sim's worker goroutines beyond the caller, parked on wake
