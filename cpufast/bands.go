@@ -9,10 +9,11 @@ import (
 // A pass over rows (the dense loops of both layers, output's rows,
 // rstdp's rows) is cut into bands of contiguous rows, band b of B being
 // rows [b·rows/B, (b+1)·rows/B), each with its own scratch (Sim.bands):
-// its spike lists, gathered band by band, and its counts. The workers
-// take bands from a counter, the calling goroutine among them, so the
-// result depends on neither B nor the workers, and a worker that wakes
-// late finds its share done rather than holding the pass up.
+// its spike lists, gathered band by band, and its counts; a band writes
+// nothing else but its rows' cells, so the result depends on neither B nor
+// the workers. The workers take bands from a counter, the calling
+// goroutine among them, so a worker that wakes late finds its share done
+// rather than holding the pass up.
 const (
 	// bandCells is about how many hidden cells a band holds where there
 	// are more than enough for the workers: a band's V, θ and noise
@@ -22,8 +23,8 @@ const (
 	// bands are still enough to balance the workers (n = 1024 gives 64).
 	bandCells = 1 << 14
 	// minBandCells is the fewest cells worth waking another worker for:
-	// a parked worker takes microseconds to wake, and 4,096 cells are
-	// about ten of them of dense work (n = 64 runs on one goroutine).
+	// a parked worker takes a few microseconds to wake, 4,096 cells tens
+	// of them of dense work (n = 64 runs on one goroutine).
 	minBandCells = 1 << 12
 	// cacheLine keeps what different workers write apart: 64-byte lines,
 	// fetched in pairs by x86's adjacent-line prefetcher.
