@@ -58,7 +58,14 @@ func TestBandsIdentical(t *testing.T) {
 // TestCrewStops: a Sim's workers end with Release, and with the Sim when
 // it is dropped without one.
 func TestCrewStops(t *testing.T) {
+	// Sims other tests dropped may still be collected: count once their
+	// workers have ended.
 	base := runtime.NumGoroutine()
+	for range 5 {
+		runtime.GC()
+		time.Sleep(20 * time.Millisecond)
+		base = min(base, runtime.NumGoroutine())
+	}
 	p := cpuref.Defaults()
 	p.N = 64
 	settle := func(what string) {
@@ -74,14 +81,15 @@ func TestCrewStops(t *testing.T) {
 	}
 	s := withBands(t, p, 4, 8)
 	s.Run(3)
-	if got := runtime.NumGoroutine(); got < base+3 {
-		t.Fatalf("%d goroutines with 3 workers beyond the caller, %d before", got, base)
+	if s.crew == nil || s.crew.helpers != 3 {
+		t.Fatalf("4 workers on 8 bands: crew %+v, want 3 workers beyond the caller", s.crew)
 	}
 	s.SetWorkers(3) // replaces the crew
 	s.Run(3)
 	s.Release()
 	s.Release()
 	settle("after Release")
+	runtime.KeepAlive(s) // so that Release, not the cleanup, ended them
 
 	func() {
 		for w := range 5 {
