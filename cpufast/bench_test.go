@@ -2,6 +2,7 @@ package cpufast
 
 import (
 	"fmt"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -46,13 +47,40 @@ func BenchmarkStepRich(b *testing.B) {
 	}
 }
 
+// BenchmarkScaling times a step with default parameters for n from 64 to
+// 2048 on 1 and 2 workers and, where there are more CPUs, on all of them:
+// how a step's cost grows with the cells and shrinks with the workers
+// (BENCHMARKS.md, "cpufast: scaling with n and workers").
+func BenchmarkScaling(b *testing.B) {
+	workers := []int{1, 2}
+	if c := runtime.NumCPU(); c > 2 {
+		workers = append(workers, c)
+	}
+	for _, n := range []int{64, 128, 256, 512, 1024, 2048} {
+		for _, w := range workers {
+			b.Run(fmt.Sprintf("n=%d/workers=%d", n, w), func(b *testing.B) {
+				p := cpuref.Defaults()
+				p.N = n
+				benchStepsOn(b, p, w)
+			})
+		}
+	}
+}
+
 // benchSteps times b.N steps of p after the warmup, on every CPU.
-func benchSteps(b *testing.B, p cpuref.Params) {
+func benchSteps(b *testing.B, p cpuref.Params) { benchStepsOn(b, p, 0) }
+
+// benchStepsOn times b.N steps of p after the warmup on the given number
+// of workers (0: New's default, one per CPU).
+func benchStepsOn(b *testing.B, p cpuref.Params, workers int) {
 	s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Release()
+	if workers > 0 {
+		s.SetWorkers(workers)
+	}
 	s.Run(warmup)
 	b.ResetTimer()
 	cpu0 := cpuTime()
@@ -84,4 +112,28 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkForRows times handing a pass that does no work to the workers:
+// what the dense passes (three or four a step) cost beyond their work.
+func BenchmarkForRows(b *testing.B) {
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprint("workers=", w), func(b *testing.B) {
+			p := cpuref.Defaults()
+			p.N = 256
+			s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Release()
+			s.SetWorkers(w)
+			rows := make([]int, p.N)
+			pass := func(_, r0, r1 int) { rows[r0] = r1 }
+			cpu0 := cpuTime()
+			for b.Loop() {
+				s.forRows(pass)
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/pass")
+		})
+	}
 }

@@ -18,7 +18,8 @@
 // argument for each skip.
 //
 // The files follow the passes, as cpuref's functions and shaders/*.comp
-// do: engine.go (the Sim, New and Load, Step, the row bands), stimulus.go,
+// do: engine.go (the Sim, New and Load, Step), bands.go (the row bands
+// and the workers that run them), stimulus.go,
 // integrate.go (with the cell update, updateCell, and the dense loop),
 // integrate2.go, output.go, learnInput.go and learnHidden2.go; live.go
 // holds the sets of live traces and bits.go the bit grids.
@@ -28,7 +29,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/spikecast/spikecast/cpuref"
 )
@@ -47,6 +47,10 @@ type Sim struct {
 
 	learn   bool
 	workers int
+	crew    *crew // the workers beyond the caller (bands.go); nil for one
+	// crewCleanup stops the crew's workers when a Sim is dropped
+	// without Release.
+	crewCleanup runtime.Cleanup
 	// fullLearn makes the next learning step visit every cell, as the
 	// reference does; it is set by Load, so that weights loaded outside
 	// their clip range (or as −0) are clamped exactly as the reference
@@ -94,7 +98,7 @@ type Sim struct {
 	bands []band
 }
 
-// band is one worker's scratch for a pass over its rows.
+// band is the scratch of one band of rows (bands.go) for a pass over it.
 type band struct {
 	spikes [][]int32 // the band's spikes of each plane, ascending
 	// A row's candidates of every plane under competition: v̂, whether it
@@ -104,8 +108,8 @@ type band struct {
 	crossing []uint8
 	counts   [cpuref.RingFields]uint32
 	dirty    []int32
-	hot      []int32  // the band's output cells left hot (sparse output with a bias)
-	_        [64]byte // keep workers' counters off each other's cache lines
+	hot      []int32         // the band's output cells left hot (sparse output with a bias)
+	_        [cacheLine]byte // keep the bands' counters and lists off each other's cache lines
 }
 
 // New returns a simulator for p that continues from a copy of st, driven by
@@ -156,22 +160,13 @@ func New(p cpuref.Params, st *cpuref.State, stim cpuref.Stimulus) (*Sim, error) 
 // Release drops the simulator's buffers. It is safe to call twice; the Sim
 // must not be stepped afterwards.
 func (s *Sim) Release() {
+	s.stopCrew()
 	*s = Sim{p: s.p, n: s.n}
 }
 
 // SetLearn turns plasticity (the delta rule, learnInput and its
 // companions) on or off; homeostasis always runs.
 func (s *Sim) SetLearn(on bool) { s.learn = on }
-
-// SetWorkers sets how many goroutines the dense passes are split across
-// (at least 1, at most n). The result does not depend on it.
-func (s *Sim) SetWorkers(w int) {
-	s.workers = min(max(w, 1), max(s.n, 1))
-	s.bands = make([]band, s.workers)
-	for w := range s.bands {
-		s.bands[w].spikes = make([][]int32, max(s.k, 1))
-	}
-}
 
 // Frame returns the rectangles lit in the last step's input frame X_t.
 func (s *Sim) Frame() []cpuref.Rect { return s.litNow }
@@ -339,39 +334,4 @@ func (s *Sim) Step() error {
 	s.spikesPrev, s.spikes = s.spikes, s.spikesPrev[:0]
 	st.T++
 	return nil
-}
-
-// forRows runs pass over the rows split into s.workers contiguous bands,
-// band w being rows [w·n/k, (w+1)·n/k), as cpuref's forRows; band 0 runs
-// on the calling goroutine.
-func (s *Sim) forRows(pass func(w, r0, r1 int)) { s.forRowsOf(s.n, pass) }
-
-// forRowsOf is forRows over n rows (K·n: the rows of every plane).
-func (s *Sim) forRowsOf(n int, pass func(w, r0, r1 int)) {
-	k := s.workers
-	if k == 1 {
-		pass(0, 0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 1; w < k; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			pass(w, w*n/k, (w+1)*n/k)
-		}(w)
-	}
-	pass(0, 0, n/k)
-	wg.Wait()
-}
-
-// gatherSpikes appends the bands' spike lists of planes [0, planes),
-// plane by plane and in band order within a plane: ascending.
-func (s *Sim) gatherSpikes(dst []int32, planes int) []int32 {
-	for c := range planes {
-		for w := range s.bands {
-			dst = append(dst, s.bands[w].spikes[c]...)
-		}
-	}
-	return dst
 }

@@ -152,9 +152,7 @@ func (s *Sim) competeRows(k *layerKernel, eta float32, w, r0, r1 int) {
 	for c := range K {
 		b.spikes[c] = b.spikes[c][:0]
 	}
-	if len(b.vhat) < K*n {
-		b.vhat, b.fire, b.crossing = make([]float32, K*n), make([]bool, K*n), make([]uint8, n)
-	}
+	b.growCompete(K, n)
 	var mu [cpuref.MaxK]float32
 	var cross [cpuref.MaxK]bool
 	for row := r0; row < r1; row++ {
