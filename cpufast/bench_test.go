@@ -48,7 +48,12 @@ func BenchmarkStepRich(b *testing.B) {
 
 // benchSteps times b.N steps of p after the warmup, on every CPU.
 func benchSteps(b *testing.B, p cpuref.Params) {
-	s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+	benchStepsFrom(b, p, cpuref.NewStimulus(p))
+}
+
+// benchStepsFrom is benchSteps driven by stim.
+func benchStepsFrom(b *testing.B, p cpuref.Params, stim cpuref.Stimulus) {
+	s, err := New(p, cpuref.NewState(p), stim)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -84,4 +89,87 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkStepLife times a step on Conway's Life as frames (the world of
+// bench/life.sh, generated here on an n×n torus), where a tenth to a third
+// of the pixels are lit every step, so that the sparse passes (the
+// scatters, output, learning, the traces) do far more than on the border
+// walk: the default model and -preset rich, at bench/rich.sh's n = 48 and
+// at 256.
+func BenchmarkStepLife(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		n    int
+		rich bool
+	}{{"default/n=48", 48, false}, {"rich/n=48", 48, true}, {"default/n=256", 256, false}, {"rich/n=256", 256, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			p := cpuref.Defaults()
+			if c.rich {
+				p = rich(p)
+			}
+			p.N = c.n
+			if lifeCache[p.N] == nil {
+				lifeCache[p.N] = newLifeFrames(p.N, 5)
+			}
+			benchStepsFrom(b, p, lifeCache[p.N])
+		})
+	}
+}
+
+// lifeCache keeps each n's frames across a benchmark's runs.
+var lifeCache = map[int]*lifeFrames{}
+
+// lifeFrames is a cpuref.FrameSource of Conway's Life (B3/S23) on an n×n
+// torus, as bench/life.sh makes with ffmpeg: runs of lifeGens generations,
+// each from a random start with 35 % alive, one after another, looping.
+type lifeFrames struct {
+	n      int
+	frames [][]uint32 // plain bit sets
+}
+
+// lifeGens is the number of generations of one run, as in bench/life.sh.
+const lifeGens = 100
+
+// newLifeFrames makes runs runs of Life on an n×n torus.
+func newLifeFrames(n, runs int) *lifeFrames {
+	l := &lifeFrames{n: n}
+	cur, next := make([]bool, n*n), make([]bool, n*n)
+	for run := range runs {
+		for i := range cur {
+			cur[i] = float64(cpuref.PCG(uint32(run*n*n+i)))/(1<<32) < 0.35
+		}
+		for range lifeGens {
+			f := make([]uint32, cpuref.PlainWords(n))
+			for i, alive := range cur {
+				if alive {
+					row, col := i/n, i%n
+					f[row*cpuref.PlainStride(n)+col/32] |= 1 << uint(col%32)
+				}
+			}
+			l.frames = append(l.frames, f)
+			for i := range cur {
+				row, col, live := i/n, i%n, 0
+				for dy := -1; dy <= 1; dy++ {
+					for dx := -1; dx <= 1; dx++ {
+						if (dy != 0 || dx != 0) && cur[(row+dy+n)%n*n+(col+dx+n)%n] {
+							live++
+						}
+					}
+				}
+				next[i] = live == 3 || live == 2 && cur[i]
+			}
+			cur, next = next, cur
+		}
+	}
+	return l
+}
+
+// Frame implements cpuref.Stimulus: the frames are bit sets.
+func (l *lifeFrames) Frame(t int64, dst []cpuref.Rect) []cpuref.Rect { return dst }
+
+// FrameBits implements cpuref.FrameSource: frame t mod the frames made.
+func (l *lifeFrames) FrameBits(t int64, dst []uint32) error {
+	copy(dst, l.frames[t%int64(len(l.frames))])
+	return nil
 }
