@@ -26,7 +26,7 @@ func (s *Sim) learnHidden2() {
 // learnHidden2Cell is the reference's learnHidden2 for cell i, with q₂
 // read from q2Save: its patch over each plane c, c outer.
 func (s *Sim) learnHidden2Cell(i int) {
-	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.k
+	st, p, n, nn, K := s.st, &s.p, s.n, s.nn, s.k
 	row, col := i/n, i%n
 	si := float32(st.S2[i])
 	q2 := s.q2Save[i]

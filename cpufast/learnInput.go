@@ -6,9 +6,9 @@ import (
 
 // learnInput is step 7 on W_in, as cpuref's learnInput, but for the
 // trace q ← λ_post·q + s, which integrate did. Under stdp only the cells
-// that spiked or have a lit pixel in their patch are visited, and under
-// hebbian only the cells that spiked with a lit pixel in their patch: for
-// any other cell every slot's change is exactly +0 (see docs/CPUFAST.md).
+// that spiked (at every slot) and the lit slots of the others are visited,
+// and under hebbian only the lit slots of the cells that spiked: every
+// other slot's change is exactly +0 (see docs/CPUFAST.md).
 // Under rstdp every eligibility trace decays, so every cell is visited,
 // the idle ones by a short loop.
 func (s *Sim) learnInput() {
@@ -24,14 +24,72 @@ func (s *Sim) learnInput() {
 	case s.p.Rule == cpuref.RuleHebbian:
 		s.learnHebbianSpiking()
 	default:
-		s.lmark.clear()
-		s.markLearnInput()
-		n := s.n
-		s.lmark.each(0, s.k*n, func(row, col int) { s.learnInputCell(row*n+col, 0) })
+		for _, ci := range s.spikes {
+			s.learnSTDPCell(int(ci))
+		}
+		s.learnSTDPLit()
 	}
 	if s.p.LearnRec {
 		// cpuref runs learnRec cell by cell inside this pass; W_rec is read by nothing above.
 		s.learnRecSpiking()
+	}
+}
+
+// learnSTDPCell is stdp's learnInput for cell ci = c·n² + i at every slot
+// of its patch, as learnInputCell, with the factors that do not depend on
+// the slot, A₊·s_i and A₋·q_i, computed once (the same roundings).
+func (s *Sim) learnSTDPCell(ci int) {
+	st, p, n := s.st, &s.p, s.n
+	i := ci % s.nn
+	row, col := i/n, i%n
+	aps := float32(p.APlus * float32(s.sNext[ci]))
+	amq := float32(p.AMinus * s.qSave[ci])
+	eta, wmax := p.Eta, p.WinMax
+	x0, x1 := max(col-1, 0), min(col+1, n-1)
+	w := st.WIn[ci*9 : ci*9+9]
+	for y := max(row-1, 0); y <= min(row+1, n-1); y++ {
+		P, X := st.P[y*n+x0:y*n+x1+1], st.X[y*n+x0:y*n+x1+1]
+		X = X[:len(P)]
+		ws := w[(y-row+1)*3+(x0-col+1):]
+		ws = ws[:len(P)]
+		for x, pj := range P {
+			pot := float32(aps * pj)
+			dep := float32(amq * float32(X[x]))
+			dw := float32(eta * (pot - dep))
+			ws[x] = cpuref.Clamp(ws[x]+dw, 0, wmax)
+		}
+	}
+}
+
+// learnSTDPLit is stdp's learnInput at the lit slots of the cells that did
+// not spike (learnSTDPCell did those that did), scattered from the lit
+// pixels: every cell of every pixel whose patch holds lit pixel j changes
+// at j's slot by η·((A₊·0)·p_j − (A₋·q)·1). At a dark slot such a cell's
+// change is η·(+0 − +0) = +0, which is skipped. Each weight is reached
+// from one lit pixel only, so the order does not matter.
+func (s *Sim) learnSTDPLit() {
+	st, p, n, nn, K := s.st, &s.p, s.n, s.nn, s.k
+	aps := float32(p.APlus * 0) // s_i = 0
+	amin, eta, wmax := p.AMinus, p.Eta, p.WinMax
+	spiked, qs, win := s.sNext[:K*nn], s.qSave[:K*nn], st.WIn[:K*nn*9]
+	for _, j := range s.xOn {
+		jr, jc := int(j)/n, int(j)%n
+		pot := float32(aps * st.P[j])
+		xj := float32(st.X[j]) // 1
+		for y := max(jr-1, 0); y <= min(jr+1, n-1); y++ {
+			for x := max(jc-1, 0); x <= min(jc+1, n-1); x++ {
+				m := (jr-y+1)*3 + (jc - x + 1)
+				for ci := y*n + x; ci < len(spiked); ci += nn {
+					if spiked[ci] != 0 {
+						continue // learnSTDPCell's
+					}
+					dep := float32(float32(amin*qs[ci]) * xj)
+					dw := float32(eta * (pot - dep))
+					k := ci*9 + m
+					win[k] = cpuref.Clamp(win[k]+dw, 0, wmax)
+				}
+			}
+		}
 	}
 }
 
@@ -88,7 +146,7 @@ func (s *Sim) learnHebbianSpiking() {
 // read from qSave, where the dense loop left it), with reward R under
 // rstdp.
 func (s *Sim) learnInputCell(ci int, reward float32) {
-	st, p, n := s.st, s.p, s.n
+	st, p, n := s.st, &s.p, s.n
 	i := ci % s.nn
 	row, col := i/n, i%n
 	si := float32(s.sNext[ci])
@@ -129,7 +187,7 @@ func (s *Sim) learnInputCell(ci int, reward float32) {
 // eligibility traces, e ← λ_e·e + (+0), and, when η·R ≠ 0, the weight
 // change (η·R)·e. When η·R = 0 that change is ±0 and is skipped.
 func (s *Sim) learnRSTDPRows(_, r0, r1 int) {
-	st, p, n := s.st, s.p, s.n
+	st, p, n := s.st, &s.p, s.n
 	reward := s.reward()
 	etaR := float32(p.Eta * reward)
 	var zero float32 // −0 + (+0) is +0: the reference adds pot − dep = +0
@@ -181,7 +239,7 @@ func (s *Sim) learnRecSpiking() {
 // learnRec is the recurrent rule (-learn_rec) for cell ci = c·n² + i, as
 // cpuref's learnRec: its window over each plane c′, c′ outer.
 func (s *Sim) learnRec(ci int) {
-	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.k
+	st, p, n, nn, K := s.st, &s.p, s.n, s.nn, s.k
 	i := ci % nn
 	row, col := i/n, i%n
 	si, siPrev := float32(s.sNext[ci]), float32(st.S[ci])

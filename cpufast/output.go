@@ -98,17 +98,29 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 func (s *Sim) scatterOut(spikes []int32) {
 	st, n, nn, K := s.st, s.n, s.nn, s.p.OutPlanes()
 	r := s.p.ROut
-	w := 2*r + 1
-	width := w * w
+	width := (2*r + 1) * (2*r + 1)
 	for _, cj := range spikes {
 		c, j := int(cj)/nn, int(cj)%nn
 		jr, jc := j/n, j%n
 		s.omark.setBox(0, jr, jc, r) // the output cells whose window holds j
-		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-				k := y*n + x
-				s.uAcc[k] += st.WOut[(k*K+c)*width+(jr-y+r)*w+(jc-x+r)]
-			}
+		addWindow(s.uAcc, st.WOut, n, jr, jc, r, K, c, width)
+	}
+}
+
+// addWindow adds, for every on-grid cell k within radius r of (jr, jc),
+// the weight wts[(k·planes + plane)·width + m] to acc[k], m being the slot
+// of (jr, jc) in k's window. Along a row of targets k rises by 1 and m
+// falls by 1, so the weight index steps by planes·width − 1.
+func addWindow(acc, wts []float32, n, jr, jc, r, planes, plane, width int) {
+	w := 2*r + 1
+	x0, x1 := max(jc-r, 0), min(jc+r, n-1)
+	step := planes*width - 1
+	for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
+		row := acc[y*n+x0 : y*n+x1+1]
+		wi := ((y*n+x0)*planes+plane)*width + (jr-y+r)*w + (jc - x0 + r)
+		for x := range row {
+			row[x] += wts[wi]
+			wi += step
 		}
 	}
 }
@@ -127,19 +139,13 @@ func (s *Sim) directInputs() [2][]int32 {
 func (s *Sim) scatterDirect() {
 	st, n, D := s.st, s.n, s.p.Direct
 	r := s.p.RDirect
-	w := 2*r + 1
-	width := w * w
+	width := (2*r + 1) * (2*r + 1)
 	in := s.directInputs()
 	for d := range D {
 		for _, j := range in[d] {
 			jr, jc := int(j)/n, int(j)%n
 			s.omark.setBox(0, jr, jc, r) // the output cells whose window holds j
-			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-					k := y*n + x
-					s.uAcc[k] += st.WDirect[(k*D+d)*width+(jr-y+r)*w+(jc-x+r)]
-				}
-			}
+			addWindow(s.uAcc, st.WDirect, n, jr, jc, r, D, d, width)
 		}
 	}
 }
@@ -291,18 +297,21 @@ func (s *Sim) learnDirect() {
 // radius r a cell (W_out: K planes; W_direct: D). Each weight is reached
 // from one input only, so the order of the scatter does not matter.
 func (s *Sim) deltaAround(wts []float32, planes, plane, r, j int) {
-	st, p, n := s.st, s.p, s.n
+	st, p, n := s.st, &s.p, s.n
+	eta, wmax := p.EtaOut, p.WoutMax
 	w := 2*r + 1
 	width := w * w
 	jr, jc := j/n, j%n
+	x0, x1 := max(jc-r, 0), min(jc+r, n-1)
+	step := planes*width - 1 // as in addWindow
 	for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-		for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-			k := y*n + x
-			if e := st.Err[k]; e != 0 {
-				d := float32(p.EtaOut * float32(e))
-				wi := (k*planes+plane)*width + (jr-y+r)*w + (jc - x + r)
-				wts[wi] = cpuref.Clamp(wts[wi]+d, -p.WoutMax, p.WoutMax)
+		errs := st.Err[y*n+x0 : y*n+x1+1]
+		wi := ((y*n+x0)*planes+plane)*width + (jr-y+r)*w + (jc - x0 + r)
+		for _, e := range errs {
+			if e != 0 {
+				wts[wi] = cpuref.Clamp(wts[wi]+float32(eta*float32(e)), -wmax, wmax)
 			}
+			wi += step
 		}
 	}
 }
