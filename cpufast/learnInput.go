@@ -76,10 +76,11 @@ func (s *Sim) learnSTDPLit() {
 		jr, jc := int(j)/n, int(j)%n
 		pot := float32(aps * st.P[j])
 		xj := float32(st.X[j]) // 1
+		x0, x1 := max(jc-1, 0), min(jc+1, n-1)
 		for y := max(jr-1, 0); y <= min(jr+1, n-1); y++ {
-			for x := max(jc-1, 0); x <= min(jc+1, n-1); x++ {
-				m := (jr-y+1)*3 + (jc - x + 1)
-				for ci := y*n + x; ci < len(spiked); ci += nn {
+			m := (jr-y+1)*3 + (jc - x0 + 1) // falls by 1 along the row
+			for i := y*n + x0; i <= y*n+x1; i++ {
+				for ci := i; ci < len(spiked); ci += nn {
 					if spiked[ci] != 0 {
 						continue // learnSTDPCell's
 					}
@@ -88,6 +89,7 @@ func (s *Sim) learnSTDPLit() {
 					k := ci*9 + m
 					win[k] = cpuref.Clamp(win[k]+dw, 0, wmax)
 				}
+				m--
 			}
 		}
 	}
@@ -124,6 +126,10 @@ func (s *Sim) learnHebbianSpiking() {
 	}
 	st, p := s.st, &s.p
 	dw := float32(float32(p.Eta*1) * 1) // (η·s)·x at s = x = 1
+	if len(s.xOn)*s.k < len(s.spikes) {
+		s.learnHebbianLit(dw)
+		return
+	}
 	for _, ci := range s.spikes {
 		i := int(ci) % nn
 		row, col := i/n, i%n
@@ -137,6 +143,32 @@ func (s *Sim) learnHebbianSpiking() {
 				}
 				k := int(ci)*9 + (y-row+1)*3 + (x - col + 1)
 				st.WIn[k] = cpuref.Clamp(st.WIn[k]+dw, 0, p.WinMax)
+			}
+		}
+	}
+}
+
+// learnHebbianLit is learnHebbianSpiking walked from the lit pixels, for
+// when they are fewer than the spikes over the planes: the change dw at
+// lit pixel j's slot of every cell that spiked and whose patch holds j.
+// Those are the weights learnHebbianSpiking reaches, each once.
+func (s *Sim) learnHebbianLit(dw float32) {
+	st, n, nn := s.st, s.n, s.nn
+	wmax := s.p.WinMax
+	spiked, win := s.sNext[:s.k*nn], st.WIn[:s.k*nn*9]
+	for _, j := range s.xOn {
+		jr, jc := int(j)/n, int(j)%n
+		x0, x1 := max(jc-1, 0), min(jc+1, n-1)
+		for y := max(jr-1, 0); y <= min(jr+1, n-1); y++ {
+			m := (jr-y+1)*3 + (jc - x0 + 1) // falls by 1 along the row
+			for i := y*n + x0; i <= y*n+x1; i++ {
+				for ci := i; ci < len(spiked); ci += nn {
+					if spiked[ci] != 0 {
+						k := ci*9 + m
+						win[k] = cpuref.Clamp(win[k]+dw, 0, wmax)
+					}
+				}
+				m--
 			}
 		}
 	}

@@ -84,10 +84,16 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 	if s.learn {
 		// cpuref learns each cell right after predicting it; W_out and
 		// W_direct are read by nothing else here.
-		if local {
-			s.learnOutLocal(spikes)
+		// Sparse, the list of the cells with e ≠ 0 is at hand (errDirty
+		// holds them) for whichever side of the rule is shorter.
+		var errCells []int32
+		if sparse {
+			errCells = s.errDirty
 		}
-		s.learnDirect()
+		if local {
+			s.learnOutLocal(spikes, errCells)
+		}
+		s.learnDirect(errCells)
 	}
 	return tp, fp, fn
 }
@@ -99,6 +105,15 @@ func (s *Sim) scatterOut(spikes []int32) {
 	st, n, nn, K := s.st, s.n, s.nn, s.p.OutPlanes()
 	r := s.p.ROut
 	width := (2*r + 1) * (2*r + 1)
+	if r == 0 {
+		// A window of one slot: spike c·n² + j reaches output cell j.
+		for _, cj := range spikes {
+			c, j := int(cj)/nn, int(cj)%nn
+			s.omark.set(j/n, j%n)
+			s.uAcc[j] += st.WOut[j*K+c]
+		}
+		return
+	}
 	for _, cj := range spikes {
 		c, j := int(cj)/nn, int(cj)%nn
 		jr, jc := j/n, j%n
@@ -272,21 +287,75 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 
 // learnOutLocal is the delta rule for a local W_out, scattered from the
 // spikes: weight (k, c, m) changes only when hidden cell c·n² + j(m)
-// spiked and e_k ≠ 0, and each such weight is visited exactly once.
-func (s *Sim) learnOutLocal(spikes []int32) {
+// spiked and e_k ≠ 0, and each such weight is visited exactly once. When
+// errCells (a list holding every cell with e ≠ 0) is shorter than the
+// spikes over the planes, it walks from those cells instead (deltaFrom).
+func (s *Sim) learnOutLocal(spikes, errCells []int32) {
 	K := s.p.OutPlanes()
+	if errCells != nil && len(errCells)*K < len(spikes) {
+		var in [cpuref.MaxK][]uint32
+		on := s.sNext // s(t), or s₂(t)
+		if s.p.Layer2() == 1 {
+			on = s.st.S2
+		}
+		for c := range K {
+			in[c] = on[c*s.nn : (c+1)*s.nn]
+		}
+		s.deltaFrom(errCells, s.st.WOut, &in, K, s.p.ROut)
+		return
+	}
 	for _, cj := range spikes {
 		s.deltaAround(s.st.WOut, K, int(cj)/s.nn, s.p.ROut, int(cj)%s.nn)
 	}
 }
 
 // learnDirect is the delta rule on the direct path, scattered from its lit
-// inputs as learnOutLocal is from the spikes.
-func (s *Sim) learnDirect() {
+// inputs as learnOutLocal is from the spikes, or walked from errCells as
+// learnOutLocal does when that is shorter.
+func (s *Sim) learnDirect(errCells []int32) {
 	in := s.directInputs()
-	for d := range s.p.Direct {
+	D := s.p.Direct
+	if errCells != nil && len(errCells)*D < len(in[0])+len(in[1]) {
+		frames := [cpuref.MaxK][]uint32{s.st.X, s.st.XPrev}
+		s.deltaFrom(errCells, s.st.WDirect, &frames, D, s.p.RDirect)
+		return
+	}
+	for d := range D {
 		for _, j := range in[d] {
-			s.deltaAround(s.st.WDirect, s.p.Direct, d, s.p.RDirect, int(j))
+			s.deltaAround(s.st.WDirect, D, d, s.p.RDirect, int(j))
+		}
+	}
+}
+
+// deltaFrom is deltaAround the other way round: for each output cell k of
+// cells whose e_k ≠ 0, the delta rule on every weight (k, c, m) of its
+// windows whose input — in[c] at slot m's cell — is 1. Those are the
+// weights deltaAround reaches from the inputs that are 1, each once.
+func (s *Sim) deltaFrom(cells []int32, wts []float32, in *[cpuref.MaxK][]uint32, planes, r int) {
+	st, p, n := s.st, &s.p, s.n
+	eta, wmax := p.EtaOut, p.WoutMax
+	w := 2*r + 1
+	width := w * w
+	for _, k := range cells {
+		e := st.Err[k]
+		if e == 0 {
+			continue
+		}
+		d := float32(eta * float32(e))
+		row, col := int(k)/n, int(k)%n
+		x0, x1 := max(col-r, 0), min(col+r, n-1)
+		for c, on := range in[:planes] {
+			base := (int(k)*planes + c) * width
+			for y := max(row-r, 0); y <= min(row+r, n-1); y++ {
+				ons := on[y*n+x0 : y*n+x1+1]
+				ws := wts[base+(y-row+r)*w+(x0-col+r):]
+				ws = ws[:len(ons)]
+				for x, v := range ons {
+					if v != 0 {
+						ws[x] = cpuref.Clamp(ws[x]+d, -wmax, wmax)
+					}
+				}
+			}
 		}
 	}
 }
