@@ -1,7 +1,5 @@
 package cpufast
 
-import "github.com/spikecast/spikecast/cpuref"
-
 // learnHidden2 is STDP on W₁₂, as cpuref's learnHidden2, but for the
 // trace q₂ ← λ_post·q₂ + s₂, which integrate2 did. It visits the cells
 // whose second-layer cell spiked or that see a first-layer spike (of any
@@ -38,7 +36,7 @@ func (s *Sim) learnHidden2Cell(i int) {
 				dep := float32(float32(p.AMinus*q2) * float32(s.sNext[cj]))
 				dw := float32(p.Eta * (pot - dep))
 				k := (i*K+c)*9 + (y-row+1)*3 + (x - col + 1)
-				st.W12[k] = cpuref.Clamp(st.W12[k]+dw, 0, p.WinMax)
+				st.W12[k] = clamp(st.W12[k]+dw, 0, p.WinMax)
 			}
 		}
 	}

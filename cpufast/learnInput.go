@@ -56,7 +56,7 @@ func (s *Sim) learnSTDPCell(ci int) {
 			pot := float32(aps * pj)
 			dep := float32(amq * float32(X[x]))
 			dw := float32(eta * (pot - dep))
-			ws[x] = cpuref.Clamp(ws[x]+dw, 0, wmax)
+			ws[x] = clamp(ws[x]+dw, 0, wmax)
 		}
 	}
 }
@@ -87,7 +87,7 @@ func (s *Sim) learnSTDPLit() {
 					dep := float32(float32(amin*qs[ci]) * xj)
 					dw := float32(eta * (pot - dep))
 					k := ci*9 + m
-					win[k] = cpuref.Clamp(win[k]+dw, 0, wmax)
+					win[k] = clamp(win[k]+dw, 0, wmax)
 				}
 				m--
 			}
@@ -142,7 +142,7 @@ func (s *Sim) learnHebbianSpiking() {
 					continue // (η·1)·0: W + (+0) is W
 				}
 				k := int(ci)*9 + (y-row+1)*3 + (x - col + 1)
-				st.WIn[k] = cpuref.Clamp(st.WIn[k]+dw, 0, p.WinMax)
+				st.WIn[k] = clamp(st.WIn[k]+dw, 0, p.WinMax)
 			}
 		}
 	}
@@ -165,7 +165,7 @@ func (s *Sim) learnHebbianLit(dw float32) {
 				for ci := i; ci < len(spiked); ci += nn {
 					if spiked[ci] != 0 {
 						k := ci*9 + m
-						win[k] = cpuref.Clamp(win[k]+dw, 0, wmax)
+						win[k] = clamp(win[k]+dw, 0, wmax)
 					}
 				}
 				m--
@@ -208,7 +208,7 @@ func (s *Sim) learnInputCell(ci int, reward float32) {
 				st.Elig[k] = float32(p.LambdaElig*st.Elig[k]) + (pot - dep)
 				dw = float32(float32(p.Eta*reward) * st.Elig[k])
 			}
-			st.WIn[k] = cpuref.Clamp(st.WIn[k]+dw, 0, p.WinMax)
+			st.WIn[k] = clamp(st.WIn[k]+dw, 0, p.WinMax)
 		}
 	}
 }
@@ -237,7 +237,7 @@ func (s *Sim) learnRSTDPRows(_, r0, r1 int) {
 					e := float32(p.LambdaElig*st.Elig[k]) + zero
 					st.Elig[k] = e
 					if etaR != 0 {
-						st.WIn[k] = cpuref.Clamp(st.WIn[k]+float32(etaR*e), 0, p.WinMax)
+						st.WIn[k] = clamp(st.WIn[k]+float32(etaR*e), 0, p.WinMax)
 					}
 				}
 			}
@@ -290,8 +290,20 @@ func (s *Sim) learnRec(ci int) {
 				dep := float32(float32(p.AMinus*siPrev) * float32(s.sNext[cj]))
 				dw := float32(p.EtaRec * (pot - dep))
 				k := (ci*K+c2)*nrec + (y-row+r)*w + (x - col + r)
-				st.WRec[k] = cpuref.Clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
+				st.WRec[k] = clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
 			}
 		}
 	}
+}
+
+// clamp is cpuref.Clamp, min(max(v, lo), hi), with the common case first:
+// a v strictly inside (lo, hi) is its own clamp (it is no NaN and equals
+// neither bound, so no choice between +0 and −0 arises), and the compare
+// is cheaper than Go's min and max of floats, which must handle both.
+// Every other v goes through cpuref.Clamp itself.
+func clamp(v, lo, hi float32) float32 {
+	if v > lo && v < hi {
+		return v
+	}
+	return cpuref.Clamp(v, lo, hi)
 }

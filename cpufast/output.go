@@ -239,7 +239,7 @@ func (s *Sim) outputSparseRows(w, r0, r1 int) {
 func (s *Sim) learnBias(k int) {
 	st, p := s.st, &s.p
 	if e := st.Err[k]; s.learn && e != 0 {
-		st.Bias[k] = cpuref.Clamp(st.Bias[k]+float32(p.EtaBias*float32(e)), -p.WoutMax, p.WoutMax)
+		st.Bias[k] = clamp(st.Bias[k]+float32(p.EtaBias*float32(e)), -p.WoutMax, p.WoutMax)
 	}
 }
 
@@ -279,7 +279,7 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 			wk := st.WOut[k*width : (k+1)*width]
 			d := float32(p.EtaOut * float32(e))
 			for _, j := range spikes {
-				wk[j] = cpuref.Clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
+				wk[j] = clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
 			}
 		}
 	}
@@ -352,7 +352,7 @@ func (s *Sim) deltaFrom(cells []int32, wts []float32, in *[cpuref.MaxK][]uint32,
 				ws = ws[:len(ons)]
 				for x, v := range ons {
 					if v != 0 {
-						ws[x] = cpuref.Clamp(ws[x]+d, -wmax, wmax)
+						ws[x] = clamp(ws[x]+d, -wmax, wmax)
 					}
 				}
 			}
@@ -378,7 +378,7 @@ func (s *Sim) deltaAround(wts []float32, planes, plane, r, j int) {
 		wi := ((y*n+x0)*planes+plane)*width + (jr-y+r)*w + (jc - x0 + r)
 		for _, e := range errs {
 			if e != 0 {
-				wts[wi] = cpuref.Clamp(wts[wi]+float32(eta*float32(e)), -wmax, wmax)
+				wts[wi] = clamp(wts[wi]+float32(eta*float32(e)), -wmax, wmax)
 			}
 			wi += step
 		}
