@@ -35,17 +35,21 @@ func (l *liveSet) add(i int32) {
 
 // decay applies v ← λ·v to the live cells where skip is 0 (the others are
 // updated by their caller this step) and drops those it left unchanged.
+// A busy set's skipped cells (lit pixels, spikes) come in no order a
+// branch predictor could learn, so skipping is a select, not a branch: a
+// skipped cell gets its own bits back. Only leaving the set, which is
+// rare, is a branch.
 func (l *liveSet) decay(v []float32, lambda float32, skip []uint32) {
 	out := l.idx[:0]
 	for _, i := range l.idx {
-		if skip[i] != 0 {
-			out = append(out, i)
-			continue
+		old := math.Float32bits(v[i])
+		nv := math.Float32bits(float32(lambda * math.Float32frombits(old)))
+		sk := skip[i]
+		if sk != 0 {
+			nv = old
 		}
-		old := v[i]
-		nv := float32(lambda * old)
-		v[i] = nv
-		if math.Float32bits(nv) == math.Float32bits(old) {
+		v[i] = math.Float32frombits(nv)
+		if (nv^old)|sk == 0 { // not skipped, and a fixed point
 			l.in[i] = false
 			continue
 		}
