@@ -45,8 +45,25 @@ func (s *Sim) learnSTDPCell(ci int) {
 	aps := float32(p.APlus * float32(s.sNext[ci]))
 	amq := float32(p.AMinus * s.qSave[ci])
 	eta, wmax := p.Eta, p.WinMax
-	x0, x1 := max(col-1, 0), min(col+1, n-1)
 	w := st.WIn[ci*9 : ci*9+9]
+	if row > 0 && row < n-1 && col > 0 && col < n-1 {
+		// Off the border (most cells): three whole rows of three, as
+		// arrays, so that the loop carries no bounds checks.
+		b := (row-1)*n + col - 1
+		for dy := range 3 {
+			P, X := (*[3]float32)(st.P[b:b+3]), (*[3]uint32)(st.X[b:b+3])
+			ws := (*[3]float32)(w[dy*3 : dy*3+3])
+			for x := range 3 {
+				pot := float32(aps * P[x])
+				dep := float32(amq * float32(X[x]))
+				dw := float32(eta * (pot - dep))
+				ws[x] = clamp(ws[x]+dw, 0, wmax)
+			}
+			b += n
+		}
+		return
+	}
+	x0, x1 := max(col-1, 0), min(col+1, n-1)
 	for y := max(row-1, 0); y <= min(row+1, n-1); y++ {
 		P, X := st.P[y*n+x0:y*n+x1+1], st.X[y*n+x0:y*n+x1+1]
 		X = X[:len(P)]
