@@ -288,11 +288,13 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 // learnOutLocal is the delta rule for a local W_out, scattered from the
 // spikes: weight (k, c, m) changes only when hidden cell c·n² + j(m)
 // spiked and e_k ≠ 0, and each such weight is visited exactly once. When
-// errCells (a list holding every cell with e ≠ 0) is shorter than the
-// spikes over the planes, it walks from those cells instead (deltaFrom).
+// errCells (a list holding every cell with e ≠ 0) times the planes is
+// shorter than twice the spikes, it walks from those cells instead
+// (deltaFrom): a cell's weights lie in one row, a spike's are strided, so
+// a cell's slot costs less (measured on Life frames).
 func (s *Sim) learnOutLocal(spikes, errCells []int32) {
 	K := s.p.OutPlanes()
-	if errCells != nil && len(errCells)*K < len(spikes) {
+	if errCells != nil && len(errCells)*K < 2*len(spikes) {
 		var in [cpuref.MaxK][]uint32
 		on := s.sNext // s(t), or s₂(t)
 		if s.p.Layer2() == 1 {
@@ -315,7 +317,7 @@ func (s *Sim) learnOutLocal(spikes, errCells []int32) {
 func (s *Sim) learnDirect(errCells []int32) {
 	in := s.directInputs()
 	D := s.p.Direct
-	if errCells != nil && len(errCells)*D < len(in[0])+len(in[1]) {
+	if errCells != nil && len(errCells)*D < 2*(len(in[0])+len(in[1])) {
 		frames := [cpuref.MaxK][]uint32{s.st.X, s.st.XPrev}
 		s.deltaFrom(errCells, s.st.WDirect, &frames, D, s.p.RDirect)
 		return
