@@ -17,6 +17,10 @@ func (s *Sim) learnInput() {
 		s.lmark.clear()
 		s.markLearnInput()
 		s.forRowsOf(s.k*s.n, s.learnRSTDPRows)
+	case s.fullLearn && s.p.Rule == cpuref.RuleSTDP:
+		for ci := range s.k * s.nn {
+			s.learnSTDPCell(ci) // learnInputCell's arithmetic, and its clip
+		}
 	case s.fullLearn:
 		for ci := range s.k * s.nn {
 			s.learnInputCell(ci, 0)
