@@ -61,19 +61,19 @@ func BenchmarkScaling(b *testing.B) {
 			b.Run(fmt.Sprintf("n=%d/workers=%d", n, w), func(b *testing.B) {
 				p := cpuref.Defaults()
 				p.N = n
-				benchStepsOn(b, p, w)
+				benchStepsOn(b, p, cpuref.NewStimulus(p), w)
 			})
 		}
 	}
 }
 
 // benchSteps times b.N steps of p after the warmup, on every CPU.
-func benchSteps(b *testing.B, p cpuref.Params) { benchStepsOn(b, p, 0) }
+func benchSteps(b *testing.B, p cpuref.Params) { benchStepsOn(b, p, cpuref.NewStimulus(p), 0) }
 
-// benchStepsOn times b.N steps of p after the warmup on the given number
-// of workers (0: New's default, one per CPU).
-func benchStepsOn(b *testing.B, p cpuref.Params, workers int) {
-	s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
+// benchStepsOn times b.N steps of p driven by stim after the warmup on the
+// given number of workers (0: New's default, one per CPU).
+func benchStepsOn(b *testing.B, p cpuref.Params, stim cpuref.Stimulus, workers int) {
+	s, err := New(p, cpuref.NewState(p), stim)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -136,4 +136,87 @@ func BenchmarkForRows(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/pass")
 		})
 	}
+}
+
+// BenchmarkStepLife times a step on Conway's Life as frames (the world of
+// bench/life.sh, generated here on an n×n torus), where a tenth to a third
+// of the pixels are lit every step, so that the sparse passes (the
+// scatters, output, learning, the traces) do far more than on the border
+// walk: the default model and -preset rich, at bench/rich.sh's n = 48 and
+// at 256.
+func BenchmarkStepLife(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		n    int
+		rich bool
+	}{{"default/n=48", 48, false}, {"rich/n=48", 48, true}, {"default/n=256", 256, false}, {"rich/n=256", 256, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			p := cpuref.Defaults()
+			if c.rich {
+				p = rich(p)
+			}
+			p.N = c.n
+			if lifeCache[p.N] == nil {
+				lifeCache[p.N] = newLifeFrames(p.N, 5)
+			}
+			benchStepsOn(b, p, lifeCache[p.N], 0)
+		})
+	}
+}
+
+// lifeCache keeps each n's frames across a benchmark's runs.
+var lifeCache = map[int]*lifeFrames{}
+
+// lifeFrames is a cpuref.FrameSource of Conway's Life (B3/S23) on an n×n
+// torus, as bench/life.sh makes with ffmpeg: runs of lifeGens generations,
+// each from a random start with 35 % alive, one after another, looping.
+type lifeFrames struct {
+	n      int
+	frames [][]uint32 // plain bit sets
+}
+
+// lifeGens is the number of generations of one run, as in bench/life.sh.
+const lifeGens = 100
+
+// newLifeFrames makes runs runs of Life on an n×n torus.
+func newLifeFrames(n, runs int) *lifeFrames {
+	l := &lifeFrames{n: n}
+	cur, next := make([]bool, n*n), make([]bool, n*n)
+	for run := range runs {
+		for i := range cur {
+			cur[i] = float64(cpuref.PCG(uint32(run*n*n+i)))/(1<<32) < 0.35
+		}
+		for range lifeGens {
+			f := make([]uint32, cpuref.PlainWords(n))
+			for i, alive := range cur {
+				if alive {
+					row, col := i/n, i%n
+					f[row*cpuref.PlainStride(n)+col/32] |= 1 << uint(col%32)
+				}
+			}
+			l.frames = append(l.frames, f)
+			for i := range cur {
+				row, col, live := i/n, i%n, 0
+				for dy := -1; dy <= 1; dy++ {
+					for dx := -1; dx <= 1; dx++ {
+						if (dy != 0 || dx != 0) && cur[(row+dy+n)%n*n+(col+dx+n)%n] {
+							live++
+						}
+					}
+				}
+				next[i] = live == 3 || live == 2 && cur[i]
+			}
+			cur, next = next, cur
+		}
+	}
+	return l
+}
+
+// Frame implements cpuref.Stimulus: the frames are bit sets.
+func (l *lifeFrames) Frame(t int64, dst []cpuref.Rect) []cpuref.Rect { return dst }
+
+// FrameBits implements cpuref.FrameSource: frame t mod the frames made.
+func (l *lifeFrames) FrameBits(t int64, dst []uint32) error {
+	copy(dst, l.frames[t%int64(len(l.frames))])
+	return nil
 }

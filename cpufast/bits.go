@@ -25,29 +25,29 @@ func (g *bitgrid) has(row, col int) bool { return g.w[row*g.wpr+col>>6]>>uint(co
 
 // setBox marks the cells of the radius-r square around (row, col) of an
 // n×n plane that lie on the plane, in the plane whose first row is off.
+// Every row of the square gets the same masks: the bits of columns
+// [c0, c1] of words first to last.
 func (g *bitgrid) setBox(off, row, col, r int) {
 	r0, r1 := max(row-r, 0), min(row+r, g.n-1)
 	c0, c1 := max(col-r, 0), min(col+r, g.n-1)
-	for y := r0; y <= r1; y++ {
-		g.setSpan(off+y, c0, c1+1)
-	}
-}
-
-// setSpan marks columns [c0, c1) of a row.
-func (g *bitgrid) setSpan(row, c0, c1 int) {
-	base := row * g.wpr
-	for c0 < c1 {
-		wi := c0 >> 6
-		end := min(c1, (wi+1)<<6)
-		width := uint(end - c0)
-		var m uint64
-		if width == 64 {
-			m = ^uint64(0)
-		} else {
-			m = (uint64(1)<<width - 1) << uint(c0&63)
+	first, last := c0>>6, c1>>6
+	lo, hi := ^uint64(0)<<uint(c0&63), ^uint64(0)>>uint(63-c1&63)
+	wpr := g.wpr
+	w := g.w[(off+r0)*wpr : (off+r1+1)*wpr]
+	if first == last {
+		m := lo & hi
+		for i := first; i < len(w); i += wpr {
+			w[i] |= m
 		}
-		g.w[base+wi] |= m
-		c0 = end
+		return
+	}
+	for base := 0; base < len(w); base += wpr {
+		ws := w[base : base+wpr]
+		ws[first] |= lo
+		for wi := first + 1; wi < last; wi++ {
+			ws[wi] = ^uint64(0)
+		}
+		ws[last] |= hi
 	}
 }
 

@@ -55,17 +55,19 @@ func (s *Sim) integrate() {
 // reference adds the same terms, so each in is its sum bit for bit.
 func (s *Sim) scatterIn() {
 	n, nn, K := s.n, s.nn, s.k
-	acc, w := s.inAcc, s.st.WIn
+	acc, w := s.inAcc[:K*nn], s.st.WIn
 	for _, j := range s.xOn {
 		jr, jc := int(j)/n, int(j)%n
 		s.act.setBox(0, jr, jc, cpuref.PatchR) // the pixels whose patch holds j
+		x0, x1 := max(jc-cpuref.PatchR, 0), min(jc+cpuref.PatchR, n-1)
 		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
-			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
-				i := y*n + x
-				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
-				for ci := i; ci < K*nn; ci += nn {
+			// Along the row the target i rises by 1 and the slot m falls by 1.
+			m := (jr-y+cpuref.PatchR)*3 + (jc - x0 + cpuref.PatchR)
+			for i := y*n + x0; i <= y*n+x1; i++ {
+				for ci := i; ci < len(acc); ci += nn {
 					acc[ci] += w[ci*9+m]
 				}
+				m--
 			}
 		}
 	}
@@ -81,21 +83,22 @@ func (s *Sim) scatterRec() {
 	r := s.p.RRec
 	w := 2*r + 1
 	nrec := w * w
-	acc, wrec := s.recAcc, s.st.WRec
+	acc, wrec := s.recAcc[:K*nn], s.st.WRec
 	for _, cj := range s.spikesPrev {
 		c2, j := int(cj)/nn, int(cj)%nn
 		jr, jc := j/n, j%n
 		s.act.setBox(0, jr, jc, r) // the pixels whose window holds j (and j: its cells then get b0 + ξ all the same)
+		x0, x1 := max(jc-r, 0), min(jc+r, n-1)
 		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-				i := y*n + x
-				if i == j {
-					continue // the centre slot: no synapse onto its own pixel
+			// Along the row the target i rises by 1 and the slot m falls by 1.
+			m := (jr-y+r)*w + (jc - x0 + r)
+			for i := y*n + x0; i <= y*n+x1; i++ {
+				if i != j { // the centre slot: no synapse onto its own pixel
+					for ci := i; ci < len(acc); ci += nn {
+						acc[ci] += wrec[(ci*K+c2)*nrec+m]
+					}
 				}
-				m := (jr-y+r)*w + (jc - x + r)
-				for ci := i; ci < K*nn; ci += nn {
-					acc[ci] += wrec[(ci*K+c2)*nrec+m]
-				}
+				m--
 			}
 		}
 	}

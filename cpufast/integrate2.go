@@ -53,12 +53,6 @@ func (s *Sim) scatter12() {
 		c, j := int(cj)/nn, int(cj)%nn
 		jr, jc := j/n, j%n
 		s.act2.setBox(0, jr, jc, cpuref.PatchR) // the cells whose patch holds j
-		for y := max(jr-cpuref.PatchR, 0); y <= min(jr+cpuref.PatchR, n-1); y++ {
-			for x := max(jc-cpuref.PatchR, 0); x <= min(jc+cpuref.PatchR, n-1); x++ {
-				i := y*n + x
-				m := (jr-y+cpuref.PatchR)*3 + (jc - x + cpuref.PatchR)
-				acc[i] += w[(i*K+c)*9+m]
-			}
-		}
+		addWindow(acc, w, n, jr, jc, cpuref.PatchR, K, c, 9)
 	}
 }

@@ -1,7 +1,5 @@
 package cpufast
 
-import "github.com/spikecast/spikecast/cpuref"
-
 // learnHidden2 is STDP on W₁₂, as cpuref's learnHidden2, but for the
 // trace q₂ ← λ_post·q₂ + s₂, which integrate2 did. It visits the cells
 // whose second-layer cell spiked or that see a first-layer spike (of any
@@ -26,7 +24,7 @@ func (s *Sim) learnHidden2() {
 // learnHidden2Cell is the reference's learnHidden2 for cell i, with q₂
 // read from q2Save: its patch over each plane c, c outer.
 func (s *Sim) learnHidden2Cell(i int) {
-	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.k
+	st, p, n, nn, K := s.st, &s.p, s.n, s.nn, s.k
 	row, col := i/n, i%n
 	si := float32(st.S2[i])
 	q2 := s.q2Save[i]
@@ -38,7 +36,7 @@ func (s *Sim) learnHidden2Cell(i int) {
 				dep := float32(float32(p.AMinus*q2) * float32(s.sNext[cj]))
 				dw := float32(p.Eta * (pot - dep))
 				k := (i*K+c)*9 + (y-row+1)*3 + (x - col + 1)
-				st.W12[k] = cpuref.Clamp(st.W12[k]+dw, 0, p.WinMax)
+				st.W12[k] = clamp(st.W12[k]+dw, 0, p.WinMax)
 			}
 		}
 	}

@@ -6,9 +6,9 @@ import (
 
 // learnInput is step 7 on W_in, as cpuref's learnInput, but for the
 // trace q ← λ_post·q + s, which integrate did. Under stdp only the cells
-// that spiked or have a lit pixel in their patch are visited, and under
-// hebbian only the cells that spiked with a lit pixel in their patch: for
-// any other cell every slot's change is exactly +0 (see docs/CPUFAST.md).
+// that spiked (at every slot) and the lit slots of the others are visited,
+// and under hebbian only the lit slots of the cells that spiked: every
+// other slot's change is exactly +0 (see docs/CPUFAST.md).
 // Under rstdp every eligibility trace decays, so every cell is visited,
 // the idle ones by a short loop.
 func (s *Sim) learnInput() {
@@ -17,6 +17,10 @@ func (s *Sim) learnInput() {
 		s.lmark.clear()
 		s.markLearnInput()
 		s.forRowsOf(s.k*s.n, s.learnRSTDPRows)
+	case s.fullLearn && s.p.Rule == cpuref.RuleSTDP:
+		for ci := range s.k * s.nn {
+			s.learnSTDPCell(ci) // learnInputCell's arithmetic, and its clip
+		}
 	case s.fullLearn:
 		for ci := range s.k * s.nn {
 			s.learnInputCell(ci, 0)
@@ -24,14 +28,91 @@ func (s *Sim) learnInput() {
 	case s.p.Rule == cpuref.RuleHebbian:
 		s.learnHebbianSpiking()
 	default:
-		s.lmark.clear()
-		s.markLearnInput()
-		n := s.n
-		s.lmark.each(0, s.k*n, func(row, col int) { s.learnInputCell(row*n+col, 0) })
+		for _, ci := range s.spikes {
+			s.learnSTDPCell(int(ci))
+		}
+		s.learnSTDPLit()
 	}
 	if s.p.LearnRec {
 		// cpuref runs learnRec cell by cell inside this pass; W_rec is read by nothing above.
 		s.learnRecSpiking()
+	}
+}
+
+// learnSTDPCell is stdp's learnInput for cell ci = c·n² + i at every slot
+// of its patch, as learnInputCell, with the factors that do not depend on
+// the slot, A₊·s_i and A₋·q_i, computed once (the same roundings).
+func (s *Sim) learnSTDPCell(ci int) {
+	st, p, n := s.st, &s.p, s.n
+	i := ci % s.nn
+	row, col := i/n, i%n
+	aps := float32(p.APlus * float32(s.sNext[ci]))
+	amq := float32(p.AMinus * s.qSave[ci])
+	eta, wmax := p.Eta, p.WinMax
+	w := st.WIn[ci*9 : ci*9+9]
+	if row > 0 && row < n-1 && col > 0 && col < n-1 {
+		// Off the border (most cells): three whole rows of three, as
+		// arrays, so that the loop carries no bounds checks.
+		b := (row-1)*n + col - 1
+		for dy := range 3 {
+			P, X := (*[3]float32)(st.P[b:b+3]), (*[3]uint32)(st.X[b:b+3])
+			ws := (*[3]float32)(w[dy*3 : dy*3+3])
+			for x := range 3 {
+				pot := float32(aps * P[x])
+				dep := float32(amq * float32(X[x]))
+				dw := float32(eta * (pot - dep))
+				ws[x] = clamp(ws[x]+dw, 0, wmax)
+			}
+			b += n
+		}
+		return
+	}
+	x0, x1 := max(col-1, 0), min(col+1, n-1)
+	for y := max(row-1, 0); y <= min(row+1, n-1); y++ {
+		P, X := st.P[y*n+x0:y*n+x1+1], st.X[y*n+x0:y*n+x1+1]
+		X = X[:len(P)]
+		ws := w[(y-row+1)*3+(x0-col+1):]
+		ws = ws[:len(P)]
+		for x, pj := range P {
+			pot := float32(aps * pj)
+			dep := float32(amq * float32(X[x]))
+			dw := float32(eta * (pot - dep))
+			ws[x] = clamp(ws[x]+dw, 0, wmax)
+		}
+	}
+}
+
+// learnSTDPLit is stdp's learnInput at the lit slots of the cells that did
+// not spike (learnSTDPCell did those that did), scattered from the lit
+// pixels: every cell of every pixel whose patch holds lit pixel j changes
+// at j's slot by η·((A₊·0)·p_j − (A₋·q)·1). At a dark slot such a cell's
+// change is η·(+0 − +0) = +0, which is skipped. Each weight is reached
+// from one lit pixel only, so the order does not matter.
+func (s *Sim) learnSTDPLit() {
+	st, p, n, nn, K := s.st, &s.p, s.n, s.nn, s.k
+	aps := float32(p.APlus * 0) // s_i = 0
+	amin, eta, wmax := p.AMinus, p.Eta, p.WinMax
+	spiked, qs, win := s.sNext[:K*nn], s.qSave[:K*nn], st.WIn[:K*nn*9]
+	for _, j := range s.xOn {
+		jr, jc := int(j)/n, int(j)%n
+		pot := float32(aps * st.P[j])
+		xj := float32(st.X[j]) // 1
+		x0, x1 := max(jc-1, 0), min(jc+1, n-1)
+		for y := max(jr-1, 0); y <= min(jr+1, n-1); y++ {
+			m := (jr-y+1)*3 + (jc - x0 + 1) // falls by 1 along the row
+			for i := y*n + x0; i <= y*n+x1; i++ {
+				for ci := i; ci < len(spiked); ci += nn {
+					if spiked[ci] != 0 {
+						continue // learnSTDPCell's
+					}
+					dep := float32(float32(amin*qs[ci]) * xj)
+					dw := float32(eta * (pot - dep))
+					k := ci*9 + m
+					win[k] = clamp(win[k]+dw, 0, wmax)
+				}
+				m--
+			}
+		}
 	}
 }
 
@@ -66,6 +147,10 @@ func (s *Sim) learnHebbianSpiking() {
 	}
 	st, p := s.st, &s.p
 	dw := float32(float32(p.Eta*1) * 1) // (η·s)·x at s = x = 1
+	if len(s.xOn)*s.k < len(s.spikes) {
+		s.learnHebbianLit(dw)
+		return
+	}
 	for _, ci := range s.spikes {
 		i := int(ci) % nn
 		row, col := i/n, i%n
@@ -78,7 +163,33 @@ func (s *Sim) learnHebbianSpiking() {
 					continue // (η·1)·0: W + (+0) is W
 				}
 				k := int(ci)*9 + (y-row+1)*3 + (x - col + 1)
-				st.WIn[k] = cpuref.Clamp(st.WIn[k]+dw, 0, p.WinMax)
+				st.WIn[k] = clamp(st.WIn[k]+dw, 0, p.WinMax)
+			}
+		}
+	}
+}
+
+// learnHebbianLit is learnHebbianSpiking walked from the lit pixels, for
+// when they are fewer than the spikes over the planes: the change dw at
+// lit pixel j's slot of every cell that spiked and whose patch holds j.
+// Those are the weights learnHebbianSpiking reaches, each once.
+func (s *Sim) learnHebbianLit(dw float32) {
+	st, n, nn := s.st, s.n, s.nn
+	wmax := s.p.WinMax
+	spiked, win := s.sNext[:s.k*nn], st.WIn[:s.k*nn*9]
+	for _, j := range s.xOn {
+		jr, jc := int(j)/n, int(j)%n
+		x0, x1 := max(jc-1, 0), min(jc+1, n-1)
+		for y := max(jr-1, 0); y <= min(jr+1, n-1); y++ {
+			m := (jr-y+1)*3 + (jc - x0 + 1) // falls by 1 along the row
+			for i := y*n + x0; i <= y*n+x1; i++ {
+				for ci := i; ci < len(spiked); ci += nn {
+					if spiked[ci] != 0 {
+						k := ci*9 + m
+						win[k] = clamp(win[k]+dw, 0, wmax)
+					}
+				}
+				m--
 			}
 		}
 	}
@@ -88,7 +199,7 @@ func (s *Sim) learnHebbianSpiking() {
 // read from qSave, where the dense loop left it), with reward R under
 // rstdp.
 func (s *Sim) learnInputCell(ci int, reward float32) {
-	st, p, n := s.st, s.p, s.n
+	st, p, n := s.st, &s.p, s.n
 	i := ci % s.nn
 	row, col := i/n, i%n
 	si := float32(s.sNext[ci])
@@ -118,7 +229,7 @@ func (s *Sim) learnInputCell(ci int, reward float32) {
 				st.Elig[k] = float32(p.LambdaElig*st.Elig[k]) + (pot - dep)
 				dw = float32(float32(p.Eta*reward) * st.Elig[k])
 			}
-			st.WIn[k] = cpuref.Clamp(st.WIn[k]+dw, 0, p.WinMax)
+			st.WIn[k] = clamp(st.WIn[k]+dw, 0, p.WinMax)
 		}
 	}
 }
@@ -129,7 +240,7 @@ func (s *Sim) learnInputCell(ci int, reward float32) {
 // eligibility traces, e ← λ_e·e + (+0), and, when η·R ≠ 0, the weight
 // change (η·R)·e. When η·R = 0 that change is ±0 and is skipped.
 func (s *Sim) learnRSTDPRows(_, r0, r1 int) {
-	st, p, n := s.st, s.p, s.n
+	st, p, n := s.st, &s.p, s.n
 	reward := s.reward()
 	etaR := float32(p.Eta * reward)
 	var zero float32 // −0 + (+0) is +0: the reference adds pot − dep = +0
@@ -147,7 +258,7 @@ func (s *Sim) learnRSTDPRows(_, r0, r1 int) {
 					e := float32(p.LambdaElig*st.Elig[k]) + zero
 					st.Elig[k] = e
 					if etaR != 0 {
-						st.WIn[k] = cpuref.Clamp(st.WIn[k]+float32(etaR*e), 0, p.WinMax)
+						st.WIn[k] = clamp(st.WIn[k]+float32(etaR*e), 0, p.WinMax)
 					}
 				}
 			}
@@ -181,7 +292,7 @@ func (s *Sim) learnRecSpiking() {
 // learnRec is the recurrent rule (-learn_rec) for cell ci = c·n² + i, as
 // cpuref's learnRec: its window over each plane c′, c′ outer.
 func (s *Sim) learnRec(ci int) {
-	st, p, n, nn, K := s.st, s.p, s.n, s.nn, s.k
+	st, p, n, nn, K := s.st, &s.p, s.n, s.nn, s.k
 	i := ci % nn
 	row, col := i/n, i%n
 	si, siPrev := float32(s.sNext[ci]), float32(st.S[ci])
@@ -200,8 +311,20 @@ func (s *Sim) learnRec(ci int) {
 				dep := float32(float32(p.AMinus*siPrev) * float32(s.sNext[cj]))
 				dw := float32(p.EtaRec * (pot - dep))
 				k := (ci*K+c2)*nrec + (y-row+r)*w + (x - col + r)
-				st.WRec[k] = cpuref.Clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
+				st.WRec[k] = clamp(st.WRec[k]+dw, -p.WrecMax, p.WrecMax)
 			}
 		}
 	}
+}
+
+// clamp is cpuref.Clamp, min(max(v, lo), hi), with the common case first:
+// a v strictly inside (lo, hi) is its own clamp (it is no NaN and equals
+// neither bound, so no choice between +0 and −0 arises), and the compare
+// is cheaper than Go's min and max of floats, which must handle both.
+// Every other v goes through cpuref.Clamp itself.
+func clamp(v, lo, hi float32) float32 {
+	if v > lo && v < hi {
+		return v
+	}
+	return cpuref.Clamp(v, lo, hi)
 }

@@ -84,10 +84,16 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 	if s.learn {
 		// cpuref learns each cell right after predicting it; W_out and
 		// W_direct are read by nothing else here.
-		if local {
-			s.learnOutLocal(spikes)
+		// Sparse, the list of the cells with e ≠ 0 is at hand (errDirty
+		// holds them) for whichever side of the rule is shorter.
+		var errCells []int32
+		if sparse {
+			errCells = s.errDirty
 		}
-		s.learnDirect()
+		if local {
+			s.learnOutLocal(spikes, errCells)
+		}
+		s.learnDirect(errCells)
 	}
 	return tp, fp, fn
 }
@@ -98,17 +104,38 @@ func (s *Sim) output() (tp, fp, fn uint32) {
 func (s *Sim) scatterOut(spikes []int32) {
 	st, n, nn, K := s.st, s.n, s.nn, s.p.OutPlanes()
 	r := s.p.ROut
-	w := 2*r + 1
-	width := w * w
+	width := (2*r + 1) * (2*r + 1)
+	if r == 0 {
+		// A window of one slot: spike c·n² + j reaches output cell j.
+		for _, cj := range spikes {
+			c, j := int(cj)/nn, int(cj)%nn
+			s.omark.set(j/n, j%n)
+			s.uAcc[j] += st.WOut[j*K+c]
+		}
+		return
+	}
 	for _, cj := range spikes {
 		c, j := int(cj)/nn, int(cj)%nn
 		jr, jc := j/n, j%n
 		s.omark.setBox(0, jr, jc, r) // the output cells whose window holds j
-		for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-			for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-				k := y*n + x
-				s.uAcc[k] += st.WOut[(k*K+c)*width+(jr-y+r)*w+(jc-x+r)]
-			}
+		addWindow(s.uAcc, st.WOut, n, jr, jc, r, K, c, width)
+	}
+}
+
+// addWindow adds, for every on-grid cell k within radius r of (jr, jc),
+// the weight wts[(k·planes + plane)·width + m] to acc[k], m being the slot
+// of (jr, jc) in k's window. Along a row of targets k rises by 1 and m
+// falls by 1, so the weight index steps by planes·width − 1.
+func addWindow(acc, wts []float32, n, jr, jc, r, planes, plane, width int) {
+	w := 2*r + 1
+	x0, x1 := max(jc-r, 0), min(jc+r, n-1)
+	step := planes*width - 1
+	for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
+		row := acc[y*n+x0 : y*n+x1+1]
+		wi := ((y*n+x0)*planes+plane)*width + (jr-y+r)*w + (jc - x0 + r)
+		for x := range row {
+			row[x] += wts[wi]
+			wi += step
 		}
 	}
 }
@@ -127,19 +154,13 @@ func (s *Sim) directInputs() [2][]int32 {
 func (s *Sim) scatterDirect() {
 	st, n, D := s.st, s.n, s.p.Direct
 	r := s.p.RDirect
-	w := 2*r + 1
-	width := w * w
+	width := (2*r + 1) * (2*r + 1)
 	in := s.directInputs()
 	for d := range D {
 		for _, j := range in[d] {
 			jr, jc := int(j)/n, int(j)%n
 			s.omark.setBox(0, jr, jc, r) // the output cells whose window holds j
-			for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-				for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-					k := y*n + x
-					s.uAcc[k] += st.WDirect[(k*D+d)*width+(jr-y+r)*w+(jc-x+r)]
-				}
-			}
+			addWindow(s.uAcc, st.WDirect, n, jr, jc, r, D, d, width)
 		}
 	}
 }
@@ -218,7 +239,7 @@ func (s *Sim) outputSparseRows(w, r0, r1 int) {
 func (s *Sim) learnBias(k int) {
 	st, p := s.st, &s.p
 	if e := st.Err[k]; s.learn && e != 0 {
-		st.Bias[k] = cpuref.Clamp(st.Bias[k]+float32(p.EtaBias*float32(e)), -p.WoutMax, p.WoutMax)
+		st.Bias[k] = clamp(st.Bias[k]+float32(p.EtaBias*float32(e)), -p.WoutMax, p.WoutMax)
 	}
 }
 
@@ -258,7 +279,7 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 			wk := st.WOut[k*width : (k+1)*width]
 			d := float32(p.EtaOut * float32(e))
 			for _, j := range spikes {
-				wk[j] = cpuref.Clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
+				wk[j] = clamp(wk[j]+d, -p.WoutMax, p.WoutMax)
 			}
 		}
 	}
@@ -266,21 +287,77 @@ func (s *Sim) outputDenseRows(w, r0, r1 int) {
 
 // learnOutLocal is the delta rule for a local W_out, scattered from the
 // spikes: weight (k, c, m) changes only when hidden cell c·n² + j(m)
-// spiked and e_k ≠ 0, and each such weight is visited exactly once.
-func (s *Sim) learnOutLocal(spikes []int32) {
+// spiked and e_k ≠ 0, and each such weight is visited exactly once. When
+// errCells (a list holding every cell with e ≠ 0) times the planes is
+// shorter than twice the spikes, it walks from those cells instead
+// (deltaFrom): a cell's weights lie in one row, a spike's are strided, so
+// a cell's slot costs less (measured on Life frames).
+func (s *Sim) learnOutLocal(spikes, errCells []int32) {
 	K := s.p.OutPlanes()
+	if errCells != nil && len(errCells)*K < 2*len(spikes) {
+		var in [cpuref.MaxK][]uint32
+		on := s.sNext // s(t), or s₂(t)
+		if s.p.Layer2() == 1 {
+			on = s.st.S2
+		}
+		for c := range K {
+			in[c] = on[c*s.nn : (c+1)*s.nn]
+		}
+		s.deltaFrom(errCells, s.st.WOut, &in, K, s.p.ROut)
+		return
+	}
 	for _, cj := range spikes {
 		s.deltaAround(s.st.WOut, K, int(cj)/s.nn, s.p.ROut, int(cj)%s.nn)
 	}
 }
 
 // learnDirect is the delta rule on the direct path, scattered from its lit
-// inputs as learnOutLocal is from the spikes.
-func (s *Sim) learnDirect() {
+// inputs as learnOutLocal is from the spikes, or walked from errCells as
+// learnOutLocal does when that is shorter.
+func (s *Sim) learnDirect(errCells []int32) {
 	in := s.directInputs()
-	for d := range s.p.Direct {
+	D := s.p.Direct
+	if errCells != nil && len(errCells)*D < 2*(len(in[0])+len(in[1])) {
+		frames := [cpuref.MaxK][]uint32{s.st.X, s.st.XPrev}
+		s.deltaFrom(errCells, s.st.WDirect, &frames, D, s.p.RDirect)
+		return
+	}
+	for d := range D {
 		for _, j := range in[d] {
-			s.deltaAround(s.st.WDirect, s.p.Direct, d, s.p.RDirect, int(j))
+			s.deltaAround(s.st.WDirect, D, d, s.p.RDirect, int(j))
+		}
+	}
+}
+
+// deltaFrom is deltaAround the other way round: for each output cell k of
+// cells whose e_k ≠ 0, the delta rule on every weight (k, c, m) of its
+// windows whose input — in[c] at slot m's cell — is 1. Those are the
+// weights deltaAround reaches from the inputs that are 1, each once.
+func (s *Sim) deltaFrom(cells []int32, wts []float32, in *[cpuref.MaxK][]uint32, planes, r int) {
+	st, p, n := s.st, &s.p, s.n
+	eta, wmax := p.EtaOut, p.WoutMax
+	w := 2*r + 1
+	width := w * w
+	for _, k := range cells {
+		e := st.Err[k]
+		if e == 0 {
+			continue
+		}
+		d := float32(eta * float32(e))
+		row, col := int(k)/n, int(k)%n
+		x0, x1 := max(col-r, 0), min(col+r, n-1)
+		for c, on := range in[:planes] {
+			base := (int(k)*planes + c) * width
+			for y := max(row-r, 0); y <= min(row+r, n-1); y++ {
+				ons := on[y*n+x0 : y*n+x1+1]
+				ws := wts[base+(y-row+r)*w+(x0-col+r):]
+				ws = ws[:len(ons)]
+				for x, v := range ons {
+					if v != 0 {
+						ws[x] = clamp(ws[x]+d, -wmax, wmax)
+					}
+				}
+			}
 		}
 	}
 }
@@ -291,18 +368,21 @@ func (s *Sim) learnDirect() {
 // radius r a cell (W_out: K planes; W_direct: D). Each weight is reached
 // from one input only, so the order of the scatter does not matter.
 func (s *Sim) deltaAround(wts []float32, planes, plane, r, j int) {
-	st, p, n := s.st, s.p, s.n
+	st, p, n := s.st, &s.p, s.n
+	eta, wmax := p.EtaOut, p.WoutMax
 	w := 2*r + 1
 	width := w * w
 	jr, jc := j/n, j%n
+	x0, x1 := max(jc-r, 0), min(jc+r, n-1)
+	step := planes*width - 1 // as in addWindow
 	for y := max(jr-r, 0); y <= min(jr+r, n-1); y++ {
-		for x := max(jc-r, 0); x <= min(jc+r, n-1); x++ {
-			k := y*n + x
-			if e := st.Err[k]; e != 0 {
-				d := float32(p.EtaOut * float32(e))
-				wi := (k*planes+plane)*width + (jr-y+r)*w + (jc - x + r)
-				wts[wi] = cpuref.Clamp(wts[wi]+d, -p.WoutMax, p.WoutMax)
+		errs := st.Err[y*n+x0 : y*n+x1+1]
+		wi := ((y*n+x0)*planes+plane)*width + (jr-y+r)*w + (jc - x0 + r)
+		for _, e := range errs {
+			if e != 0 {
+				wts[wi] = clamp(wts[wi]+float32(eta*float32(e)), -wmax, wmax)
 			}
+			wi += step
 		}
 	}
 }
