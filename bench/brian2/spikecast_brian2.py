@@ -37,10 +37,12 @@ integrate (input pixel, p; hidden v, spike, reset; homeostasis), output
 Δ = η·((A₊·s)·p − (A₋·q)·x), clipped once, on every synapse of a spiking
 cell or a lit pixel; then q). Where it still differs from spikecast:
 - a float32 sum over several spikes (u, the recurrent input) runs in the
-  order Brian2's OpenMP spike queues hand the synapses over, which is not
-  always spikecast's ascending slot order (with --threads 1 it is);
-  Brian2's optimiser may reorder a product of three factors; so the two
-  match bit for bit for a while and then drift apart (--check says when);
+  order Brian2's OpenMP spike queues hand the synapses over: each thread
+  holds a share of the synapses, so with 2 threads a cell's terms do not
+  always come in spikecast's ascending slot order, and the two drift apart
+  by an ulp here and there (--check says where); with --threads 1 they do,
+  and --check 64 --threads 1 finds every spike and the whole final state
+  bit for bit spikecast's after 2,000 steps;
 - off-grid window slots do not exist (Brian2 stores synapses, not windows);
 - the measures ring is not kept; TP/FP/FN and spikes are not counted
   (--check adds monitors for them, outside the timed runs).
