@@ -1,52 +1,83 @@
 #!/bin/bash
-# One sitting of the CPU comparison in BENCHMARKS.md: cpufast, cpuref and
-# Brian2 at n=256 and n=1024, alternated ROUNDS times, so that the machine's
-# drift falls on all three alike. Prints one line per run: who, n, steps/s.
+# One sitting of the CPU comparison in BENCHMARKS.md: spikecast's cpu
+# backend (cpufast) and Brian2 in its two modes (bench/brian2/
+# spikecast_brian2.py: float32, spikecast's arithmetic; double, the first
+# version) at n=256 and n=1024, alternated ROUNDS times, so that the
+# machine's drift falls on all alike. Prints one line per run: who, n,
+# steps/s (cpufast also its CPU time a step, both cores together), and
+# the load average before each round.
 #
 #   bench/brian2/sitting.sh [ROUNDS] [BUILD_DIR]
 #
-# Also prints the load average before each round.
+# ROUNDS defaults to 3. BUILD_DIR holds the Brian2 builds, made there first
+# when missing (minutes each; their build time is not measured). Each
+# Brian2 run is its kept binary's ./main, timed by Brian2 around its
+# network loop only (not the synapse creation before it).
 #
-# BUILD_DIR holds the Brian2 builds (made here first when missing, which
-# takes minutes; their build time is not measured).
+# Optional, by environment: CPUREF=1 adds the plain reference (cpuref; 20
+# steps at n=1024 take it seconds); PASSIVE=1 adds each Brian2 binary again
+# under OMP_WAIT_POLICY=passive (an idle OpenMP thread sleeps rather than
+# spins at the barrier after each code object: slower on a quiet machine,
+# faster on a busy one). GOEXPERIMENT and the rest of the environment reach
+# `go test -c` as they are.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 b2=${2:-/tmp/spikecast_brian2}
 export PATH=$PATH:/usr/local/go/bin
 
-if [ ! -x "$b2/n256/main" ] || [ ! -x "$b2/n1024/main" ]; then
-	mkdir -p "$b2"
-	/usr/bin/python3 bench/brian2/spikecast_brian2.py --n 256 --steps 1000 --keep "$b2" 2>/dev/null
-	/usr/bin/python3 bench/brian2/spikecast_brian2.py --n 1024 --steps 100 --keep "$b2" 2>/dev/null
-fi
-go test -c -o "$b2/cpufast.test" ./cpufast
-go test -c -o "$b2/cpuref.test" ./cpuref
+# steps a run: n=256 and n=1024, the same for every engine
+s256=2000
+s1024=300
 
-# go runs a test binary's benchmark for a fixed number of steps and prints
-# its steps/s.
+for prec in float32 double; do
+	for n in 256 1024; do
+		d="$b2/$prec/n$n"
+		if [ ! -x "$d/main" ] || [ "$(cat "$d/steps.txt" 2>/dev/null)" != "$([ $n = 256 ] && echo $s256 || echo $s1024)" ]; then
+			mkdir -p "$b2/$prec"
+			/usr/bin/python3 bench/brian2/spikecast_brian2.py --precision $prec --n $n \
+				--steps "$([ $n = 256 ] && echo $s256 || echo $s1024)" --keep "$b2/$prec" 2>/dev/null
+		fi
+	done
+done
+go test -c -o "$b2/cpufast.test" ./cpufast
+[ "${CPUREF:-0}" = 1 ] && go test -c -o "$b2/cpuref.test" ./cpuref
+
+# go_bench runs a test binary's BenchmarkStep at n for a fixed number of
+# steps and prints its steps/s (and cpu-µs/step where it reports it).
 go_bench() { # binary n steps
 	"$1" -test.run '^$' -test.bench "^BenchmarkStep\$/^n=$2\$" -test.benchtime "${3}x" |
-		awk -v who="$(basename "$1" .test)" -v n="$2" '/steps\/s/ { for (i = 1; i <= NF; i++) if ($i == "steps/s") printf "%-8s n=%-5s %10.1f steps/s\n", who, n, $(i-1) }'
+		awk -v who="$(basename "$1" .test)" -v n="$2" '/steps\/s/ {
+			for (i = 1; i <= NF; i++) {
+				if ($i == "steps/s") sps = $(i-1)
+				if ($i == "cpu-µs/step") cpu = $(i-1)
+			}
+			printf "%-14s n=%-5s %10.1f steps/s", who, n, sps
+			if (cpu != "") printf "   %8.1f cpu-µs/step", cpu
+			printf "\n"
+		}'
 }
 # brian2 reruns a kept standalone build; its own timer covers the network's
 # run loop only.
-# OMP_WAIT_POLICY=passive (brian2p) makes an idle OpenMP thread sleep rather
-# than spin at the barrier after each code object: on a machine shared with
-# other work a spinning thread holds a core the other thread needs.
-brian2() { # n policy
-	(cd "$b2/n$1" && OMP_WAIT_POLICY=$2 ./main >/dev/null &&
-		awk -v who="brian2$([ "$2" = passive ] && echo p)" -v n="$1" -v s="$(cat steps.txt)" '{ printf "%-8s n=%-5s %10.1f steps/s\n", who, n, s / $1 }' results/last_run_info.txt)
+brian2() { # precision n policy
+	(cd "$b2/$1/n$2" && OMP_WAIT_POLICY=$3 ./main >/dev/null &&
+		awk -v who="brian2-$1$([ "$3" = passive ] && echo -p)" -v n="$2" -v s="$(cat steps.txt)" \
+			'{ printf "%-14s n=%-5s %10.1f steps/s\n", who, n, s / $1 }' results/last_run_info.txt)
 }
 
 for r in $(seq "$rounds"); do
 	echo "# round $r, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	go_bench "$b2/cpufast.test" 256 2000
-	brian2 256 active
-	brian2 256 passive
-	go_bench "$b2/cpuref.test" 256 200
-	go_bench "$b2/cpufast.test" 1024 200
-	brian2 1024 active
-	brian2 1024 passive
-	go_bench "$b2/cpuref.test" 1024 20
+	for n in 256 1024; do
+		steps=$([ $n = 256 ] && echo $s256 || echo $s1024)
+		go_bench "$b2/cpufast.test" $n $steps
+		brian2 float32 $n active
+		brian2 double $n active
+		if [ "${PASSIVE:-0}" = 1 ]; then
+			brian2 float32 $n passive
+			brian2 double $n passive
+		fi
+		if [ "${CPUREF:-0}" = 1 ]; then
+			go_bench "$b2/cpuref.test" $n $((steps / 10))
+		fi
+	done
 done
