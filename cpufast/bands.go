@@ -26,6 +26,11 @@ const (
 	// a parked worker takes a few microseconds to wake, 4,096 cells tens
 	// of them of dense work (n = 64 runs on one goroutine).
 	minBandCells = 1 << 12
+	// minBandCellsVector is minBandCells for the vector loop, which does
+	// a cell in a tenth of the time: below 32,768 cells a second worker
+	// cost more than it gave (n = 128 ran 20 % slower on two workers than
+	// on one; BENCHMARKS.md), so n = 128 runs on one goroutine.
+	minBandCellsVector = 1 << 15
 	// cacheLine keeps what different workers write apart: 64-byte lines,
 	// fetched in pairs by x86's adjacent-line prefetcher.
 	cacheLine = 128
@@ -33,13 +38,13 @@ const (
 
 // bandCount is how many bands a pass over rows rows holding cells hidden
 // cells is cut into for workers workers: one for one worker; else one per
-// worker while bands of at least minBandCells allow, more where bands of
+// worker while bands of at least minCells allow, more where bands of
 // bandCells are more, at most one a row.
-func bandCount(rows, cells, workers int) int {
+func bandCount(rows, cells, workers, minCells int) int {
 	if workers == 1 {
 		return 1
 	}
-	b := max(min(workers, cells/minBandCells), cells/bandCells, 1)
+	b := max(min(workers, cells/minCells), cells/bandCells, 1)
 	return min(b, max(rows, 1))
 }
 
@@ -48,7 +53,16 @@ func bandCount(rows, cells, workers int) int {
 // The result does not depend on it.
 func (s *Sim) SetWorkers(w int) {
 	s.workers = min(max(w, 1), max(s.n, 1))
-	s.setBands(bandCount(s.n, s.p.Cells(), s.workers))
+	s.setBands(bandCount(s.n, s.p.Cells(), s.workers, s.minBandCells()))
+}
+
+// minBandCells is the fewest cells worth a worker of their own on s's
+// dense loop.
+func (s *Sim) minBandCells() int {
+	if s.vector {
+		return minBandCellsVector
+	}
+	return minBandCells
 }
 
 // setBands cuts every pass into nb bands and starts the workers beyond

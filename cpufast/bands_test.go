@@ -104,22 +104,28 @@ func TestCrewStops(t *testing.T) {
 // minBandCells allow, bands of about bandCells beyond that, at most one a
 // row.
 func TestBandCount(t *testing.T) {
-	for _, c := range []struct{ rows, cells, workers, want int }{
-		{64, 64 * 64, 1, 1},
-		{2048, 2048 * 2048, 1, 1},
-		{30, 900, 2, 1},
-		{64, 64 * 64, 2, 1},
-		{128, 128 * 128, 2, 2},
-		{64, 64 * 64, 16, 1},
-		{128, 128 * 128, 16, 4},
-		{256, 256 * 256, 2, 4},
-		{256, 256 * 256, 16, 16},
-		{1024, 1024 * 1024, 16, 64},
-		{2048, 2048 * 2048, 2, 256},
-		{4, 4 * 4 * 8000, 16, 4},
+	for _, c := range []struct{ rows, cells, workers, want, min int }{
+		{64, 64 * 64, 1, 1, 0},
+		{128, 128 * 128, 2, 1, minBandCellsVector},
+		{256, 256 * 256, 2, 4, minBandCellsVector},
+		{512, 512 * 512, 16, 16, minBandCellsVector},
+		{2048, 2048 * 2048, 1, 1, 0},
+		{30, 900, 2, 1, 0},
+		{64, 64 * 64, 2, 1, 0},
+		{128, 128 * 128, 2, 2, 0},
+		{64, 64 * 64, 16, 1, 0},
+		{128, 128 * 128, 16, 4, 0},
+		{256, 256 * 256, 2, 4, 0},
+		{256, 256 * 256, 16, 16, 0},
+		{1024, 1024 * 1024, 16, 64, 0},
+		{2048, 2048 * 2048, 2, 256, 0},
+		{4, 4 * 4 * 8000, 16, 4, 0},
 	} {
-		if got := bandCount(c.rows, c.cells, c.workers); got != c.want {
-			t.Errorf("bandCount(%d, %d, %d) = %d, want %d", c.rows, c.cells, c.workers, got, c.want)
+		if c.min == 0 {
+			c.min = minBandCells
+		}
+		if got := bandCount(c.rows, c.cells, c.workers, c.min); got != c.want {
+			t.Errorf("bandCount(%d, %d, %d, %d) = %d, want %d", c.rows, c.cells, c.workers, c.min, got, c.want)
 		}
 	}
 }

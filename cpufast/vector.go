@@ -27,7 +27,11 @@ func VectorPath() string {
 
 // SetVector turns the vector dense loop on (where this build and CPU have
 // it) or off (the plain loop). The result does not depend on it.
-func (s *Sim) SetVector(on bool) { s.vector = on && vectorCPU }
+// The bands are cut anew: the vector loop wants larger ones.
+func (s *Sim) SetVector(on bool) {
+	s.vector = on && vectorCPU
+	s.SetWorkers(s.workers)
+}
 
 // Vector reports whether s runs the vector dense loop.
 func (s *Sim) Vector() bool { return s.vector }
