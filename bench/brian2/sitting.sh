@@ -25,6 +25,7 @@ cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 b2=${2:-/tmp/spikecast_brian2}
 export PATH=$PATH:/usr/local/go/bin
+export GOEXPERIMENT=${GOEXPERIMENT-simd} # cpufast's vector loop, as make builds it
 
 # steps a run: n=256 and n=1024, the same for every engine
 s256=2000
