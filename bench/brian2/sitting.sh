@@ -18,8 +18,9 @@
 # steps at n=1024 take it seconds); PASSIVE=1 adds each Brian2 binary again
 # under OMP_WAIT_POLICY=passive (an idle OpenMP thread sleeps rather than
 # spins at the barrier after each code object: slower on a quiet machine,
-# faster on a busy one). GOEXPERIMENT and the rest of the environment reach
-# `go test -c` as they are.
+# faster on a busy one). SPIKECAST_VECTOR=off runs cpufast on its plain
+# loop. cpufast is built with GOEXPERIMENT=simd (its vector loop) unless
+# the environment sets GOEXPERIMENT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
