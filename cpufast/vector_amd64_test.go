@@ -186,32 +186,30 @@ func sideBySide(t *testing.T, p cpuref.Params, st *cpuref.State) (vec, plain *Si
 // leak, threshold and homeostasis of every cell, no sources) on each path,
 // one worker, so that the two compare in one run.
 func BenchmarkDenseLoop(b *testing.B) {
-	for _, n := range []int{256, 1024} {
-		for _, path := range []string{"plain", "avx2"} {
-			b.Run(fmt.Sprintf("n=%d/loop=%s", n, path), func(b *testing.B) {
-				p := cpuref.Defaults()
-				p.N = n
-				s, err := New(p, cpuref.NewState(p), cpuref.NewStimulus(p))
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Release()
-				s.SetWorkers(1)
-				s.SetVector(path == "avx2")
-				s.act.clear()
-				b.ResetTimer()
-				for range b.N {
-					s.forRows(s.integrateRows)
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n*n), "ns/cell")
-			})
+	eachLoop(b, func(b *testing.B, s *Sim, n int) {
+		s.act.clear()
+		b.ResetTimer()
+		for range b.N {
+			s.forRows(s.integrateRows)
 		}
-	}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n*n), "ns/cell")
+	})
 }
 
 // BenchmarkStepLoops times a whole default step on each path, one
 // worker, as BenchmarkStep does.
 func BenchmarkStepLoops(b *testing.B) {
+	eachLoop(b, func(b *testing.B, s *Sim, n int) {
+		s.Run(warmup)
+		b.ResetTimer()
+		s.Run(b.N)
+		reportStepMetrics(b, n)
+	})
+}
+
+// eachLoop runs bench on a default network at n = 256 and 1024 on one
+// worker, first on the plain loop, then on the vector one.
+func eachLoop(b *testing.B, bench func(b *testing.B, s *Sim, n int)) {
 	for _, n := range []int{256, 1024} {
 		for _, path := range []string{"plain", "avx2"} {
 			b.Run(fmt.Sprintf("n=%d/loop=%s", n, path), func(b *testing.B) {
@@ -224,10 +222,7 @@ func BenchmarkStepLoops(b *testing.B) {
 				defer s.Release()
 				s.SetWorkers(1)
 				s.SetVector(path == "avx2")
-				s.Run(warmup)
-				b.ResetTimer()
-				s.Run(b.N)
-				reportStepMetrics(b, n)
+				bench(b, s, n)
 			})
 		}
 	}
