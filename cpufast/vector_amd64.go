@@ -19,12 +19,15 @@ const vectorWhy = "this CPU has no AVX2"
 const vectorLanes = 8
 
 // cellOrder undoes vectorNoise's interleaving: cell c's sum sits in lane
-// 2c (c < 4) or 2(c−4)+1 (c ≥ 4).
-var cellOrder = archsimd.LoadUint32x8(&[8]uint32{0, 2, 4, 6, 1, 3, 5, 7})
+// 2c (c < 4) or 2(c−4)+1 (c ≥ 4). An array, loaded into a vector only on
+// the vector path: loading it at start-up would run an AVX instruction on
+// CPUs that may have none.
+var cellOrder = [8]uint32{0, 2, 4, 6, 1, 3, 5, 7}
 
-// noiseConsts are vectorCurrent's, vectorNoise's and vectorPCG's
-// constants, broadcast once a row rather than once a group of cells.
+// noiseConsts are the vector loops' constants, broadcast once a row rather
+// than once a group of cells.
 type noiseConsts struct {
+	order                             archsimd.Uint32x8 // cellOrder
 	key, mulA, addA, four, mulB, lo16 archsimd.Uint32x8
 	lo32                              archsimd.Uint64x4
 	bias                              archsimd.Int32x8 // 2·65536, the sum's offset
@@ -34,6 +37,7 @@ type noiseConsts struct {
 
 func (k *layerKernel) noiseConsts() noiseConsts {
 	return noiseConsts{
+		order: archsimd.LoadUint32x8(&cellOrder),
 		sigma: archsimd.BroadcastFloat32x8(k.sigma),
 		b0:    archsimd.BroadcastFloat32x8(k.b0),
 		key:   archsimd.BroadcastUint32x8(k.key),
@@ -165,7 +169,7 @@ func vectorNoise(h []uint64, nc *noiseConsts) archsimd.Float32x8 {
 	a64, b64 := a.AsUint64x4(), b.AsUint64x4()
 	a64 = a64.Add(a64.ShiftAllRight(32)).And(nc.lo32)
 	b64 = b64.Add(b64.ShiftAllRight(32)).ShiftAllLeft(32)
-	sum := a64.Or(b64).AsInt32x8().Permute(cellOrder)
+	sum := a64.Or(b64).AsInt32x8().Permute(nc.order)
 	z := sum.Sub(nc.bias).ConvertToFloat32()
 	return z.Mul(nc.scale).Mul(nc.sqrt3)
 }
