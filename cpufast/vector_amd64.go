@@ -80,6 +80,7 @@ func (k *layerKernel) vectorRow(i0, m int, marks []uint64) int {
 	d0 := archsimd.BroadcastFloat32x8(c.dTheta0)
 	d1 := archsimd.BroadcastFloat32x8(c.dTheta1)
 	thetaMin := archsimd.BroadcastFloat32x8(c.thetaMin)
+	g := newVectorGap(c)
 	var zero archsimd.Float32x8
 	for col := 0; col < m8; col += vectorLanes {
 		// candidate: v̂ = ρ·v + I, and v̂ ≥ θ.
@@ -94,7 +95,7 @@ func (k *layerKernel) vectorRow(i0, m int, marks []uint64) int {
 		// commit: homeostasis, the gap rule, θ_min and the reset.
 		hh := th.Add(d1.Merge(d0, spiked))
 		if c.gap > 0 {
-			hh = vectorGap(hh, v.Sub(th), c)
+			hh = g.apply(hh, v.Sub(th))
 		}
 		goMax(hh, thetaMin).StoreSlice(Th[col : col+vectorLanes])
 		zero.Merge(v, spiked).StoreSlice(V[col : col+vectorLanes])
@@ -181,17 +182,25 @@ func vectorPCG(v archsimd.Uint32x8, nc *noiseConsts) archsimd.Uint32x8 {
 	return word.ShiftAllRight(22).Xor(word)
 }
 
-// vectorGap is commit's gap rule on eight lanes: h − η_g where
-// 0 ≤ v̂ − θ < g, h + η_g where −g < v̂ − θ < 0.
-func vectorGap(h, delta archsimd.Float32x8, c cellParams) archsimd.Float32x8 {
+// vectorGap is commit's gap rule on eight lanes, its constants broadcast
+// once a row.
+type vectorGap struct{ gap, negGap, eta archsimd.Float32x8 }
+
+func newVectorGap(c cellParams) vectorGap {
+	return vectorGap{
+		gap:    archsimd.BroadcastFloat32x8(c.gap),
+		negGap: archsimd.BroadcastFloat32x8(-c.gap),
+		eta:    archsimd.BroadcastFloat32x8(c.etaGap),
+	}
+}
+
+// apply is h − η_g where 0 ≤ v̂ − θ < g, h + η_g where −g < v̂ − θ < 0.
+func (g *vectorGap) apply(h, delta archsimd.Float32x8) archsimd.Float32x8 {
 	var zero archsimd.Float32x8
-	gap := archsimd.BroadcastFloat32x8(c.gap)
-	negGap := archsimd.BroadcastFloat32x8(-c.gap)
-	eta := archsimd.BroadcastFloat32x8(c.etaGap)
-	below := delta.GreaterEqual(zero).And(delta.Less(gap))
-	above := delta.Less(zero).And(delta.Greater(negGap))
-	h = h.Sub(eta).Merge(h, below)
-	return h.Add(eta).Merge(h, above)
+	below := delta.GreaterEqual(zero).And(delta.Less(g.gap))
+	above := delta.Less(zero).And(delta.Greater(g.negGap))
+	h = h.Sub(g.eta).Merge(h, below)
+	return h.Add(g.eta).Merge(h, above)
 }
 
 // goMax is Go's max(x, y) on eight lanes for a y that is not NaN: VMAXPS
