@@ -142,7 +142,7 @@ func New(p cpuref.Params, st *cpuref.State, stim cpuref.Stimulus) (*Sim, error) 
 		s.q2Save = make([]float32, c)
 		s.act2 = newBitgrid(n, n)
 	}
-	s.vector = vectorOn
+	s.vector = vectorOn()
 	for ci := range s.hashes {
 		s.hashes[ci] = uint64(cpuref.PCG(2*uint32(ci))) | uint64(cpuref.PCG(2*uint32(ci)+1))<<32
 	}

@@ -10,26 +10,27 @@ import "os"
 // has AVX2, unless the environment says SPIKECAST_VECTOR=off; elsewhere
 // the plain loop runs. docs/CPUFAST.md says how the two agree.
 
-// vectorOn is whether a new Sim runs the vector loop.
-var vectorOn = vectorCPU && os.Getenv("SPIKECAST_VECTOR") != "off"
+// vectorOn reports whether a new Sim runs the vector loop: where it can,
+// unless the environment asks for the plain one.
+func vectorOn() bool { return vectorCPU() && os.Getenv("SPIKECAST_VECTOR") != "off" }
 
 // VectorPath names the dense loop a new Sim runs in this process: "avx2",
 // or "plain: " and why.
 func VectorPath() string {
 	switch {
-	case vectorOn:
+	case vectorOn():
 		return "avx2"
-	case vectorCPU:
+	case vectorCPU():
 		return "plain: SPIKECAST_VECTOR=off"
 	}
-	return "plain: " + vectorWhy
+	return "plain: " + vectorWhy()
 }
 
 // SetVector turns the vector dense loop on (where this build and CPU have
 // it) or off (the plain loop). The result does not depend on it.
 // The bands are cut anew: the vector loop wants larger ones.
 func (s *Sim) SetVector(on bool) {
-	s.vector = on && vectorCPU
+	s.vector = on && vectorCPU()
 	s.SetWorkers(s.workers)
 }
 

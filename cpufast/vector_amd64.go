@@ -10,10 +10,10 @@ import (
 )
 
 // vectorCPU reports whether this CPU runs the vector dense loop (AVX2).
-var vectorCPU = archsimd.X86.AVX2()
+func vectorCPU() bool { return archsimd.X86.AVX2() }
 
 // vectorWhy says why the plain loop runs where the vector one cannot.
-const vectorWhy = "this CPU has no AVX2"
+func vectorWhy() string { return "this CPU has no AVX2" }
 
 // vectorLanes is how many cells vectorRow updates at once.
 const vectorLanes = 8

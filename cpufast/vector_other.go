@@ -5,15 +5,14 @@ package cpufast
 import "runtime"
 
 // vectorCPU is false: this build has no vector dense loop.
-const vectorCPU = false
+func vectorCPU() bool { return false }
 
 // vectorWhy says why the plain loop runs.
-var vectorWhy = "built without GOEXPERIMENT=simd"
-
-func init() {
+func vectorWhy() string {
 	if runtime.GOARCH != "amd64" {
-		vectorWhy = "no vector loop for " + runtime.GOARCH
+		return "no vector loop for " + runtime.GOARCH
 	}
+	return "built without GOEXPERIMENT=simd"
 }
 
 // vectorRow does nothing: the plain loop does every cell.

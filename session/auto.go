@@ -121,8 +121,9 @@ func chooseBackend(p cpuref.Params, e autoEnv) autoChoice {
 // autoKey names a measurement: the network's size and the parameters
 // that change the work of a step by a factor (the cells a pixel, the
 // windows, the direct path, the competition, the second layer, a dense
-// W_out), the renderer, the CPUs and the CPU engine's dense loop. Rates for other parameters at the
-// same shape differ by less than the gaps auto decides on (BENCHMARKS.md).
+// W_out), the renderer, the CPUs and the CPU engine's dense loop. Rates
+// for other parameters at the same shape differ by less than the gaps
+// auto decides on (BENCHMARKS.md).
 // A key of the seed model's shape (K = 1, no direct path or competition)
 // is written as it was before those parameters existed, so a cache
 // measured then still serves it.
