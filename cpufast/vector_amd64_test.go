@@ -25,7 +25,7 @@ import (
 func needAVX2(t *testing.T) {
 	t.Helper()
 	if !archsimd.X86.AVX2() {
-		t.Skipf("this CPU has no AVX2: the vector loop cannot run here (VectorPath %q)", VectorPath())
+		t.Skipf("SKIPPED: this CPU has no AVX2: the vector loop cannot run here (VectorPath %q)", VectorPath())
 	}
 }
 
@@ -34,7 +34,7 @@ func needAVX2(t *testing.T) {
 func TestVectorPathChosen(t *testing.T) {
 	needAVX2(t)
 	if os.Getenv("SPIKECAST_VECTOR") == "off" {
-		t.Skip("SPIKECAST_VECTOR=off: the plain loop is asked for")
+		t.Skip("SKIPPED: SPIKECAST_VECTOR=off asks for the plain loop")
 	}
 	p := cpuref.Defaults()
 	p.N = 16
